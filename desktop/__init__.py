@@ -1,0 +1,3 @@
+"""Assay: desktop workbench for offline analyst review."""
+
+__version__ = "0.1.0"

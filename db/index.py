@@ -1,0 +1,434 @@
+"""Whoosh full-text index: mixed English/CJK analysis, the schema, one writer, reused searchers."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import shutil
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from whoosh import fields, highlight, index, qparser, query
+from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.qparser.dateparse import DateParserPlugin
+
+# Bump when the schema or the analysis changes: an index of another version is rebuilt.
+SCHEMA_VERSION = "3"
+
+_WORD = re.compile(r"\w+(?:[.'’]\w+)*")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+MIN_PREFIX = 3
+MAX_EXPANSION = 200
+
+_jieba = None
+_jieba_lock = threading.Lock()
+
+
+def load_jieba():
+    """jieba takes about a second to load its dictionary: do it only when CJK text appears."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+class MixedTokenizer(Tokenizer):
+    """Words by regex, CJK runs by jieba's search mode; positions numbered one after another.
+
+    jieba reports character offsets and overlapping words ("人工智能" also yields "人工" and
+    "智能"); numbering positions sequentially keeps phrase queries working.
+    """
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        for start, end, text in self._pieces(value):
+            t.text = text
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = text
+            t.stopped = False
+            if positions:
+                t.pos = pos
+                pos += 1
+            if chars:
+                t.startchar, t.endchar = start_char + start, start_char + end
+            yield t
+
+    @staticmethod
+    def _pieces(value: str) -> Iterator[tuple[int, int, str]]:
+        for m in _WORD.finditer(value):
+            word = m.group()
+            if not _CJK.search(word):
+                yield m.start(), m.end(), word
+                continue
+            last = 0
+            for c in _CJK.finditer(word):
+                if c.start() > last:
+                    yield m.start() + last, m.start() + c.start(), word[last : c.start()]
+                run = c.group()
+                base = m.start() + c.start()
+                for piece, s, e in load_jieba().tokenize(run, mode="search"):
+                    if piece.strip():
+                        yield base + s, base + e, piece
+                last = c.end()
+            if last < len(word):
+                yield m.start() + last, m.end(), word[last:]
+
+
+def text_analyzer():
+    return MixedTokenizer() | LowercaseFilter() | StopFilter(minsize=1) | StemFilter(cachesize=50000)
+
+
+def make_schema() -> fields.Schema:
+    ana = text_analyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        kind=fields.ID(stored=True),  # document | note | claim
+        doc_id=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=ana, field_boost=2.0),
+        body=fields.TEXT(analyzer=ana),
+        source=fields.TEXT(analyzer=ana),
+        author=fields.TEXT(analyzer=ana),
+        lang=fields.KEYWORD(lowercase=True, commas=True),
+        marking=fields.KEYWORD(lowercase=True, commas=True),
+        published=fields.DATETIME(),
+        imported=fields.DATETIME(),
+        quote=fields.TEXT(analyzer=ana),
+        statement=fields.TEXT(analyzer=ana, field_boost=1.5),
+        comment=fields.TEXT(analyzer=ana),
+        tag=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
+        by=fields.KEYWORD(lowercase=True, commas=True),
+        status=fields.KEYWORD(lowercase=True, commas=True),
+        credibility=fields.KEYWORD(lowercase=True, commas=True),
+        reliability=fields.KEYWORD(lowercase=True, commas=True),
+        likelihood=fields.KEYWORD(lowercase=True, commas=True),
+        confidence=fields.KEYWORD(lowercase=True, commas=True),
+    )
+
+
+SEARCH_FIELDS = ["title", "body", "quote", "statement", "comment", "source", "author"]
+ALIASES = {
+    "published": ["date"],
+    "lang": ["language"],
+    "by": ["analyst"],
+    "kind": ["type"],
+}
+QUERY_FIELDS = set(make_schema().names()) | {a for v in ALIASES.values() for a in v}
+
+
+class CappedPrefix(query.Prefix):
+    """A prefix query that expands to at most MAX_EXPANSION terms (short prefixes explode)."""
+
+    def _btexts(self, ixreader):
+        return itertools.islice(ixreader.expand_prefix(self.fieldname, self.text), MAX_EXPANSION)
+
+
+class CappedWildcard(query.Wildcard):
+    def _btexts(self, ixreader):
+        return itertools.islice(super()._btexts(ixreader), MAX_EXPANSION)
+
+
+@dataclass
+class Hit:
+    id: str
+    kind: str
+    doc_id: str
+    score: float
+    fragments: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int | None  # estimated count of matches; None when not asked for
+    query: str
+
+
+def _quote_problems(text: str) -> str | None:
+    if text.count('"') % 2:
+        return "a quotation mark is not closed"
+    depth = 0
+    for ch in re.sub(r'"[^"]*"', "", text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return "a closing parenthesis has no opening one"
+    if depth:
+        return "a parenthesis is not closed"
+    return None
+
+
+class SearchIndex:
+    """One process-wide handle on the index folder: a single writer and a reused searcher."""
+
+    def __init__(self, path: Path, *, readonly: bool = False):
+        self.path = path
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._searcher = None
+        self.rebuilt = False
+        version_file = path / "VERSION"
+        fresh = not (path.exists() and index.exists_in(str(path)))
+        stale = not fresh and (
+            not version_file.exists() or version_file.read_text().strip() != SCHEMA_VERSION
+        )
+        if readonly and (fresh or stale):
+            from desktop.core.errors import WorkspaceError
+
+            raise WorkspaceError(f"The search index in {path} is missing or out of date.")
+        if fresh or stale:
+            if path.exists():
+                shutil.rmtree(path)
+            path.mkdir(parents=True)
+            index.create_in(str(path), make_schema())
+            version_file.write_text(SCHEMA_VERSION)
+            self.rebuilt = True
+        self.ix = index.open_dir(str(path), readonly=readonly)
+        self._parser = self._make_parser()
+
+    # -- writing -----------------------------------------------------------------------------
+    def write(self, upserts: Iterable[dict], deletes: Iterable[str] = (), *, bulk: bool = False,
+              fresh: bool = False) -> int:
+        """Apply a batch; `fresh` means the ids are known to be absent (add, don't update)."""
+        deletes = list(deletes)
+        with self._lock:
+            if bulk:
+                w = self.ix.writer(procs=2, limitmb=256, multisegment=True)
+            else:
+                w = self.ix.writer(limitmb=128)
+            n = 0
+            try:
+                for doc_id in deletes:
+                    w.delete_by_term("id", doc_id)
+                    w.delete_by_term("doc_id", doc_id)
+                for doc in upserts:
+                    if fresh:
+                        w.add_document(**doc)
+                    else:
+                        w.update_document(**doc)
+                    n += 1
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit()
+            # Whoosh's reader reuse keeps a segment's old deletion set: after deletes or
+            # updates, open a new searcher instead of refreshing the old one.
+            self._refresh(reopen=bool(deletes) or not fresh)
+            return n
+
+    def clear(self) -> None:
+        with self._lock:
+            self.close()
+            shutil.rmtree(self.path)
+            self.path.mkdir(parents=True)
+            index.create_in(str(self.path), make_schema())
+            (self.path / "VERSION").write_text(SCHEMA_VERSION)
+            self.ix = index.open_dir(str(self.path))
+
+    def optimize(self) -> None:
+        with self._lock:
+            self.ix.optimize()
+            self._refresh()
+
+    # -- reading -----------------------------------------------------------------------------
+    def _refresh(self, reopen: bool = False) -> None:
+        if self._searcher is None:
+            return
+        if reopen:
+            self._searcher.close()
+            self._searcher = None
+        else:
+            self._searcher = self._searcher.refresh()
+
+    def searcher(self):
+        if self._searcher is None:
+            self._searcher = self.ix.searcher()
+        return self._searcher
+
+    def indexed_ids(self, kind: str | None = None) -> list[str]:
+        """Every indexed id (with repeats, so duplicates show); used by `assay check`."""
+        with self._lock:
+            s = self.searcher()
+            reader = s.reader()
+            out = []
+            for _docnum, stored in reader.iter_docs():
+                if kind is None or stored.get("kind") == kind:
+                    out.append(stored["id"])
+            return out
+
+    def doc_count(self) -> int:
+        with self._lock:
+            return self.searcher().doc_count()
+
+    def _make_parser(self) -> qparser.QueryParser:
+        schema = self.ix.schema
+        p = qparser.MultifieldParser(
+            SEARCH_FIELDS,
+            schema,
+            fieldboosts={"title": 2.0, "statement": 1.5, "quote": 1.2},
+            group=qparser.AndGroup,
+        )
+        p.add_plugin(qparser.FieldAliasPlugin(ALIASES))
+        p.add_plugin(DateParserPlugin(callback=self._date_error))
+        p.add_plugin(qparser.GtLtPlugin())
+        return p
+
+    def _date_error(self, message) -> None:
+        self._date_errors.append(str(message))
+
+    def parse(self, text: str) -> query.Query:
+        from desktop.core.errors import QueryError
+
+        text = text.strip()
+        if not text:
+            raise QueryError("The query is empty.")
+        problem = _quote_problems(text)
+        if problem:
+            raise QueryError(f"Cannot read the query: {problem}.")
+        unquoted = re.sub(r'"[^"]*"', " ", text)
+        for name in re.findall(r"(?:^|[\s(])([A-Za-z_]+):", unquoted):
+            if name.lower() not in QUERY_FIELDS:
+                known = ", ".join(sorted(n for n in QUERY_FIELDS if n not in ("id", "doc_id")))
+                raise QueryError(f"Unknown field '{name}:'. Fields you can search: {known}.")
+        self._date_errors: list[str] = []
+        if has_cjk(text):
+            load_jieba()
+        try:
+            q = self._parser.parse(text)
+        except Exception as exc:  # Whoosh's plugins raise assorted errors on odd input
+            raise QueryError(f"Cannot read the query {text!r}: {exc}.") from exc
+        if self._date_errors:
+            raise QueryError(f"Cannot read the date in the query: {self._date_errors[0]}.")
+        return q.accept(self._cap)
+
+    @staticmethod
+    def _cap(q: query.Query) -> query.Query:
+        from desktop.core.errors import QueryError
+
+        if isinstance(q, query.Prefix) and not isinstance(q, CappedPrefix):
+            if len(q.text) < MIN_PREFIX:
+                raise QueryError(
+                    f"The prefix '{q.text}*' is too short: give at least {MIN_PREFIX} letters."
+                )
+            return CappedPrefix(q.fieldname, q.text, boost=q.boost)
+        if isinstance(q, query.Wildcard) and not isinstance(q, CappedWildcard):
+            fixed = re.split(r"[*?]", q.text)[0]
+            if len(fixed) < MIN_PREFIX and q.text.strip("*?"):
+                # "*node*": allowed but capped; a bare "*" is refused
+                pass
+            if not q.text.strip("*?"):
+                raise QueryError("A wildcard needs some letters.")
+            return CappedWildcard(q.fieldname, q.text, boost=q.boost)
+        return q
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 20,
+        kinds: tuple[str, ...] | None = None,
+        text_for: dict | None = None,
+        highlight_format: str | None = "html",
+        count: bool = False,
+        filter_ids: set[str] | None = None,
+    ) -> Results:
+        """Ranked hits (BM25F); fragments only when `text_for(hit) -> {field: text}` is given."""
+        q = self.parse(text)
+        with self._lock:
+            s = self.searcher()
+            flt = None
+            if kinds:
+                flt = query.Or([query.Term("kind", k) for k in kinds])
+            results = s.search(q, limit=limit, filter=flt, terms=bool(text_for))
+            if highlight_format and text_for:
+                results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
+                results.formatter = _formatter(highlight_format)
+            hits = []
+            for r in results:
+                stored = r.fields()
+                hit = Hit(stored["id"], stored.get("kind", ""), stored.get("doc_id", ""), r.score)
+                if highlight_format and text_for:
+                    for fname, ftext in text_for(hit).items():
+                        if ftext:
+                            frag = r.highlights(fname, text=ftext, top=2)
+                            if frag:
+                                hit.fragments[fname] = frag
+                hits.append(hit)
+            total = results.estimated_length() if count else None
+        return Results(hits, total, text)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+
+class _AnsiFormatter(highlight.Formatter):
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return f"\x1b[1;33m{highlight.get_text(text, token, replace)}\x1b[0m"
+
+
+class _PlainFormatter(highlight.Formatter):
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return f"[{highlight.get_text(text, token, replace)}]"
+
+
+def _formatter(kind: str) -> highlight.Formatter:
+    if kind == "html":
+        return highlight.HtmlFormatter(tagname="b", classname="hit", between=" … ")
+    if kind == "ansi":
+        return _AnsiFormatter()
+    return _PlainFormatter()
+
+
+def to_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None

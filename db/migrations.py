@@ -1,0 +1,95 @@
+"""The workspace schema, built step by step with named sqlite-utils migrations."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("assay")
+
+# Columns every entity that travels between workstations carries (DESIGN.md, "Data model").
+TRAVELLING = {
+    "created_at": str,
+    "created_by": str,
+    "updated_at": str,
+    "updated_by": str,
+    "hlc": int,
+    "deleted": int,
+}
+
+
+@migrations(name="m001_foundation")
+def m001_foundation(db: Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["workspace"].create({"id": str, "name": str, "created_at": str}, pk="id")
+    db["analysts"].create(
+        {
+            "id": str,
+            "name": str,
+            "role": str,
+            "public_key": str,
+            "fingerprint": str,
+            "created_at": str,
+            "hlc": int,
+        },
+        pk="id",
+    )
+    db["sources"].create(
+        {"id": str, "name": str, "kind": str, "reliability": str, **TRAVELLING},
+        pk="id",
+        not_null={"name"},
+        defaults={"deleted": 0, "kind": "outlet", "reliability": "F"},
+    )
+    db["documents"].create(
+        {
+            "id": str,
+            "sha256": str,
+            "title": str,
+            "source_id": str,
+            "author": str,
+            "published_at": str,
+            "url": str,
+            "language": str,
+            "mime": str,
+            "filename": str,
+            "size": int,
+            "text": str,
+            "marking": str,
+            "reliability": str,  # per-document override of the source's reliability
+            "imported_at": str,
+            "imported_by": str,
+            **TRAVELLING,
+        },
+        pk="id",
+        not_null={"sha256", "title", "text"},
+        defaults={"deleted": 0, "marking": "CLEAR", "language": "und"},
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["documents"].create_index(["sha256"], unique=True)
+    db["documents"].create_index(["imported_at"])
+    db["documents"].create_index(["published_at"])
+    db["documents"].create_index(["source_id"])
+    db["documents"].create_index(["title"])
+    # Written in the same transaction as the change it describes; the indexer drains it.
+    db.execute(
+        "CREATE TABLE index_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " entity TEXT NOT NULL, entity_id TEXT NOT NULL, op TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
+        " action TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT, change TEXT NOT NULL,"
+        " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"
+    )
+
+
+def apply(db: Database) -> None:
+    """Bring the schema up to date; each step runs in its own transaction."""
+    migrations.apply(db)
+
+
+def latest_name() -> str:
+    return migrations._migrations[-1].name
+
+
+def applied_names(db: Database) -> list[str]:
+    return [m.name for m in migrations.applied(db)]

@@ -1,0 +1,825 @@
+"""The Workspace facade: open or create a workspace folder; every user action is a method here."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from db import index as ixmod
+from db import migrations, store
+
+from . import audit
+from .errors import NotFound, ReadOnlyWorkspace, WorkspaceError
+from .hlc import HybridClock
+from .lock import WorkspaceLock
+from .profile import Profile, load_profile
+
+Progress = Callable[[int, int, str], None]
+
+NAMESPACE = uuid.UUID("5b0c3f0e-8a52-4d6e-9a57-3c1f2f4a9e11")  # for name-derived ids
+INDEX_BATCH = 500
+BULK_INDEX_BATCH = 5000
+IMPORT_COMMIT_EVERY = 200
+MARKINGS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+
+
+class Cancel:
+    """A cancel flag shared between the GUI and a worker (threading.Event without the import)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def name_id(kind: str, name: str) -> str:
+    """Ids made from a normalised name, so two workstations that make the same thing match."""
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{' '.join(name.casefold().split())}"))
+
+
+@dataclass
+class Changes:
+    """What an action changed, so views refresh only what they show."""
+
+    documents: set[str] = field(default_factory=set)
+    annotations: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+    index: bool = False
+
+    def merge(self, other: Changes) -> Changes:
+        self.documents |= other.documents
+        self.annotations |= other.annotations
+        self.sources |= other.sources
+        self.tags |= other.tags
+        self.index = self.index or other.index
+        return self
+
+    def __bool__(self) -> bool:
+        return bool(self.documents or self.annotations or self.sources or self.tags or self.index)
+
+
+@dataclass
+class FileProblem:
+    path: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    imported: list[str] = field(default_factory=list)  # document ids
+    duplicates: list[str] = field(default_factory=list)  # paths whose bytes were already here
+    failed: list[FileProblem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # unsupported files found inside folders
+    cancelled: bool = False
+    indexed: int = 0
+    seconds_stored: float = 0.0
+    seconds_total: float = 0.0
+    changes: Changes = field(default_factory=Changes)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.imported)} imported", f"{len(self.duplicates)} duplicates skipped",
+                 f"{len(self.failed)} failed"]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} unsupported files ignored")
+        if self.cancelled:
+            parts.append("cancelled")
+        return ", ".join(parts)
+
+
+@dataclass
+class CheckReport:
+    problems: list[str]
+    documents: int
+    indexed: int
+    queue: int
+    audit_entries: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class SearchHit:
+    id: str
+    kind: str  # document | note | claim
+    doc_id: str
+    title: str
+    score: float
+    fragments: dict[str, str]
+
+
+class Tx:
+    """One write transaction: the clock, the actor, the audit log and the index queue."""
+
+    def __init__(self, ws: Workspace, db: Database):
+        self.ws, self.db = ws, db
+        self.now = utcnow()
+        self.actor = ws.profile.id
+        self.changes = Changes()
+
+    def hlc(self) -> int:
+        return self.ws.clock.now()
+
+    def audit(self, action: str, entity: str, entity_id: str | None, change: dict) -> None:
+        self.ws._audit.append(self.db, self.now, self.actor, action, entity, entity_id, change)
+
+    def queue(self, entity: str, entity_id: str, op: str = "update") -> None:
+        self.db.execute(
+            "INSERT INTO index_queue(entity, entity_id, op) VALUES (?, ?, ?)", [entity, entity_id, op]
+        )
+        self.changes.index = True
+
+
+class Workspace:
+    """A workspace folder: assay.db (SQLite, WAL), index/ (Whoosh), blobs/sha256/…, lock."""
+
+    DB_NAME = "assay.db"
+
+    def __init__(self, path: Path, *, readonly: bool = False, profile: Profile | None = None):
+        self.path = Path(path)
+        self.readonly = readonly
+        self.profile = profile or load_profile()
+        self._local = threading.local()
+        self._connections: list[Database] = []
+        self._conn_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._lock: WorkspaceLock | None = None
+        self._recovering = False
+        db_path = self.path / self.DB_NAME
+        if not db_path.exists():
+            raise WorkspaceError(
+                f"{self.path} is not an Assay workspace (no {self.DB_NAME}). "
+                "Create one with `assay init PATH` or `assay demo PATH`."
+            )
+        if not readonly:
+            self._lock = WorkspaceLock(self.path)
+            self._lock.acquire()
+        try:
+            db = self.db
+            if not readonly:
+                migrations.apply(db)
+            elif migrations.latest_name() not in migrations.applied_names(db):
+                raise WorkspaceError(
+                    "This workspace needs an upgrade; open it once for writing first."
+                )
+            last_hlc = store.get_meta(db, "hlc", "0")
+            self.clock = HybridClock(int(last_hlc or 0))
+            self._audit = audit.AuditLog(db)
+            row = db.execute("SELECT id, name FROM workspace").fetchone()
+            self.replica_id, self.name = (row[0], row[1]) if row else ("", self.path.name)
+            self.index = ixmod.SearchIndex(self.path / "index", readonly=readonly)
+            if not readonly:
+                self._recover()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening and closing -------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, *, name: str | None = None, profile: Profile | None = None
+               ) -> Workspace:
+        path = Path(path)
+        if (path / cls.DB_NAME).exists():
+            raise WorkspaceError(f"{path} already holds a workspace.")
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+        db = store.open_store(path / cls.DB_NAME)
+        with db.atomic():
+            db["workspace"].insert(
+                {"id": str(uuid.uuid4()), "name": name or path.name, "created_at": utcnow()}
+            )
+        db.close()
+        return cls(path, profile=profile)
+
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False, create: bool = False,
+             profile: Profile | None = None) -> Workspace:
+        path = Path(path)
+        if create and not (path / cls.DB_NAME).exists():
+            return cls.create(path, profile=profile)
+        return cls(path, readonly=readonly, profile=profile)
+
+    def close(self) -> None:
+        if getattr(self, "index", None) is not None:
+            self.index.close()
+        with self._conn_lock:
+            for db in self._connections:
+                with contextlib.suppress(Exception):
+                    db.close()
+            self._connections.clear()
+        self._local = threading.local()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection (SQLite connections are not shared between threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = store.connect(self.path / self.DB_NAME, readonly=self.readonly)
+            self._local.db = db
+            with self._conn_lock:
+                self._connections.append(db)
+        return db
+
+    # -- writing ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Tx]:
+        if self.readonly:
+            raise ReadOnlyWorkspace(
+                f"The workspace {self.path} is open read-only; nothing was changed."
+            )
+        with self._write_lock:
+            db = self.db
+            tx = Tx(self, db)
+            try:
+                with db.atomic():
+                    self._ensure_analyst(tx)
+                    yield tx
+                    store.set_meta(db, "hlc", str(self.clock.last))
+            except BaseException:
+                # the audit chain's cached head may have advanced inside the rolled-back transaction
+                self._audit.reload(db)
+                raise
+
+    def _ensure_analyst(self, tx: Tx) -> None:
+        p = self.profile
+        known = tx.db.execute("SELECT name, role FROM analysts WHERE id = ?", [p.id]).fetchone()
+        if known == (p.name, p.role):
+            return
+        tx.db.execute(
+            "INSERT INTO analysts(id, name, role, created_at, hlc) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,"
+            " hlc = excluded.hlc",
+            [p.id, p.name, p.role, tx.now, tx.hlc()],
+        )
+        tx.audit("register analyst", "analyst", p.id, {"name": p.name, "role": p.role})
+
+    def _recover(self) -> None:
+        """After a crash: drop blobs that no committed document owns, replay the index queue."""
+        journal = self.path / "import.journal"
+        if journal.exists():
+            self._collect_orphan_blobs()
+            journal.unlink()
+        pending = self.db.execute("SELECT count(*) FROM index_queue").fetchone()[0]
+        if self.index.rebuilt:
+            self._requeue_everything()
+            pending = 1
+        if pending:
+            self._recovering = True
+            try:
+                self.index_pending()
+            finally:
+                self._recovering = False
+
+    def _collect_orphan_blobs(self) -> int:
+        known = {r[0] for r in self.db.execute("SELECT sha256 FROM documents")}
+        removed = 0
+        for path in self._blob_files():
+            name = path.parent.name + path.name
+            if path.name.endswith(".tmp") or name not in known:
+                path.unlink()
+                removed += 1
+        return removed
+
+    def _blob_files(self) -> Iterator[Path]:
+        root = self.path / "blobs" / "sha256"
+        if root.exists():
+            for sub in root.iterdir():
+                if sub.is_dir():
+                    yield from sub.iterdir()
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.path / "blobs" / "sha256" / sha256[:2] / sha256[2:]
+
+    def _store_blob(self, sha256: str, data: bytes) -> None:
+        target = self.blob_path(sha256)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+
+    # -- import ----------------------------------------------------------------------------------
+    def import_paths(self, paths: Iterable[str | Path], *, progress: Progress | None = None,
+                     cancel: Cancel | None = None, index: bool = True) -> ImportReport:
+        """Import files and folders (recursively). One bad file never stops the batch."""
+        from . import ingest
+
+        if self.readonly:
+            raise ReadOnlyWorkspace(f"The workspace {self.path} is open read-only; nothing imported.")
+        started = time.perf_counter()
+        report = ImportReport()
+        files: list[Path] = []
+        for p in paths:
+            p = Path(p)
+            if p.is_dir():
+                for f in sorted(p.rglob("*")):
+                    if not f.is_file() or f.name.startswith("."):
+                        continue
+                    if f.suffix.lower() in ingest.SUPPORTED_EXTENSIONS:
+                        files.append(f)
+                    else:
+                        report.skipped.append(str(f))
+            elif p.exists():
+                files.append(p)
+            else:
+                report.failed.append(FileProblem(str(p), "no such file or folder"))
+        total = len(files)
+        journal = self.path / "import.journal"
+        journal.write_text(str(os.getpid()))
+        seen: set[str] = set()
+        pending: list[tuple[Path, str, int, object]] = []
+        last_commit = time.perf_counter()
+        try:
+            for n, f in enumerate(files, 1):
+                if cancel is not None and cancel.is_set():
+                    report.cancelled = True
+                    break
+                try:
+                    size = f.stat().st_size
+                    if size > ingest.MAX_FILE_BYTES:
+                        raise ingest.IngestError(
+                            f"{f.name} is {size / 2**20:.0f} MB; Assay imports files up to "
+                            f"{ingest.MAX_FILE_BYTES // 2**20} MB."
+                        )
+                    data = f.read_bytes()
+                except FileNotFoundError:
+                    report.failed.append(FileProblem(str(f), "the file disappeared before it was read"))
+                    continue
+                except OSError as exc:
+                    report.failed.append(FileProblem(str(f), f"could not be read: {exc.strerror or exc}"))
+                    continue
+                except ingest.IngestError as exc:
+                    report.failed.append(FileProblem(str(f), str(exc)))
+                    continue
+                sha = hashlib.sha256(data).hexdigest()
+                if sha in seen or self._has_sha(sha):
+                    report.duplicates.append(str(f))
+                    continue
+                try:
+                    parsed = ingest.parse_bytes(data, f.name)
+                except ingest.IngestError as exc:
+                    report.failed.append(FileProblem(str(f), str(exc)))
+                    continue
+                except Exception as exc:  # a parser bug must cost one file, not the batch
+                    report.failed.append(FileProblem(str(f), f"could not be parsed ({exc!r})"))
+                    continue
+                seen.add(sha)
+                self._store_blob(sha, data)
+                pending.append((f, sha, len(data), parsed))
+                if len(pending) >= IMPORT_COMMIT_EVERY or time.perf_counter() - last_commit > 0.5:
+                    self._commit_documents(pending, report)
+                    pending = []
+                    last_commit = time.perf_counter()
+                if progress:
+                    progress(n, total, f.name)
+            if pending:
+                self._commit_documents(pending, report)
+        except BaseException:
+            # blobs written for a batch that never committed belong to nobody
+            with contextlib.suppress(Exception):
+                self._collect_orphan_blobs()
+            raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                journal.unlink()
+        report.seconds_stored = time.perf_counter() - started
+        if index:
+            report.indexed = self.index_pending(progress=progress, cancel=cancel)
+        report.seconds_total = time.perf_counter() - started
+        return report
+
+    def _has_sha(self, sha: str) -> bool:
+        return self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone() is not None
+
+    def _commit_documents(self, pending: list, report: ImportReport) -> None:
+        with self._write() as tx:
+            doc_rows, queue_rows = [], []
+            for f, sha, size, parsed in pending:
+                doc_id = str(uuid.uuid4())
+                source_id = self._ensure_source(tx, parsed.source) if parsed.source else None
+                marking = parsed.marking if parsed.marking in MARKINGS else "CLEAR"
+                doc_rows.append([
+                    doc_id, sha, parsed.title, source_id, parsed.author, parsed.published_at,
+                    parsed.url, parsed.language, parsed.mime, f.name, size, parsed.text, marking,
+                    tx.now, tx.actor, tx.now, tx.actor, tx.now, tx.actor, tx.hlc(),
+                ])
+                queue_rows.append(["document", doc_id, "add"])
+                tx.audit("import", "document", doc_id,
+                         {"sha256": sha, "title": parsed.title, "filename": f.name})
+                report.imported.append(doc_id)
+                tx.changes.documents.add(doc_id)
+            tx.db.conn.executemany(
+                "INSERT INTO documents(id, sha256, title, source_id, author, published_at, url,"
+                " language, mime, filename, size, text, marking, imported_at, imported_by,"
+                " created_at, created_by, updated_at, updated_by, hlc, deleted)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
+                doc_rows,
+            )
+            tx.db.conn.executemany(
+                "INSERT INTO index_queue(entity, entity_id, op) VALUES (?,?,?)", queue_rows
+            )
+            tx.changes.index = True
+        report.changes.merge(tx.changes)
+
+    def _ensure_source(self, tx: Tx, name: str, kind: str | None = None,
+                       reliability: str | None = None) -> str:
+        sid = name_id("source", name)
+        row = tx.db.execute("SELECT kind, reliability FROM sources WHERE id = ?", [sid]).fetchone()
+        if row is None:
+            tx.db.execute(
+                "INSERT INTO sources(id, name, kind, reliability, created_at, created_by,"
+                " updated_at, updated_by, hlc, deleted) VALUES (?,?,?,?,?,?,?,?,?,0)",
+                [sid, name.strip(), kind or "outlet", reliability or "F", tx.now, tx.actor,
+                 tx.now, tx.actor, tx.hlc()],
+            )
+            tx.audit("add source", "source", sid,
+                     {"name": name, "kind": kind or "outlet", "reliability": reliability or "F"})
+            tx.changes.sources.add(sid)
+        elif (kind and kind != row[0]) or (reliability and reliability != row[1]):
+            tx.db.execute(
+                "UPDATE sources SET kind = ?, reliability = ?, updated_at = ?, updated_by = ?,"
+                " hlc = ? WHERE id = ?",
+                [kind or row[0], reliability or row[1], tx.now, tx.actor, tx.hlc(), sid],
+            )
+            tx.audit("edit source", "source", sid, {"kind": kind, "reliability": reliability})
+            tx.changes.sources.add(sid)
+        return sid
+
+    def set_source(self, name: str, *, kind: str | None = None, reliability: str | None = None
+                   ) -> Changes:
+        """Create or update a source (outlet, agency, person) with its Admiralty reliability."""
+        if reliability is not None and reliability not in "ABCDEF":
+            raise WorkspaceError(f"Reliability must be one of A–F, not {reliability!r}.")
+        with self._write() as tx:
+            self._ensure_source(tx, name, kind, reliability)
+        return tx.changes
+
+    DOCUMENT_FIELDS = ("title", "author", "published_at", "url", "language", "marking", "source",
+                       "reliability")
+
+    def update_document(self, doc_id: str, **values) -> Changes:
+        """Edit a document's metadata (title, author, date, url, language, marking, source)."""
+        unknown = set(values) - set(self.DOCUMENT_FIELDS)
+        if unknown:
+            raise WorkspaceError(f"Unknown document field(s): {', '.join(sorted(unknown))}.")
+        if "marking" in values and values["marking"] not in MARKINGS:
+            raise WorkspaceError(f"Marking must be one of {', '.join(MARKINGS)}.")
+        doc = self.document(doc_id)
+        with self._write() as tx:
+            sets = {k: v for k, v in values.items() if k != "source"}
+            if "source" in values:
+                sets["source_id"] = self._ensure_source(tx, values["source"]) if values["source"] else None
+            if not sets:
+                return tx.changes
+            sets.update(updated_at=tx.now, updated_by=tx.actor, hlc=tx.hlc())
+            cols = ", ".join(f"{k} = ?" for k in sets)
+            tx.db.execute(f"UPDATE documents SET {cols} WHERE id = ?", [*sets.values(), doc.id])
+            tx.audit("edit document", "document", doc.id, values)
+            tx.queue("document", doc.id)
+            tx.changes.documents.add(doc.id)
+        self.index_pending()
+        return tx.changes
+
+    # -- index -----------------------------------------------------------------------------------
+    def _requeue_everything(self) -> None:
+        with self._write() as tx:
+            tx.db.execute("DELETE FROM index_queue")
+            tx.db.execute(
+                "INSERT INTO index_queue(entity, entity_id, op)"
+                " SELECT 'document', id, 'add' FROM documents WHERE deleted = 0"
+            )
+            tx.changes.index = True
+
+    def pending_index(self) -> int:
+        return self.db.execute("SELECT count(*) FROM index_queue").fetchone()[0]
+
+    def index_pending(self, *, progress: Progress | None = None, cancel: Cancel | None = None
+                      ) -> int:
+        """Drain the index queue in batches; the store stays the truth if this is interrupted."""
+        if self.readonly:
+            return 0
+        done = 0
+        total = self.pending_index()
+        bulk = total >= 2 * INDEX_BATCH
+        batch = BULK_INDEX_BATCH if bulk else INDEX_BATCH
+        while True:
+            if cancel is not None and cancel.is_set():
+                break
+            with self._write_lock:
+                queue = self.db.execute(
+                    "SELECT seq, entity, entity_id, op FROM index_queue ORDER BY seq LIMIT ?",
+                    [batch],
+                ).fetchall()
+                if not queue:
+                    break
+                max_seq = queue[-1][0]
+                fresh = not self._recovering and all(op == "add" for _s, _e, _i, op in queue)
+                doc_ids = list(dict.fromkeys(i for _s, e, i, _o in queue if e == "document"))
+                upserts, deletes = self._index_entries(doc_ids)
+                self.index.write(upserts, deletes, bulk=bulk and len(upserts) > INDEX_BATCH,
+                                 fresh=fresh)
+                with self.db.atomic():
+                    self.db.execute("DELETE FROM index_queue WHERE seq <= ?", [max_seq])
+            done += len(doc_ids)
+            if progress:
+                progress(min(done, total), total, "indexing")
+        return done
+
+    def _index_entries(self, doc_ids: list[str]) -> tuple[list[dict], list[str]]:
+        upserts, deletes = [], []
+        found = set()
+        for chunk in _chunks(doc_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for r in store.rows(
+                self.db,
+                "SELECT d.id, d.title, d.text, d.author, d.language, d.marking, d.published_at,"
+                " d.imported_at, d.deleted, s.name AS source FROM documents d"
+                f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN ({marks})",
+                chunk,
+            ):
+                found.add(r["id"])
+                if r["deleted"]:
+                    deletes.append(r["id"])
+                    continue
+                upserts.append(_document_fields(r))
+        deletes += [i for i in doc_ids if i not in found]
+        return upserts, deletes
+
+    def reindex(self, *, progress: Progress | None = None, cancel: Cancel | None = None) -> int:
+        """Rebuild the index from the store; an interrupted rebuild resumes from the queue."""
+        with self._write_lock:
+            self._requeue_everything()
+            self.index.clear()
+        return self.index_pending(progress=progress, cancel=cancel)
+
+    # -- reading ---------------------------------------------------------------------------------
+    DOC_SUMMARY = (
+        "d.id, d.title, d.author, d.published_at, d.language, d.marking, d.mime, d.filename,"
+        " d.size, d.imported_at, d.sha256, d.url, d.source_id, s.name AS source,"
+        " coalesce(d.reliability, s.reliability) AS reliability"
+    )
+
+    def document(self, doc_id: str) -> Document:
+        r = store.row(
+            self.db,
+            f"SELECT {self.DOC_SUMMARY}, d.text FROM documents d"
+            " LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = ? AND d.deleted = 0",
+            [doc_id],
+        )
+        if r is None:
+            raise NotFound(f"No document with id {doc_id}.")
+        return Document(**r)
+
+    def find_document(self, ref: str) -> Document:
+        """A document by id, id prefix (at least 4 characters) or exact / partial title."""
+        ref = ref.strip()
+        if len(ref) >= 4:
+            ids = [r[0] for r in self.db.execute(
+                "SELECT id FROM documents WHERE deleted = 0 AND id LIKE ? LIMIT 2", [ref + "%"])]
+            if len(ids) == 1:
+                return self.document(ids[0])
+        for sql, arg in (("title = ? COLLATE NOCASE", ref), ("title LIKE ?", f"%{ref}%")):
+            ids = [r[0] for r in self.db.execute(
+                f"SELECT id FROM documents WHERE deleted = 0 AND {sql} LIMIT 6", [arg])]
+            if len(ids) == 1:
+                return self.document(ids[0])
+            if len(ids) > 1:
+                titles = "; ".join(self.document(i).title for i in ids[:5])
+                raise NotFound(f"{ref!r} matches several documents ({titles}); be more precise.")
+        raise NotFound(f"No document matches {ref!r} (by id prefix or title).")
+
+    def _document_where(self, *, source: str | None = None, language: str | None = None,
+                        marking: str | None = None, since: str | None = None,
+                        until: str | None = None, text: str | None = None
+                        ) -> tuple[str, list]:
+        where, args = ["d.deleted = 0"], []
+        if source:
+            where.append("s.name LIKE ?")
+            args.append(f"%{source}%")
+        if language:
+            where.append("d.language = ?")
+            args.append(language)
+        if marking:
+            where.append("d.marking = ?")
+            args.append(marking.upper())
+        if since:
+            where.append("coalesce(d.published_at, d.imported_at) >= ?")
+            args.append(since)
+        if until:
+            where.append("coalesce(d.published_at, d.imported_at) <= ?")
+            args.append(until + "\uffff" if len(until) <= 10 else until)
+        if text:
+            where.append("d.title LIKE ?")
+            args.append(f"%{text}%")
+        return " AND ".join(where), args
+
+    SORTABLE = {"title": "d.title COLLATE NOCASE", "published": "d.published_at",
+                "imported": "d.imported_at", "source": "s.name COLLATE NOCASE",
+                "language": "d.language", "marking": "d.marking", "size": "d.size"}
+
+    def document_ids(self, *, order: str = "imported", descending: bool = False,
+                     **filters) -> list[str]:
+        """Ids of the documents matching the filters, sorted by SQL (for lazy table models)."""
+        where, args = self._document_where(**filters)
+        col = self.SORTABLE.get(order)
+        if col is None:
+            raise WorkspaceError(f"Cannot sort by {order!r}; use one of {', '.join(self.SORTABLE)}.")
+        direction = "DESC" if descending else "ASC"
+        return [r[0] for r in self.db.execute(
+            f"SELECT d.id FROM documents d LEFT JOIN sources s ON s.id = d.source_id"
+            f" WHERE {where} ORDER BY {col} {direction}, d.rowid {direction}", args)]
+
+    def document_summaries(self, ids: list[str]) -> dict[str, dict]:
+        """Summary rows (no text) for the given ids, keyed by id."""
+        out: dict[str, dict] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for r in store.rows(
+                self.db,
+                f"SELECT {self.DOC_SUMMARY} FROM documents d"
+                f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN ({marks})",
+                chunk,
+            ):
+                out[r["id"]] = r
+        return out
+
+    def list_documents(self, *, order: str = "imported", descending: bool = False,
+                       limit: int | None = None, **filters) -> list[dict]:
+        ids = self.document_ids(order=order, descending=descending, **filters)
+        if limit is not None:
+            ids = ids[:limit]
+        rows = self.document_summaries(ids)
+        return [rows[i] for i in ids]
+
+    def count_documents(self) -> int:
+        return self.db.execute("SELECT count(*) FROM documents WHERE deleted = 0").fetchone()[0]
+
+    def sources(self) -> list[dict]:
+        return store.rows(
+            self.db,
+            "SELECT s.id, s.name, s.kind, s.reliability, count(d.id) AS documents FROM sources s"
+            " LEFT JOIN documents d ON d.source_id = s.id AND d.deleted = 0"
+            " WHERE s.deleted = 0 GROUP BY s.id ORDER BY s.name COLLATE NOCASE",
+        )
+
+    def languages(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT language FROM documents WHERE deleted = 0 ORDER BY language")]
+
+    # -- search ----------------------------------------------------------------------------------
+    def search(self, text: str, *, limit: int = 20, highlight: str | None = "html",
+               kinds: tuple[str, ...] | None = None) -> list[SearchHit]:
+        """Ranked hits with highlighted fragments. Raises QueryError for a malformed query."""
+        texts: dict[str, dict] = {}
+
+        def text_for(hit: ixmod.Hit) -> dict[str, str]:
+            r = texts.get(hit.doc_id)
+            if r is None:
+                r = store.row(self.db, "SELECT title, text FROM documents WHERE id = ?",
+                              [hit.doc_id]) or {"title": "", "text": ""}
+                texts[hit.doc_id] = r
+            return {"body": r["text"]}
+
+        results = self.index.search(text, limit=limit, kinds=kinds,
+                                    text_for=text_for if highlight else None,
+                                    highlight_format=highlight)
+        titles = self.document_summaries(list({h.doc_id for h in results.hits}))
+        return [
+            SearchHit(h.id, h.kind, h.doc_id, titles.get(h.doc_id, {}).get("title", ""), h.score,
+                      h.fragments)
+            for h in results.hits
+            if h.doc_id in titles
+        ]
+
+    # -- integrity and backup --------------------------------------------------------------------
+    def check(self) -> CheckReport:
+        db = self.db
+        problems = store.integrity_problems(db)
+        docs = {r[0]: r[1] for r in db.execute("SELECT id, sha256 FROM documents WHERE deleted = 0")}
+        all_shas = {r[0] for r in db.execute("SELECT sha256 FROM documents")}
+        indexed = self.index.indexed_ids("document")
+        counts: dict[str, int] = {}
+        for i in indexed:
+            counts[i] = counts.get(i, 0) + 1
+        missing = [i for i in docs if i not in counts]
+        if missing:
+            problems.append(f"{len(missing)} document(s) not in the search index "
+                            f"(e.g. {missing[0]}); run `assay reindex`")
+        twice = [i for i, c in counts.items() if c > 1]
+        if twice:
+            problems.append(f"{len(twice)} document(s) indexed more than once; run `assay reindex`")
+        extra = [i for i in counts if i not in docs]
+        if extra:
+            problems.append(f"{len(extra)} index entr(ies) for documents not in the store")
+        blobs = set()
+        for path in self._blob_files():
+            name = path.parent.name + path.name
+            blobs.add(name)
+            if name not in all_shas:
+                problems.append(f"orphan blob {path.relative_to(self.path)}")
+        for doc_id, sha in docs.items():
+            if sha not in blobs:
+                problems.append(f"document {doc_id} has no original file (blob {sha[:12]}… missing)")
+        queue = self.pending_index()
+        if queue:
+            problems.append(f"{queue} change(s) wait in the index queue; run `assay reindex`")
+        chain = audit.verify(db)
+        if not chain.ok:
+            problems.append(f"audit log broken at entry {chain.first_bad}: {chain.reason}")
+        return CheckReport(problems, len(docs), len(indexed), queue, chain.entries)
+
+    def backup(self, dest: Path) -> Path:
+        """SQLite online backup plus blobs and index; open DEST as a workspace to restore."""
+        dest = Path(dest)
+        if dest.exists() and any(dest.iterdir()):
+            raise WorkspaceError(f"{dest} is not empty; choose a new folder for the backup.")
+        dest.mkdir(parents=True, exist_ok=True)
+        with self._write_lock:
+            target = store.connect(dest / self.DB_NAME)
+            try:
+                self.db.conn.backup(target.conn)
+            finally:
+                target.close()
+            shutil.copytree(self.path / "blobs", dest / "blobs", dirs_exist_ok=True)
+            shutil.copytree(self.path / "index", dest / "index", dirs_exist_ok=True)
+        return dest
+
+    def verify_audit(self) -> audit.VerifyResult:
+        return audit.verify(self.db)
+
+
+@dataclass
+class Document:
+    id: str
+    title: str
+    author: str | None
+    published_at: str | None
+    language: str
+    marking: str
+    mime: str | None
+    filename: str | None
+    size: int | None
+    imported_at: str
+    sha256: str
+    url: str | None
+    source_id: str | None
+    source: str | None
+    reliability: str | None
+    text: str = ""
+
+
+def _document_fields(r: dict) -> dict:
+    out = {
+        "id": r["id"],
+        "kind": "document",
+        "doc_id": r["id"],
+        "title": r["title"] or "",
+        "body": r["text"] or "",
+        "lang": r["language"] or "und",
+        "marking": (r["marking"] or "").lower(),
+    }
+    for key in ("source", "author"):
+        if r.get(key):
+            out[key] = r[key]
+    for key, col in (("published", "published_at"), ("imported", "imported_at")):
+        when = ixmod.to_datetime(r.get(col))
+        if when is not None:
+            out[key] = when
+    return out
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
