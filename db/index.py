@@ -17,7 +17,7 @@ from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Toke
 from whoosh.qparser.dateparse import DateParserPlugin
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
@@ -142,6 +142,7 @@ def make_schema() -> fields.Schema:
         reliability=fields.KEYWORD(lowercase=True, commas=True),
         likelihood=fields.KEYWORD(lowercase=True, commas=True),
         confidence=fields.KEYWORD(lowercase=True, commas=True),
+        admiralty=fields.KEYWORD(lowercase=True, commas=True),
     )
 
 
@@ -151,6 +152,7 @@ ALIASES = {
     "lang": ["language"],
     "by": ["analyst"],
     "kind": ["type"],
+    "admiralty": ["rating"],
 }
 QUERY_FIELDS = set(make_schema().names()) | {a for v in ALIASES.values() for a in v}
 
@@ -284,16 +286,11 @@ class SearchIndex:
             self._searcher = self.ix.searcher()
         return self._searcher
 
-    def indexed_ids(self, kind: str | None = None) -> list[str]:
-        """Every indexed id (with repeats, so duplicates show); used by `assay check`."""
+    def indexed_entries(self) -> list[tuple[str, str]]:
+        """Every indexed (id, kind), with repeats so duplicates show; used by `assay check`."""
         with self._lock:
-            s = self.searcher()
-            reader = s.reader()
-            out = []
-            for _docnum, stored in reader.iter_docs():
-                if kind is None or stored.get("kind") == kind:
-                    out.append(stored["id"])
-            return out
+            reader = self.searcher().reader()
+            return [(stored["id"], stored.get("kind", "")) for _n, stored in reader.iter_docs()]
 
     def doc_count(self) -> int:
         with self._lock:

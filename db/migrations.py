@@ -93,3 +93,72 @@ def latest_name() -> str:
 
 def applied_names(db: Database) -> list[str]:
     return [m.name for m in migrations.applied(db)]
+
+
+@migrations(name="m002_annotations")
+def m002_annotations(db: Database) -> None:
+    db["annotations"].create(
+        {
+            "id": str,
+            "document_id": str,
+            "start": int,
+            "end": int,
+            "quote": str,
+            "prefix": str,
+            "suffix": str,
+            "kind": str,  # note | claim
+            "comment": str,
+            "status": str,  # draft | submitted | approved | rejected | changes_requested
+            **TRAVELLING,
+        },
+        pk="id",
+        not_null={"document_id", "start", "end", "kind", "status"},
+        defaults={"deleted": 0, "status": "draft", "comment": ""},
+        foreign_keys=[("document_id", "documents", "id")],
+    )
+    db["annotations"].create_index(["document_id"])
+    db["annotations"].create_index(["created_by"])
+    db["annotations"].create_index(["status"])
+    db["claims"].create(
+        {
+            "annotation_id": str,
+            "statement": str,
+            "credibility": int,
+            "likelihood": str,
+            "confidence": str,
+            "rationale": str,
+            **TRAVELLING,
+        },
+        pk="annotation_id",
+        defaults={"deleted": 0, "statement": "", "rationale": ""},
+        foreign_keys=[("annotation_id", "annotations", "id")],
+    )
+    db["tags"].create(
+        {"id": str, "name": str, "parent_id": str, "colour": str, **TRAVELLING},
+        pk="id",
+        not_null={"name"},
+        defaults={"deleted": 0},
+    )
+    db["tags"].create_index(["name"])
+    db["annotation_tags"].create(
+        {"annotation_id": str, "tag_id": str, **TRAVELLING},
+        pk=("annotation_id", "tag_id"),
+        defaults={"deleted": 0},
+        foreign_keys=[("annotation_id", "annotations", "id"), ("tag_id", "tags", "id")],
+    )
+    db["annotation_tags"].create_index(["tag_id"])
+    db["links"].create(
+        {
+            "id": str,
+            "from_id": str,
+            "to_id": str,
+            "relation": str,  # corroborates | contradicts | duplicates | refines
+            "comment": str,
+            **TRAVELLING,
+        },
+        pk="id",
+        defaults={"deleted": 0, "comment": ""},
+        foreign_keys=[("from_id", "annotations", "id"), ("to_id", "annotations", "id")],
+    )
+    db["links"].create_index(["from_id"])
+    db["links"].create_index(["to_id"])

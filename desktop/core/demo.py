@@ -41,6 +41,7 @@ def create_demo(path: Path, *, progress: Progress | None = None,
                 language=e.get("language"),
                 source=e["source"],
             )
+        ws._undo.clear()  # setting up the demo is not the user's work to undo
     except BaseException:
         ws.close()
         raise

@@ -22,6 +22,9 @@ from desktop.core.errors import IngestError
 if TYPE_CHECKING:
     from docx.blkcntnr import BlockItemContainer
 
+# pypdf, python-docx, defusedxml and langdetect are imported where they are used: together they
+# add a noticeable pause to start-up, and most sessions import no file of a given format.
+
 
 @dataclass
 class ParsedDocument:
@@ -65,7 +68,7 @@ MIME_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 MIME_EML = "message/rfc822"
 
 _SUPPORTED_LIST = ".txt, .md, .html, .pdf, .docx and .eml"
-TLP_MARKINGS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+_TLP_MARKINGS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -202,7 +205,7 @@ def _marking(value: str | None) -> str | None:
     label = re.sub(r"\s*\+\s*|\s+", "+", label)
     if label == "WHITE":  # TLP 1.0's name for CLEAR
         label = "CLEAR"
-    return label if label in TLP_MARKINGS else None
+    return label if label in _TLP_MARKINGS else None
 
 
 def _language_code(value: str | None) -> str | None:
@@ -407,10 +410,11 @@ def _parse_markdown(data: bytes, name: str) -> ParsedDocument:
 
 # --- HTML --------------------------------------------------------------------------------------
 
-# Page furniture and non-text: everything inside these is dropped.
-_DROPPED_TAGS = frozenset(
-    {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg"}
-)
+# Never text for a reader.
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
+# Page furniture: dropped, unless the page has no text outside it (ASP.NET WebForms pages wrap
+# the whole body in one <form>).
+_FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form"})
 _PARAGRAPH_TAGS = frozenset(
     {
         "address", "article", "blockquote", "caption", "center", "details", "dialog", "div",
@@ -428,6 +432,7 @@ _HEAD_TAGS = frozenset(
     {"head", "title", "meta", "link", "style", "script", "base", "noscript", "template"}
 )
 _BREAK, _TEXT, _RAW = 0, 1, 2
+_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 class _HtmlText(HTMLParser):
@@ -445,11 +450,12 @@ class _HtmlText(HTMLParser):
         self.title: str | None = None
         self.first_h1: str | None = None
         self.first_kept_h1: str | None = None
-        # (kind, value, inside <article>/<main>)
-        self._tokens: list[tuple[int, str | int, bool]] = []
+        # (kind, value, inside <article>/<main>, inside furniture)
+        self._tokens: list[tuple[int, str | int, bool, bool]] = []
         self._stack: list[str] = []
         self._open: dict[str, int] = {}
-        self._dropped = 0
+        self._hidden = 0
+        self._furniture = 0
         self._main = 0
         self._title_parts: list[str] | None = None
         self._h1_parts: list[str] | None = None
@@ -459,11 +465,13 @@ class _HtmlText(HTMLParser):
     def _push(self, tag: str) -> None:
         self._stack.append(tag)
         self._open[tag] = self._open.get(tag, 0) + 1
-        if tag in _DROPPED_TAGS:
-            self._dropped += 1
+        if tag in _HIDDEN_TAGS:
+            self._hidden += 1
+        elif tag in _FURNITURE_TAGS:
+            self._furniture += 1
         elif tag in ("article", "main"):
             self._main += 1
-        if tag == "title" and self.title is None and not self._dropped:
+        if tag == "title" and self.title is None and not self._hidden:
             self._title_parts = []
         elif tag == "h1" and self._h1_parts is None:
             self._h1_parts = []
@@ -480,8 +488,10 @@ class _HtmlText(HTMLParser):
                 return
 
     def _closed(self, tag: str) -> None:
-        if tag in _DROPPED_TAGS:
-            self._dropped -= 1
+        if tag in _HIDDEN_TAGS:
+            self._hidden -= 1
+        elif tag in _FURNITURE_TAGS:
+            self._furniture -= 1
         elif tag in ("article", "main"):
             self._main -= 1
         if tag == "title" and self._title_parts is not None:
@@ -492,7 +502,7 @@ class _HtmlText(HTMLParser):
             self._h1_parts = None
             if heading:
                 self.first_h1 = self.first_h1 or heading
-                if not self._dropped:
+                if not self._hidden and not self._furniture:
                     self.first_kept_h1 = self.first_kept_h1 or heading
         if tag in _PARAGRAPH_TAGS:
             self._add(_BREAK, 2)
@@ -501,12 +511,12 @@ class _HtmlText(HTMLParser):
 
     def _add(self, kind: int, value: str | int) -> None:
         # Breaks only take effect between two kept pieces of text, so they are recorded even
-        # inside dropped elements and count as part of <article>/<main>: "a<aside>…</aside>b"
-        # and two consecutive articles stay separate paragraphs.
+        # inside dropped elements and belong to every selection: "a<aside>…</aside>b" and two
+        # consecutive articles stay separate paragraphs.
         if kind == _BREAK:
-            self._tokens.append((kind, value, True))
-        elif not self._dropped:
-            self._tokens.append((kind, value, self._main > 0))
+            self._tokens.append((kind, value, True, False))
+        elif not self._hidden:
+            self._tokens.append((kind, value, self._main > 0, self._furniture > 0))
 
     # HTMLParser callbacks
 
@@ -559,22 +569,38 @@ class _HtmlText(HTMLParser):
         if self._open.get("pre") or self._open.get("textarea"):
             self._add(_RAW, data)
         else:
-            self._add(_TEXT, re.sub(r"\s+", " ", data))
+            self._add(_TEXT, _WHITESPACE_RUN.sub(" ", data))
 
     # result
 
     def text(self) -> str:
-        """The readable text: only <article>/<main> content when the page has any."""
-        main = _join_tokens(token for token in self._tokens if token[2])
-        return main if main.strip() else _join_tokens(self._tokens)
+        """The readable text, from the narrowest selection that has any.
+
+        <article>/<main> content first, then the whole body; page furniture only when there is
+        no text outside it.
+        """
+        for main_only, with_furniture in (
+            (True, False),
+            (False, False),
+            (True, True),
+            (False, True),
+        ):
+            text = _join_tokens(
+                (kind, value)
+                for kind, value, in_main, in_furniture in self._tokens
+                if (in_main or not main_only) and (with_furniture or not in_furniture)
+            )
+            if text.strip():
+                return text
+        return ""
 
 
-def _join_tokens(tokens: Iterable[tuple[int, str | int, bool]]) -> str:
+def _join_tokens(tokens: Iterable[tuple[int, str | int]]) -> str:
     out: list[str] = []
     pending = 0  # newlines owed before the next text
     trailing_newlines = 0
     after_space = True
-    for kind, value, _ in tokens:
+    for kind, value in tokens:
         if kind == _BREAK:
             pending = max(pending, int(value))
             continue
@@ -631,13 +657,11 @@ def _extract_html(markup: str) -> _HtmlText:
     return parser
 
 
-def _first_meta(
-    meta: dict[str, str], keys: Iterable[str], *, allow_urls: bool = False
-) -> str | None:
+def _first_meta(meta: dict[str, str], keys: Iterable[str]) -> str | None:
     for key in keys:
         value = meta.get(key)
         # article:author and article:publisher are usually profile URLs, not names.
-        if value and (allow_urls or not _web_url(value)):
+        if value and not _web_url(value):
             return value
     return None
 
@@ -784,7 +808,7 @@ def _check_docx_archive(data: bytes, name: str) -> bool:
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    except Exception as exc:  # BadZipFile, but also NotImplementedError, OSError, ValueError…
         raise IngestError(
             f"{name} is not a readable .docx file (it is not a ZIP archive); check that it was "
             "saved as a Word document (.docx), not .doc or another format"

@@ -20,10 +20,12 @@ from db import index as ixmod
 from db import migrations, store
 
 from . import audit
+from .claims import ClaimsMixin
 from .errors import NotFound, ReadOnlyWorkspace, WorkspaceError
 from .hlc import HybridClock
 from .lock import WorkspaceLock
 from .profile import Profile, load_profile
+from .undo import PRIMARY_KEYS, RowChange, UndoStack, UndoStep
 
 Progress = Callable[[int, int, str], None]
 
@@ -65,6 +67,7 @@ class Changes:
     sources: set[str] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
     index: bool = False
+    created: str | None = None  # the id of what the action made, if it made one
 
     def merge(self, other: Changes) -> Changes:
         self.documents |= other.documents
@@ -137,12 +140,52 @@ class Tx:
         self.now = utcnow()
         self.actor = ws.profile.id
         self.changes = Changes()
+        self.records: list[RowChange] = []
 
     def hlc(self) -> int:
         return self.ws.clock.now()
 
     def audit(self, action: str, entity: str, entity_id: str | None, change: dict) -> None:
         self.ws._audit.append(self.db, self.now, self.actor, action, entity, entity_id, change)
+
+    # Row writes that an undo step can reverse.
+    def insert(self, table: str, row: dict, *, travelling: bool = True) -> dict:
+        row = dict(row)
+        if travelling:
+            row.setdefault("created_at", self.now)
+            row.setdefault("created_by", self.actor)
+            row.update(updated_at=self.now, updated_by=self.actor, hlc=self.hlc())
+            row.setdefault("deleted", 0)
+        keys = PRIMARY_KEYS[table]
+        before = self.fetch(table, tuple(row[k] for k in keys))
+        cols = ", ".join(f'"{c}"' for c in row)
+        self.db.execute(
+            f"INSERT OR REPLACE INTO {table} ({cols}) VALUES ({','.join('?' * len(row))})",
+            list(row.values()),
+        )
+        after = self.fetch(table, tuple(row[k] for k in keys))
+        self.records.append(RowChange(table, tuple(row[k] for k in keys), before, after))
+        return after
+
+    def update(self, table: str, key: tuple, values: dict) -> dict:
+        before = self.fetch(table, key)
+        if before is None:
+            raise NotFound(f"No {table[:-1]} with id {key[0]}.")
+        values = {**values, "updated_at": self.now, "updated_by": self.actor, "hlc": self.hlc()}
+        keys = PRIMARY_KEYS[table]
+        self.db.execute(
+            f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)}"
+            f" WHERE {' AND '.join(f'{k} = ?' for k in keys)}",
+            [*values.values(), *key],
+        )
+        after = self.fetch(table, key)
+        self.records.append(RowChange(table, key, before, after))
+        return after
+
+    def fetch(self, table: str, key: tuple) -> dict | None:
+        keys = PRIMARY_KEYS[table]
+        return store.row(self.db, f"SELECT * FROM {table} WHERE "
+                         + " AND ".join(f"{k} = ?" for k in keys), list(key))
 
     def queue(self, entity: str, entity_id: str, op: str = "update") -> None:
         self.db.execute(
@@ -151,7 +194,7 @@ class Tx:
         self.changes.index = True
 
 
-class Workspace:
+class Workspace(ClaimsMixin):
     """A workspace folder: assay.db (SQLite, WAL), index/ (Whoosh), blobs/sha256/…, lock."""
 
     DB_NAME = "assay.db"
@@ -166,6 +209,7 @@ class Workspace:
         self._write_lock = threading.RLock()
         self._lock: WorkspaceLock | None = None
         self._recovering = False
+        self._undo = UndoStack()
         db_path = self.path / self.DB_NAME
         if not db_path.exists():
             raise WorkspaceError(
@@ -269,6 +313,76 @@ class Workspace:
                 # the audit chain's cached head may have advanced inside the rolled-back transaction
                 self._audit.reload(db)
                 raise
+
+    @contextlib.contextmanager
+    def _action(self, label: str) -> Iterator[Tx]:
+        """One user action: one transaction, one undo step, then the index catches up."""
+        with self._write() as tx:
+            yield tx
+        self._undo.push(UndoStep(label, tx.records))
+        if tx.changes.index:
+            self.index_pending()
+
+    def undo_label(self) -> str | None:
+        return self._undo.undo_label()
+
+    def redo_label(self) -> str | None:
+        return self._undo.redo_label()
+
+    def undo(self) -> Changes:
+        """Reverse the last action; the reversal is itself a change that travels and is audited."""
+        if not self._undo.done:
+            raise WorkspaceError("Nothing to undo.")
+        step = self._undo.done[-1]
+        changes = self._replay(step, undo=True)
+        self._undo.undone.append(self._undo.done.pop())
+        return changes
+
+    def redo(self) -> Changes:
+        if not self._undo.undone:
+            raise WorkspaceError("Nothing to redo.")
+        step = self._undo.undone[-1]
+        changes = self._replay(step, undo=False)
+        self._undo.done.append(self._undo.undone.pop())
+        return changes
+
+    def _replay(self, step: UndoStep, *, undo: bool) -> Changes:
+        with self._write() as tx:
+            for rc in reversed(step.changes) if undo else step.changes:
+                target = rc.before if undo else rc.after
+                if target is None:
+                    values = {"deleted": 1}
+                else:
+                    values = {k: v for k, v in target.items()
+                              if k not in PRIMARY_KEYS[rc.table] and k not in ("hlc", "updated_at",
+                                                                              "updated_by")}
+                tx.update(rc.table, rc.key, values)
+                self._note_change(tx, rc.table, rc.key, target or rc.after)
+            tx.audit("undo" if undo else "redo", "step", None, {"label": step.label})
+        if tx.changes.index:
+            self.index_pending()
+        return tx.changes
+
+    def _note_change(self, tx: Tx, table: str, key: tuple, row: dict) -> None:
+        """Queue the index and fill `changes` for a row written by an action or an undo."""
+        if table == "documents":
+            tx.changes.documents.add(key[0])
+            tx.queue("document", key[0])
+        elif table in ("annotations", "claims", "annotation_tags"):
+            ann_id = key[0]
+            tx.changes.annotations.add(ann_id)
+            doc = row.get("document_id") or tx.db.execute(
+                "SELECT document_id FROM annotations WHERE id = ?", [ann_id]).fetchone()[0]
+            tx.changes.documents.add(doc)
+            tx.queue("annotation", ann_id)
+            if table == "annotation_tags":
+                tx.changes.tags.add(key[1])
+        elif table == "tags":
+            tx.changes.tags.add(key[0])
+        elif table == "links":
+            tx.changes.annotations.update((row["from_id"], row["to_id"]))
+        elif table == "sources":
+            tx.changes.sources.add(key[0])
 
     def _ensure_analyst(self, tx: Tx) -> None:
         p = self.profile
@@ -456,33 +570,36 @@ class Workspace:
     def _ensure_source(self, tx: Tx, name: str, kind: str | None = None,
                        reliability: str | None = None) -> str:
         sid = name_id("source", name)
-        row = tx.db.execute("SELECT kind, reliability FROM sources WHERE id = ?", [sid]).fetchone()
+        row = tx.fetch("sources", (sid,))
         if row is None:
-            tx.db.execute(
-                "INSERT INTO sources(id, name, kind, reliability, created_at, created_by,"
-                " updated_at, updated_by, hlc, deleted) VALUES (?,?,?,?,?,?,?,?,?,0)",
-                [sid, name.strip(), kind or "outlet", reliability or "F", tx.now, tx.actor,
-                 tx.now, tx.actor, tx.hlc()],
-            )
-            tx.audit("add source", "source", sid,
-                     {"name": name, "kind": kind or "outlet", "reliability": reliability or "F"})
+            vals = {"id": sid, "name": " ".join(name.split()), "kind": kind or "outlet",
+                    "reliability": reliability or "F"}
+            tx.insert("sources", vals)
+            tx.audit("add source", "source", sid, vals)
             tx.changes.sources.add(sid)
-        elif (kind and kind != row[0]) or (reliability and reliability != row[1]):
-            tx.db.execute(
-                "UPDATE sources SET kind = ?, reliability = ?, updated_at = ?, updated_by = ?,"
-                " hlc = ? WHERE id = ?",
-                [kind or row[0], reliability or row[1], tx.now, tx.actor, tx.hlc(), sid],
-            )
-            tx.audit("edit source", "source", sid, {"kind": kind, "reliability": reliability})
+        elif (kind and kind != row["kind"]) or (reliability and reliability != row["reliability"]):
+            vals = {"kind": kind or row["kind"], "reliability": reliability or row["reliability"]}
+            tx.update("sources", (sid,), vals)
+            tx.audit("edit source", "source", sid, vals)
             tx.changes.sources.add(sid)
+            if reliability and reliability != row["reliability"]:
+                self._requeue_annotations(
+                    tx, "document_id IN (SELECT id FROM documents WHERE source_id = ?)", [sid])
         return sid
+
+    def _requeue_annotations(self, tx: Tx, where: str, args: list) -> None:
+        """Annotations carry their document's reliability in the index: refresh them."""
+        for (ann_id,) in tx.db.execute(
+                f"SELECT id FROM annotations WHERE deleted = 0 AND {where}", args).fetchall():
+            tx.queue("annotation", ann_id)
+            tx.changes.annotations.add(ann_id)
 
     def set_source(self, name: str, *, kind: str | None = None, reliability: str | None = None
                    ) -> Changes:
         """Create or update a source (outlet, agency, person) with its Admiralty reliability."""
         if reliability is not None and reliability not in "ABCDEF":
             raise WorkspaceError(f"Reliability must be one of A–F, not {reliability!r}.")
-        with self._write() as tx:
+        with self._action("Edit source") as tx:
             self._ensure_source(tx, name, kind, reliability)
         return tx.changes
 
@@ -496,20 +613,20 @@ class Workspace:
             raise WorkspaceError(f"Unknown document field(s): {', '.join(sorted(unknown))}.")
         if "marking" in values and values["marking"] not in MARKINGS:
             raise WorkspaceError(f"Marking must be one of {', '.join(MARKINGS)}.")
+        if values.get("reliability") is not None and values["reliability"] not in "ABCDEF":
+            raise WorkspaceError(f"Reliability must be one of A–F, not {values['reliability']!r}.")
         doc = self.document(doc_id)
-        with self._write() as tx:
+        with self._action("Edit document") as tx:
             sets = {k: v for k, v in values.items() if k != "source"}
             if "source" in values:
-                sets["source_id"] = self._ensure_source(tx, values["source"]) if values["source"] else None
-            if not sets:
-                return tx.changes
-            sets.update(updated_at=tx.now, updated_by=tx.actor, hlc=tx.hlc())
-            cols = ", ".join(f"{k} = ?" for k in sets)
-            tx.db.execute(f"UPDATE documents SET {cols} WHERE id = ?", [*sets.values(), doc.id])
-            tx.audit("edit document", "document", doc.id, values)
-            tx.queue("document", doc.id)
-            tx.changes.documents.add(doc.id)
-        self.index_pending()
+                sets["source_id"] = (self._ensure_source(tx, values["source"])
+                                     if values["source"] else None)
+            if sets:
+                tx.update("documents", (doc.id,), sets)
+                tx.audit("edit document", "document", doc.id, values)
+                tx.queue("document", doc.id)
+                self._requeue_annotations(tx, "document_id = ?", [doc.id])
+                tx.changes.documents.add(doc.id)
         return tx.changes
 
     # -- index -----------------------------------------------------------------------------------
@@ -519,6 +636,11 @@ class Workspace:
             tx.db.execute(
                 "INSERT INTO index_queue(entity, entity_id, op)"
                 " SELECT 'document', id, 'add' FROM documents WHERE deleted = 0"
+            )
+            tx.db.execute(
+                "INSERT INTO index_queue(entity, entity_id, op)"
+                " SELECT 'annotation', a.id, 'add' FROM annotations a"
+                " JOIN documents d ON d.id = a.document_id WHERE a.deleted = 0 AND d.deleted = 0"
             )
             tx.changes.index = True
 
@@ -547,12 +669,16 @@ class Workspace:
                 max_seq = queue[-1][0]
                 fresh = not self._recovering and all(op == "add" for _s, _e, _i, op in queue)
                 doc_ids = list(dict.fromkeys(i for _s, e, i, _o in queue if e == "document"))
+                ann_ids = list(dict.fromkeys(i for _s, e, i, _o in queue if e == "annotation"))
                 upserts, deletes = self._index_entries(doc_ids)
+                more, gone = self._annotation_index_entries(ann_ids)
+                upserts += more
+                deletes += gone
                 self.index.write(upserts, deletes, bulk=bulk and len(upserts) > INDEX_BATCH,
                                  fresh=fresh)
                 with self.db.atomic():
                     self.db.execute("DELETE FROM index_queue WHERE seq <= ?", [max_seq])
-            done += len(doc_ids)
+            done += len(doc_ids) + len(ann_ids)
             if progress:
                 progress(min(done, total), total, "indexing")
         return done
@@ -705,6 +831,11 @@ class Workspace:
         texts: dict[str, dict] = {}
 
         def text_for(hit: ixmod.Hit) -> dict[str, str]:
+            if hit.kind in ("note", "claim"):
+                r = store.row(self.db, "SELECT a.quote, a.comment, c.statement FROM annotations a"
+                              " LEFT JOIN claims c ON c.annotation_id = a.id WHERE a.id = ?",
+                              [hit.id]) or {}
+                return {k: r.get(k) or "" for k in ("statement", "quote", "comment")}
             r = texts.get(hit.doc_id)
             if r is None:
                 r = store.row(self.db, "SELECT title, text FROM documents WHERE id = ?",
@@ -729,20 +860,30 @@ class Workspace:
         problems = store.integrity_problems(db)
         docs = {r[0]: r[1] for r in db.execute("SELECT id, sha256 FROM documents WHERE deleted = 0")}
         all_shas = {r[0] for r in db.execute("SELECT sha256 FROM documents")}
-        indexed = self.index.indexed_ids("document")
-        counts: dict[str, int] = {}
-        for i in indexed:
-            counts[i] = counts.get(i, 0) + 1
-        missing = [i for i in docs if i not in counts]
-        if missing:
-            problems.append(f"{len(missing)} document(s) not in the search index "
-                            f"(e.g. {missing[0]}); run `assay reindex`")
-        twice = [i for i, c in counts.items() if c > 1]
-        if twice:
-            problems.append(f"{len(twice)} document(s) indexed more than once; run `assay reindex`")
-        extra = [i for i in counts if i not in docs]
-        if extra:
-            problems.append(f"{len(extra)} index entr(ies) for documents not in the store")
+        anns = {r[0] for r in db.execute(
+            "SELECT a.id FROM annotations a JOIN documents d ON d.id = a.document_id"
+            " WHERE a.deleted = 0 AND d.deleted = 0")}
+        entries = self.index.indexed_entries()
+        indexed = [i for i, kind in entries if kind == "document"]
+        for label, expected, found in (
+            ("document", set(docs), indexed),
+            ("annotation", anns, [i for i, kind in entries if kind != "document"]),
+        ):
+            counts: dict[str, int] = {}
+            for i in found:
+                counts[i] = counts.get(i, 0) + 1
+            missing = [i for i in expected if i not in counts]
+            if missing:
+                problems.append(f"{len(missing)} {label}(s) not in the search index "
+                                f"(e.g. {missing[0]}); run `assay reindex`")
+            twice = [i for i, c in counts.items() if c > 1]
+            if twice:
+                problems.append(f"{len(twice)} {label}(s) indexed more than once; "
+                                "run `assay reindex`")
+            extra = [i for i in counts if i not in expected]
+            if extra:
+                problems.append(f"{len(extra)} index entries for {label}s not in the store; "
+                                "run `assay reindex`")
         blobs = set()
         for path in self._blob_files():
             name = path.parent.name + path.name

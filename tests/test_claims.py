@@ -1,0 +1,253 @@
+"""Annotations, claims, ratings, tags, links and undo through the Workspace facade."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.core import scales
+from desktop.core.claims import AnnotationError, PermissionDenied, normalise_tag, tag_id
+from desktop.core.errors import NotFound, WorkspaceError
+from desktop.core.profile import Profile
+from desktop.core.workspace import Workspace
+
+from .conftest import write_texts
+
+TEXT = ("Vendor says AI agents now exploit bugs within hours. "
+        "The ministry insists a comparable tool will definitely emerge within 18 months. "
+        "Defenders patch in weeks.")
+
+
+@pytest.fixture
+def doc(ws, tmp_path):
+    write_texts(tmp_path / "in", {"report.txt": "Exploit report\n\n" + TEXT,
+                                  "other.txt": "Second report\n\nDefenders patch in days, not weeks."})
+    ws.import_paths([tmp_path / "in"])
+    return ws.find_document("Exploit report")
+
+
+def span(doc, phrase):
+    start = doc.text.index(phrase)
+    return start, start + len(phrase)
+
+
+def test_claim_with_ratings_tags_anchor_and_search(ws, doc):
+    s, e = span(doc, "a comparable tool will definitely emerge within 18 months")
+    ch = ws.add_claim(doc.id, s, e, "A comparable exploit tool will appear by mid-2027",
+                      credibility=3, likelihood="likely", confidence="moderate",
+                      rationale="Single ministry source", tags=["capability/vuln-discovery",
+                                                                "Actor/State"])
+    assert ch.created and doc.id in ch.documents and ch.index
+    claim = ws.annotation(ch.created)
+    assert claim.quote == doc.text[s:e]
+    assert doc.text.endswith(claim.suffix) or doc.text[e:].startswith(claim.suffix)
+    assert doc.text[:s].endswith(claim.prefix) and len(claim.prefix) == 32
+    assert (claim.kind, claim.status, claim.credibility) == ("claim", "draft", 3)
+    assert claim.tags == ["actor/state", "capability/vuln-discovery"]
+    assert claim.admiralty == "F3"  # source reliability unknown yet
+    assert claim.rating == "F3 · likely (55–80 %) · moderate confidence"
+    ws.update_document(doc.id, reliability="B")
+    assert ws.annotation(claim.id).admiralty == "B3"
+    # parents are made for hierarchical tags
+    names = {t["name"]: t for t in ws.tags()}
+    assert {"capability", "capability/vuln-discovery", "actor", "actor/state"} <= set(names)
+    assert names["capability/vuln-discovery"]["parent_id"] == names["capability"]["id"]
+    assert names["capability/vuln-discovery"]["uses"] == 1
+    # searchable by statement, tag wildcard and ratings
+    hits = ws.search("tag:capability/* likelihood:likely")
+    assert [(h.id, h.kind) for h in hits] == [(claim.id, "claim")]
+    assert [h.id for h in ws.search("statement:appear")] == [claim.id]
+    assert [h.id for h in ws.search("credibility:3 confidence:moderate")] == [claim.id]
+    assert [h.id for h in ws.search("rating:b3")] == [claim.id]
+    assert [h.id for h in ws.search("by:ada status:draft")] == [claim.id]
+    assert ws.search("likelihood:very_likely") == []
+    frag = ws.search("comparable exploit", highlight="plain", kinds=("claim",))[0].fragments
+    assert "[comparable]" in frag["statement"]
+    assert ws.check().ok
+
+
+def test_note_comment_and_convert_to_claim(ws, doc):
+    s, e = span(doc, "Defenders patch in weeks")
+    note = ws.add_note(doc.id, s, e, comment="check patch data", tags=["policy"]).created
+    assert ws.annotation(note).kind == "note"
+    assert [h.id for h in ws.search("comment:patch")] == [note]
+    ws.convert_to_claim(note, "Defenders take weeks to patch")
+    a = ws.annotation(note)
+    assert (a.kind, a.statement) == ("claim", "Defenders take weeks to patch")
+    assert [x.id for x in ws.annotations(doc.id)] == [note]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"credibility": 7}, "Credibility"),
+    ({"likelihood": "maybe"}, "Unknown likelihood"),
+    ({"confidence": "very"}, "confidence"),
+    ({"tags": ["a//b"]}, "empty part"),
+    ({"tags": ["bad,comma"]}, "may hold"),
+])
+def test_bad_ratings_and_tags_change_nothing(ws, doc, kwargs, message):
+    with pytest.raises((scales.RatingError, AnnotationError), match=message):
+        ws.add_claim(doc.id, 0, 5, "x", **kwargs)
+    assert ws.annotations(doc.id) == []
+    assert ws.undo_label() is None
+
+
+def test_bad_spans_are_refused(ws, doc):
+    for s, e in ((5, 5), (-1, 3), (0, len(doc.text) + 1), (10, 4)):
+        with pytest.raises(AnnotationError, match="span"):
+            ws.add_note(doc.id, s, e)
+    with pytest.raises(NotFound):
+        ws.add_note("no-such-document", 0, 1)
+
+
+def test_likelihood_accepts_words_and_alternative_terms():
+    assert scales.check_likelihood("Very Likely") == "very_likely"
+    assert scales.check_likelihood("highly probable") == "very_likely"
+    assert scales.check_likelihood("roughly even chance") == "roughly_even"
+    assert scales.check_likelihood("remote") == "almost_no_chance"
+    assert scales.stix_confidence(1, "low") == 90
+    assert scales.stix_confidence(6, None) is None
+    assert scales.stix_confidence(None, "high") == 85
+    assert [scales.stix_confidence(c, None) for c in range(1, 6)] == [90, 70, 50, 30, 10]
+    bands = [(x.low, x.high) for x in scales.LIKELIHOOD]
+    assert bands[0] == (1, 5) and bands[-1] == (95, 99)
+    assert all(a[1] == b[0] for a, b in zip(bands, bands[1:], strict=False))
+
+
+def test_undo_and_redo_each_action_by_name(ws, doc):
+    s, e = span(doc, "Vendor says AI agents now exploit bugs within hours")
+    claim = ws.add_claim(doc.id, s, e, "Exploits within hours", credibility=4,
+                         likelihood="unlikely", tags=["capability"]).created
+    assert ws.undo_label() == "Add claim"
+    ws.edit_claim(claim, likelihood="likely", statement="Exploits within a day")
+    assert ws.undo_label() == "Edit claim"
+    assert [h.id for h in ws.search("likelihood:likely")] == [claim]
+    changes = ws.undo()
+    assert claim in changes.annotations
+    a = ws.annotation(claim)
+    assert (a.likelihood, a.statement) == ("unlikely", "Exploits within hours")
+    assert ws.search("likelihood:likely") == []
+    assert ws.redo_label() == "Edit claim"
+    ws.undo()  # the claim itself
+    assert ws.annotations(doc.id) == []
+    assert ws.search("capability", kinds=("claim",)) == []
+    assert ws.search("tag:capability") == []
+    ws.redo()
+    assert [x.id for x in ws.annotations(doc.id)] == [claim]
+    assert [h.id for h in ws.search("tag:capability")] == [claim]
+    ws.redo()
+    assert ws.annotation(claim).likelihood == "likely"
+    with pytest.raises(WorkspaceError, match="Nothing to redo"):
+        ws.redo()
+    # a new action clears the redo stack
+    ws.undo()
+    ws.tag_annotation(claim, ["policy"])
+    assert ws.redo_label() is None
+    actions = [r[0] for r in ws.db.execute("SELECT action FROM audit ORDER BY seq")]
+    assert actions.count("undo") == 3 and actions.count("redo") == 2
+    assert ws.verify_audit().ok and ws.check().ok
+
+
+def test_only_the_author_edits_a_claim(ws, doc, tmp_path, analyst):
+    s, e = span(doc, "Defenders patch in weeks")
+    claim = ws.add_claim(doc.id, s, e, "Patching takes weeks", credibility=2).created
+    path = ws.path
+    ws.close()
+    boss = Profile(id="33333333-3333-4333-8333-333333333333", name="Sam Supervisor",
+                   role="supervisor", configured=True)
+    other = Workspace.open(path, profile=boss)
+    try:
+        with pytest.raises(PermissionDenied, match="belongs to Ada Analyst"):
+            other.edit_claim(claim, credibility=1)
+        with pytest.raises(PermissionDenied):
+            other.delete_annotation(claim)
+        with pytest.raises(PermissionDenied):
+            other.tag_annotation(claim, ["x"])
+        assert other.annotation(claim).credibility == 2
+    finally:
+        other.close()
+
+
+def test_editing_an_approved_claim_returns_it_to_draft(ws, doc):
+    s, e = span(doc, "Defenders patch in weeks")
+    claim = ws.add_claim(doc.id, s, e, "Patching takes weeks").created
+    ws.db.execute("UPDATE annotations SET status = 'approved' WHERE id = ?", [claim])
+    ws.db.conn.commit()
+    ws.edit_claim(claim, confidence="high")
+    assert ws.annotation(claim).status == "draft"
+
+
+def test_tags_rename_merge_colour_and_untag(ws, doc):
+    s, e = span(doc, "Defenders patch in weeks")
+    a = ws.add_note(doc.id, s, e, tags=["capabilty/vuln-discovery", "policy"]).created
+    s2, e2 = span(doc, "Vendor says")
+    b = ws.add_note(doc.id, s2, e2, tags=["capability/exploitation"]).created
+    ws.rename_tag("capabilty", "capability")
+    assert ws.annotation(a).tags == ["capability/vuln-discovery", "policy"]
+    assert "capabilty" not in {t["name"] for t in ws.tags()}
+    assert [h.id for h in ws.search("tag:capability/vuln-discovery")] == [a]
+    ws.merge_tags("capability/exploitation", "capability/vuln-discovery")
+    assert ws.annotation(b).tags == ["capability/vuln-discovery"]
+    assert {h.id for h in ws.search("tag:capability/vuln-discovery")} == {a, b}
+    ws.undo()
+    assert ws.annotation(b).tags == ["capability/exploitation"]
+    ws.set_tag_colour("policy", "#112233")
+    assert ws.annotation(a).colour in ("#112233",) or "policy" in ws.annotation(a).tags
+    assert {t["name"]: t["colour"] for t in ws.tags()}["policy"] == "#112233"
+    with pytest.raises(AnnotationError, match="#rrggbb"):
+        ws.set_tag_colour("policy", "red")
+    ws.untag_annotation(a, ["policy"])
+    assert ws.annotation(a).tags == ["capability/vuln-discovery"]
+    assert tag_id("Policy ") == tag_id("policy") and normalise_tag(" A / B ") == "a/b"
+
+
+def test_links_between_claims_across_documents(ws, doc):
+    other = ws.find_document("Second report")
+    s, e = span(doc, "Defenders patch in weeks")
+    a = ws.add_claim(doc.id, s, e, "Patching takes weeks").created
+    s2, e2 = span(other, "Defenders patch in days, not weeks")
+    b = ws.add_claim(other.id, s2, e2, "Patching takes days").created
+    note = ws.add_note(doc.id, 0, 5).created
+    link = ws.link_claims(a, b, "contradicts", "different samples").created
+    [la] = ws.links(a)
+    [lb] = ws.links(b)
+    assert la.id == lb.id == link
+    assert (la.relation, la.other_statement, la.other_document) == (
+        "contradicts", "Patching takes days", "Second report")
+    assert lb.other_statement == "Patching takes weeks"
+    with pytest.raises(AnnotationError, match="relation|Relation"):
+        ws.link_claims(a, b, "likes")
+    with pytest.raises(AnnotationError, match="itself"):
+        ws.link_claims(a, a, "refines")
+    with pytest.raises(AnnotationError, match="two claims"):
+        ws.link_claims(a, note, "refines")
+    ws.unlink(link)
+    assert ws.links(a) == []
+    ws.undo()
+    assert [x.id for x in ws.links(a)] == [link]
+
+
+def test_claim_filters(ws, doc):
+    s, e = span(doc, "Defenders patch in weeks")
+    a = ws.add_claim(doc.id, s, e, "x", likelihood="likely", tags=["actor/state"]).created
+    ws.add_note(doc.id, 0, 4)
+    assert [c.id for c in ws.claims()] == [a]
+    assert [c.id for c in ws.claims(tag="actor")] == [a]
+    assert ws.claims(tag="policy") == []
+    assert [c.id for c in ws.claims(likelihood="probable")] == [a]
+    assert [c.id for c in ws.claims(analyst="Ada Analyst", status="draft")] == [a]
+    assert len(ws.claims(kind=None)) == 2
+    assert ws.annotation_counts([doc.id]) == {doc.id: 2}
+
+
+def test_annotations_survive_reindex_and_reopen(ws, doc, analyst):
+    s, e = span(doc, "Defenders patch in weeks")
+    a = ws.add_claim(doc.id, s, e, "Patching takes weeks", tags=["policy"]).created
+    ws.reindex()
+    assert [h.id for h in ws.search("tag:policy")] == [a]
+    path = ws.path
+    ws.close()
+    again = Workspace.open(path, profile=analyst)
+    try:
+        assert [h.id for h in again.search("statement:patching")] == [a]
+        assert again.check().ok
+    finally:
+        again.close()
