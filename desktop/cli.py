@@ -201,6 +201,165 @@ def cmd_audit(args) -> int:
     return 1
 
 
+# -- annotations, claims, tags, links ---------------------------------------------------------
+def _locate(doc, args) -> tuple[int, int]:
+    """The span named by --quote (nth occurrence) or by --start/--end."""
+    from desktop.core.claims import AnnotationError
+
+    if args.quote:
+        start, n = -1, 0
+        while n < args.occurrence:
+            start = doc.text.find(args.quote, start + 1)
+            if start < 0:
+                raise AnnotationError(
+                    f"{args.quote!r} does not occur {args.occurrence} time(s) in {doc.title!r}.")
+            n += 1
+        return start, start + len(args.quote)
+    if args.start is None or args.end is None:
+        raise AnnotationError("Give the span with --quote TEXT or with --start N --end N.")
+    return args.start, args.end
+
+
+def _span_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("doc", metavar="DOC", help="document id prefix or title")
+    p.add_argument("--quote", "-q", help="the exact text to mark")
+    p.add_argument("--occurrence", type=int, default=1, help="which occurrence of --quote")
+    p.add_argument("--start", type=int, help="start offset (code points)")
+    p.add_argument("--end", type=int, help="end offset, exclusive")
+    p.add_argument("--comment", default="")
+    p.add_argument("--tag", "-t", action="append", default=[], help="tag (repeatable)")
+
+
+def _rating_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--statement", "-s")
+    p.add_argument("--credibility", "-c", help="Admiralty credibility 1–6")
+    p.add_argument("--likelihood", "-l", help="ICD 203 term, e.g. likely, very_unlikely")
+    p.add_argument("--confidence", help="low, moderate or high")
+    p.add_argument("--rationale")
+
+
+def _print_annotation(a, links=()) -> None:
+    print(f"{a.kind.upper()} {a.id}  [{a.status}]  by {a.analyst}")
+    print(f"  document: {a.document_title}  ({a.start}–{a.end})")
+    print(f"  quote:    \u201c{a.quote}\u201d")
+    if a.kind == "claim":
+        print(f"  claim:    {a.statement}")
+        print(f"  rating:   {a.rating}")
+        if a.rationale:
+            print(f"  rationale: {a.rationale}")
+    if a.comment:
+        print(f"  comment:  {a.comment}")
+    if a.tags:
+        print(f"  tags:     {', '.join(a.tags)}")
+    for link in links:
+        arrow = "->" if link.from_id == a.id else "<-"
+        print(f"  {arrow} {link.relation}: {link.other_statement} ({link.other_document})"
+              f"  [link {link.id[:8]}]")
+
+
+def _annotation_json(a) -> dict:
+    from dataclasses import asdict
+
+    d = asdict(a)
+    d["admiralty"] = a.admiralty
+    d["rating"] = a.rating
+    return d
+
+
+def cmd_annotate(args) -> int:
+    with _workspace(args) as ws:
+        doc = ws.find_document(args.doc)
+        start, end = _locate(doc, args)
+        ch = ws.add_note(doc.id, start, end, comment=args.comment, tags=args.tag)
+        _print_annotation(ws.annotation(ch.created))
+    return 0
+
+
+def cmd_claim(args) -> int:
+    with _workspace(args, readonly=args.read_only or args.action in ("list", "show")) as ws:
+        if args.action == "add":
+            doc = ws.find_document(args.doc)
+            start, end = _locate(doc, args)
+            ch = ws.add_claim(doc.id, start, end, args.statement or "",
+                              credibility=args.credibility, likelihood=args.likelihood,
+                              confidence=args.confidence, rationale=args.rationale or "",
+                              comment=args.comment, tags=args.tag)
+            _print_annotation(ws.annotation(ch.created))
+        elif args.action == "rate":
+            values = {k: getattr(args, k) for k in ("statement", "credibility", "likelihood",
+                                                    "confidence", "rationale", "comment")
+                      if getattr(args, k) is not None}
+            a = ws.annotation(args.id)
+            ws.edit_claim(a.id, **values)
+            _print_annotation(ws.annotation(a.id))
+        elif args.action == "show":
+            a = ws.annotation(args.id)
+            if args.json:
+                print(json.dumps(_annotation_json(a), indent=2, ensure_ascii=False))
+            else:
+                _print_annotation(a, ws.links(a.id))
+        else:
+            doc = ws.find_document(args.doc).id if args.doc else None
+            claims = ws.claims(status=args.status, tag=args.tag, analyst=args.analyst,
+                               document=doc, likelihood=args.likelihood,
+                               kind=None if args.all else "claim")
+            if args.json:
+                print(json.dumps([_annotation_json(a) for a in claims], indent=2,
+                                 ensure_ascii=False))
+            else:
+                for a in claims:
+                    print(f"{a.id[:8]}  {a.status:17} {a.admiralty:3} "
+                          f"{scales_label(a.likelihood):20} {a.statement or a.quote[:60]}")
+                print(f"{len(claims)} claim(s)")
+    return 0
+
+
+def scales_label(likelihood: str | None) -> str:
+    from desktop.core.scales import likelihood_label
+
+    return likelihood_label(likelihood) or "-"
+
+
+def cmd_tag(args) -> int:
+    with _workspace(args, readonly=args.read_only or args.action == "list") as ws:
+        if args.action == "list":
+            for t in ws.tags():
+                depth = t["name"].count("/")
+                print(f"{'  ' * depth}{t['name'].rsplit('/', 1)[-1]:30} {t['colour']}  "
+                      f"{t['uses']} use(s)")
+        elif args.action == "add":
+            ws.tag_annotation(ws.annotation(args.id).id, args.args)
+        elif args.action == "remove":
+            ws.untag_annotation(ws.annotation(args.id).id, args.args)
+        elif args.action == "rename":
+            ws.rename_tag(*args.args[:2])
+        elif args.action == "merge":
+            ws.merge_tags(*args.args[:2])
+        elif args.action == "colour":
+            ws.set_tag_colour(*args.args[:2])
+        if args.action != "list":
+            print(f"{args.action}: done")
+    return 0
+
+
+def cmd_link(args) -> int:
+    with _workspace(args, readonly=args.read_only or args.action == "list") as ws:
+        if args.action == "add":
+            a, b = ws.annotation(args.first).id, ws.annotation(args.second).id
+            ch = ws.link_claims(a, b, args.relation, args.comment)
+            print(f"Linked: {a[:8]} {args.relation} {b[:8]} (link {ch.created[:8]})")
+        elif args.action == "remove":
+            ws.unlink(args.first)
+            print("Link removed")
+        else:
+            a = ws.annotation(args.first)
+            for link in ws.links(a.id):
+                arrow = "->" if link.from_id == a.id else "<-"
+                print(f"{link.id[:8]} {arrow} {link.relation:13} {link.other_statement}"
+                      f" ({link.other_document})")
+    return 0
+
+
 def cmd_gui(args) -> int:
     from desktop.app import main as gui_main
 
@@ -255,6 +414,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dest", metavar="DEST")
     p = add("audit", cmd_audit, "audit log: `assay audit verify` walks the hash chain")
     p.add_argument("action", choices=["verify"])
+    p = add("annotate", cmd_annotate, "mark a span of a document with a note")
+    _span_args(p)
+    p = add("claim", cmd_claim, "claims: add | list | show | rate")
+    csub = p.add_subparsers(dest="action", required=True)
+    pa = csub.add_parser("add", parents=[common], help="mark a span as a claim with ratings")
+    _span_args(pa)
+    _rating_args(pa)
+    pl = csub.add_parser("list", parents=[common], help="list claims")
+    pl.add_argument("--status")
+    pl.add_argument("--tag")
+    pl.add_argument("--analyst")
+    pl.add_argument("--doc")
+    pl.add_argument("--likelihood")
+    pl.add_argument("--all", action="store_true", help="notes too")
+    pl.add_argument("--json", action="store_true")
+    ps = csub.add_parser("show", parents=[common], help="show a claim, its tags and links")
+    ps.add_argument("id", metavar="ID")
+    ps.add_argument("--json", action="store_true")
+    pr = csub.add_parser("rate", parents=[common], help="change a claim's statement or ratings")
+    pr.add_argument("id", metavar="ID")
+    _rating_args(pr)
+    pr.add_argument("--comment")
+    p = add("tag", cmd_tag, "tags: list | add | remove | rename | merge | colour")
+    tsub = p.add_subparsers(dest="action", required=True)
+    tsub.add_parser("list", parents=[common], help="the tag tree with uses").set_defaults(args=[])
+    for name, metas, help_ in (
+        ("add", ("ID", "TAG"), "tag an annotation"),
+        ("remove", ("ID", "TAG"), "remove tags from an annotation"),
+        ("rename", ("OLD", "NEW"), "rename a tag and its children"),
+        ("merge", ("SOURCE", "INTO"), "move every use of SOURCE onto INTO"),
+        ("colour", ("NAME", "COLOUR"), "set a tag's colour (#rrggbb)"),
+    ):
+        tp = tsub.add_parser(name, parents=[common], help=help_)
+        if name in ("add", "remove"):
+            tp.add_argument("id", metavar="ID")
+            tp.add_argument("args", nargs="+", metavar="TAG")
+        else:
+            tp.add_argument("args", nargs=2, metavar=metas)
+    p = add("link", cmd_link, "links between claims: add A B --relation R | list A | remove LINK")
+    lsub = p.add_subparsers(dest="action", required=True)
+    lp = lsub.add_parser("add", parents=[common], help="link claim A to claim B")
+    lp.add_argument("first", metavar="A")
+    lp.add_argument("second", metavar="B")
+    lp.add_argument("--relation", "-r", default="corroborates",
+                    choices=["corroborates", "contradicts", "duplicates", "refines"])
+    lp.add_argument("--comment", default="")
+    lp = lsub.add_parser("list", parents=[common], help="links of claim A")
+    lp.add_argument("first", metavar="A")
+    lp = lsub.add_parser("remove", parents=[common], help="remove a link by its id")
+    lp.add_argument("first", metavar="LINK")
     add("gui", cmd_gui, "open the desktop window")
     return parser
 

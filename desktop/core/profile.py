@@ -59,4 +59,9 @@ def load_profile() -> Profile:
         user = getpass.getuser()
     except Exception:  # no login name in some sandboxes
         user = "analyst"
-    return Profile(id=str(uuid.uuid4()), name=user, role="analyst", configured=False)
+    profile = Profile(id=str(uuid.uuid4()), name=user, role="analyst", configured=False)
+    try:  # keep the id stable, so this person's work stays theirs across runs
+        profile.save()
+    except OSError:
+        pass
+    return profile
