@@ -25,22 +25,24 @@ def create_demo(path: Path, *, progress: Progress | None = None,
     try:
         entries = catalog()
         files = [sample_dir() / e["file"] for e in entries]
-        report = ws.import_paths(files, progress=progress)
-        if report.failed:
-            problems = "; ".join(f"{p.path}: {p.reason}" for p in report.failed)
-            raise RuntimeError(f"The sample corpus did not import cleanly: {problems}")
-        by_file = {d["filename"]: d["id"] for d in ws.list_documents()}
-        for e in entries:
-            ws.set_source(e["source"], kind=e.get("source_kind"), reliability=e.get("reliability"))
-            ws.update_document(
-                by_file[Path(e["file"]).name],
-                title=e["title"],
-                author=e.get("author"),
-                published_at=e.get("published_at"),
-                marking=e.get("marking", "CLEAR"),
-                language=e.get("language"),
-                source=e["source"],
-            )
+        with ws.deferred_indexing():
+            report = ws.import_paths(files, progress=progress, index=False)
+            if report.failed:
+                problems = "; ".join(f"{p.path}: {p.reason}" for p in report.failed)
+                raise RuntimeError(f"The sample corpus did not import cleanly: {problems}")
+            by_file = {d["filename"]: d["id"] for d in ws.list_documents()}
+            for e in entries:
+                ws.set_source(e["source"], kind=e.get("source_kind"),
+                              reliability=e.get("reliability"))
+                ws.update_document(
+                    by_file[Path(e["file"]).name],
+                    title=e["title"],
+                    author=e.get("author"),
+                    published_at=e.get("published_at"),
+                    marking=e.get("marking", "CLEAR"),
+                    language=e.get("language"),
+                    source=e["source"],
+                )
         ws._undo.clear()  # setting up the demo is not the user's work to undo
     except BaseException:
         ws.close()

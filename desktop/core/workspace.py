@@ -210,6 +210,7 @@ class Workspace(ClaimsMixin):
         self._lock: WorkspaceLock | None = None
         self._recovering = False
         self._undo = UndoStack()
+        self._defer_index = False
         db_path = self.path / self.DB_NAME
         if not db_path.exists():
             raise WorkspaceError(
@@ -320,7 +321,17 @@ class Workspace(ClaimsMixin):
         with self._write() as tx:
             yield tx
         self._undo.push(UndoStep(label, tx.records))
-        if tx.changes.index:
+        if tx.changes.index and not self._defer_index:
+            self.index_pending()
+
+    @contextlib.contextmanager
+    def deferred_indexing(self) -> Iterator[None]:
+        """Run many small actions, then bring the index up to date once."""
+        self._defer_index = True
+        try:
+            yield
+        finally:
+            self._defer_index = False
             self.index_pending()
 
     def undo_label(self) -> str | None:
