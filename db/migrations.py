@@ -162,3 +162,69 @@ def m002_annotations(db: Database) -> None:
     )
     db["links"].create_index(["from_id"])
     db["links"].create_index(["to_id"])
+
+
+@migrations(name="m003_review_and_exchange")
+def m003_review_and_exchange(db: Database) -> None:
+    # Append-only: a row is never updated or deleted, so reviews merge as a set.
+    db["reviews"].create(
+        {
+            "id": str,
+            "annotation_id": str,
+            "reviewer_id": str,
+            "decision": str,  # submit | approve | reject | request_changes
+            "opinion": str,  # STIX 2.1 opinion-enum value, for supervisors' decisions
+            "comment": str,
+            "created_at": str,
+            "hlc": int,
+        },
+        pk="id",
+        not_null={"annotation_id", "reviewer_id", "decision"},
+        defaults={"comment": ""},
+        foreign_keys=[("annotation_id", "annotations", "id")],
+    )
+    db["reviews"].create_index(["annotation_id"])
+    db["conflicts"].create(
+        {
+            "id": str,
+            "entity": str,
+            "entity_id": str,
+            "field": str,
+            "local_value": str,  # JSON
+            "remote_value": str,  # JSON
+            "local_hlc": int,
+            "remote_hlc": int,
+            "winner": str,  # local | remote
+            "bundle_id": str,
+            "created_at": str,
+            "resolved_at": str,
+            "resolved_by": str,
+            "resolution": str,  # JSON of the value chosen or written
+        },
+        pk="id",
+    )
+    db["conflicts"].create_index(["entity", "entity_id"])
+    db["bundles_seen"].create(
+        {
+            "id": str,
+            "origin": str,
+            "manifest_sha256": str,
+            "signer": str,
+            "imported_at": str,
+            "imported_by": str,
+            "counts": str,  # JSON
+        },
+        pk="id",
+    )
+    # Trust is local to this workstation and never travels in a bundle.
+    db["keyring"].create(
+        {
+            "fingerprint": str,
+            "public_key": str,  # base64 raw Ed25519
+            "name": str,
+            "analyst_id": str,
+            "trusted_at": str,
+            "revoked_at": str,
+        },
+        pk="fingerprint",
+    )

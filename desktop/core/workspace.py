@@ -19,8 +19,9 @@ from sqlite_utils import Database
 from db import index as ixmod
 from db import migrations, store
 
-from . import audit
+from . import audit, keys
 from .claims import ClaimsMixin
+from .review import ReviewMixin
 from .errors import NotFound, ReadOnlyWorkspace, WorkspaceError
 from .hlc import HybridClock
 from .lock import WorkspaceLock
@@ -66,6 +67,7 @@ class Changes:
     annotations: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
+    reviews: set[str] = field(default_factory=set)
     index: bool = False
     created: str | None = None  # the id of what the action made, if it made one
 
@@ -74,6 +76,7 @@ class Changes:
         self.annotations |= other.annotations
         self.sources |= other.sources
         self.tags |= other.tags
+        self.reviews |= other.reviews
         self.index = self.index or other.index
         return self
 
@@ -194,7 +197,7 @@ class Tx:
         self.changes.index = True
 
 
-class Workspace(ClaimsMixin):
+class Workspace(ClaimsMixin, ReviewMixin):
     """A workspace folder: assay.db (SQLite, WAL), index/ (Whoosh), blobs/sha256/…, lock."""
 
     DB_NAME = "assay.db"
@@ -395,18 +398,36 @@ class Workspace(ClaimsMixin):
         elif table == "sources":
             tx.changes.sources.add(key[0])
 
+    @property
+    def signing_key(self):
+        """The active analyst's Ed25519 private key (from the profile folder, never the store)."""
+        key = getattr(self, "_signing_key", None)
+        if key is None or self._signing_key_owner != self.profile.id:
+            key = keys.load_or_create_private_key(self.profile.id)
+            self._signing_key, self._signing_key_owner = key, self.profile.id
+        return key
+
     def _ensure_analyst(self, tx: Tx) -> None:
         p = self.profile
-        known = tx.db.execute("SELECT name, role FROM analysts WHERE id = ?", [p.id]).fetchone()
-        if known == (p.name, p.role):
+        known = tx.db.execute("SELECT name, role, fingerprint FROM analysts WHERE id = ?",
+                              [p.id]).fetchone()
+        if known is not None and known[:2] == (p.name, p.role) and known[2]:
             return
+        raw = keys.public_raw(self.signing_key.public_key())
+        fp = keys.fingerprint(raw)
         tx.db.execute(
-            "INSERT INTO analysts(id, name, role, created_at, hlc) VALUES (?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,"
-            " hlc = excluded.hlc",
-            [p.id, p.name, p.role, tx.now, tx.hlc()],
+            "INSERT INTO analysts(id, name, role, public_key, fingerprint, created_at, hlc)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
+            " role = excluded.role, public_key = excluded.public_key,"
+            " fingerprint = excluded.fingerprint, hlc = excluded.hlc",
+            [p.id, p.name, p.role, keys.encode_public(raw), fp, tx.now, tx.hlc()],
         )
-        tx.audit("register analyst", "analyst", p.id, {"name": p.name, "role": p.role})
+        # my own key is trusted on my workstation
+        tx.db.execute(
+            "INSERT OR IGNORE INTO keyring(fingerprint, public_key, name, analyst_id, trusted_at)"
+            " VALUES (?,?,?,?,?)", [fp, keys.encode_public(raw), p.name, p.id, tx.now])
+        tx.audit("register analyst", "analyst", p.id,
+                 {"name": p.name, "role": p.role, "fingerprint": fp})
 
     def _recover(self) -> None:
         """After a crash: drop blobs that no committed document owns, replay the index queue."""

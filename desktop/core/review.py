@@ -1,0 +1,181 @@
+"""Supervisor review: submit, approve / reject / request changes, the queue, threads, history."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from db import store
+
+from .claims import Annotation, PermissionDenied
+from .errors import AssayError
+
+DECISIONS = ("approve", "reject", "request_changes")
+# STIX 2.1 opinion-enum values recorded with each supervisor decision by default.
+DEFAULT_OPINION = {"approve": "agree", "reject": "disagree", "request_changes": "neutral"}
+OPINIONS = ("strongly-disagree", "disagree", "neutral", "agree", "strongly-agree")
+STATUS_AFTER = {"approve": "approved", "reject": "rejected",
+                "request_changes": "changes_requested", "submit": "submitted"}
+SUBMITTABLE = ("draft", "changes_requested", "rejected")
+
+
+class ReviewError(AssayError):
+    """A review step that the claim's state does not allow."""
+
+
+@dataclass
+class Review:
+    id: str
+    annotation_id: str
+    reviewer_id: str
+    reviewer: str
+    decision: str
+    opinion: str | None
+    comment: str
+    created_at: str
+
+
+class ReviewMixin:
+    """Workspace methods for the review workflow (mixed into Workspace)."""
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.profile.role == "supervisor"
+
+    def submit(self, ann_id: str, comment: str = ""):
+        """Send one of my claims or notes for review (from draft or after a return)."""
+        ann = self.annotation(ann_id)
+        with self._action("Submit for review") as tx:
+            self._submit_one(tx, ann, comment)
+        return tx.changes
+
+    def submit_document(self, doc_id: str, comment: str = ""):
+        """Submit every draft claim of mine on a document; returns what changed."""
+        mine = [a for a in self.annotations(doc_id)
+                if a.created_by == self.profile.id and a.status in SUBMITTABLE]
+        if not mine:
+            raise ReviewError("You have no claims on this document waiting to be submitted.")
+        with self._action(f"Submit {len(mine)} for review") as tx:
+            for a in mine:
+                self._submit_one(tx, a, comment)
+        return tx.changes
+
+    def _submit_one(self, tx, ann: Annotation, comment: str) -> None:
+        row = self._own(tx, ann.id)
+        if row["status"] not in SUBMITTABLE:
+            raise ReviewError(f"This {row['kind']} is {row['status'].replace('_', ' ')}; only a "
+                              "draft or a returned one can be submitted.")
+        self._record_review(tx, ann.id, "submit", None, comment)
+
+    def review(self, ann_id: str, decision: str, comment: str = "", *,
+               opinion: str | None = None):
+        """A supervisor's decision on a submitted claim, with a comment."""
+        if decision not in DECISIONS:
+            raise ReviewError(f"Decision must be one of {', '.join(DECISIONS)}.")
+        if opinion is not None and opinion not in OPINIONS:
+            raise ReviewError(f"Opinion must be one of {', '.join(OPINIONS)}.")
+        if not self.is_supervisor:
+            raise PermissionDenied("Only a supervisor reviews claims; your role is analyst.")
+        ann = self.annotation(ann_id)
+        if ann.created_by == self.profile.id:
+            raise PermissionDenied("Nobody reviews their own claim; ask another supervisor.")
+        if ann.status != "submitted":
+            raise ReviewError(f"This {ann.kind} is {ann.status.replace('_', ' ')}, not "
+                              "submitted; it can be reviewed once its author submits it.")
+        if decision != "approve" and not comment.strip():
+            raise ReviewError("Say why in a comment when you reject or request changes.")
+        label = {"approve": "Approve", "reject": "Reject",
+                 "request_changes": "Request changes"}[decision]
+        with self._action(label) as tx:
+            self._record_review(tx, ann.id, decision, opinion or DEFAULT_OPINION[decision],
+                                comment)
+        return tx.changes
+
+    def _record_review(self, tx, ann_id: str, decision: str, opinion: str | None,
+                       comment: str) -> None:
+        rid = str(uuid.uuid4())
+        tx.db.execute(
+            "INSERT INTO reviews(id, annotation_id, reviewer_id, decision, opinion, comment,"
+            " created_at, hlc) VALUES (?,?,?,?,?,?,?,?)",
+            [rid, ann_id, tx.actor, decision, opinion, comment.strip(), tx.now, tx.hlc()],
+        )
+        tx.update("annotations", (ann_id,), {"status": STATUS_AFTER[decision]})
+        tx.audit(decision, "annotation", ann_id,
+                 {"review": rid, "opinion": opinion, "comment": comment.strip()})
+        self._note_change(tx, "annotations", (ann_id,), {})
+        tx.changes.reviews.add(rid)
+
+    def reviews(self, ann_id: str) -> list[Review]:
+        """The whole thread of submissions and decisions on a claim, oldest first."""
+        return [Review(**r) for r in store.rows(
+            self.db,
+            "SELECT r.id, r.annotation_id, r.reviewer_id, coalesce(a.name, r.reviewer_id)"
+            " AS reviewer, r.decision, r.opinion, r.comment, r.created_at FROM reviews r"
+            " LEFT JOIN analysts a ON a.id = r.reviewer_id WHERE r.annotation_id = ?"
+            " ORDER BY r.hlc, r.id", [ann_id])]
+
+    def review_queue(self, *, analyst: str | None = None, tag: str | None = None,
+                     document: str | None = None, older_than_days: int | None = None
+                     ) -> list[Annotation]:
+        """Submitted claims and notes waiting for a supervisor, oldest first."""
+        items = self.claims(status="submitted", tag=tag, analyst=analyst, document=document,
+                            kind=None)
+        submitted_at = self._submitted_at([a.id for a in items])
+        if older_than_days is not None:
+            from datetime import UTC, datetime, timedelta
+
+            cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).strftime(
+                "%Y-%m-%dT%H:%M:%S")
+            items = [a for a in items if submitted_at.get(a.id, a.updated_at) <= cutoff]
+        return sorted(items, key=lambda a: submitted_at.get(a.id, a.updated_at))
+
+    def _submitted_at(self, ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for ann, at in self.db.execute(
+                    "SELECT annotation_id, max(created_at) FROM reviews WHERE decision = 'submit'"
+                    f" AND annotation_id IN ({','.join('?' * len(chunk))}) GROUP BY annotation_id",
+                    chunk):
+                out[ann] = at
+        return out
+
+    def returned_to_me(self) -> list[Annotation]:
+        """My claims a supervisor sent back (changes requested or rejected), newest first."""
+        return [a for a in self.claims(analyst=self.profile.id, kind=None)
+                if a.status in ("changes_requested", "rejected")]
+
+    def last_review(self, ann_id: str) -> Review | None:
+        thread = [r for r in self.reviews(ann_id) if r.decision != "submit"]
+        return thread[-1] if thread else None
+
+    def history(self, ann_id: str) -> list[dict]:
+        """Every audited change to a claim (with who and when), oldest first."""
+        ann = self.annotation(ann_id)
+        out = []
+        for r in store.rows(
+            self.db,
+            "SELECT au.seq, au.at, coalesce(an.name, au.actor) AS actor, au.action, au.change"
+            " FROM audit au LEFT JOIN analysts an ON an.id = au.actor"
+            " WHERE au.entity = 'annotation' AND au.entity_id = ? ORDER BY au.seq", [ann.id]):
+            r["change"] = json.loads(r["change"])
+            out.append(r)
+        return out
+
+    def analysts(self) -> list[dict]:
+        return store.rows(self.db, "SELECT id, name, role, fingerprint, created_at FROM analysts"
+                                   " ORDER BY name COLLATE NOCASE")
+
+    def switch_analyst(self, profile) -> None:
+        """Change who is working on a shared workstation; recorded in the audit log."""
+        if profile.id == self.profile.id and profile.role == self.profile.role:
+            return
+        previous = self.profile
+        self.profile = profile
+        self._undo.clear()  # one person's undo steps are not another's to undo
+        with self._write() as tx:
+            tx.audit("switch analyst", "analyst", profile.id,
+                     {"from": previous.id, "from_name": previous.name, "to_name": profile.name,
+                      "role": profile.role})
+

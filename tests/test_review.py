@@ -1,0 +1,161 @@
+"""Review workflow: the state machine, role checks, the queue, threads and history."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.core.claims import PermissionDenied
+from desktop.core.profile import Profile
+from desktop.core.review import ReviewError
+
+from .conftest import write_texts
+
+SAM = Profile(id="33333333-3333-4333-8333-333333333333", name="Sam Supervisor",
+              role="supervisor", configured=True)
+SUE = Profile(id="44444444-4444-4444-8444-444444444444", name="Sue Senior", role="supervisor",
+              configured=True)
+BEN = Profile(id="55555555-5555-4555-8555-555555555555", name="Ben Analyst", role="analyst",
+              configured=True)
+
+
+@pytest.fixture
+def setup(ws, tmp_path, analyst):
+    write_texts(tmp_path / "in", {"r.txt": "Report\n\nOne claim here. Another claim there. "
+                                           "A third one follows."})
+    ws.import_paths([tmp_path / "in"])
+    doc = ws.find_document("Report")
+    ids = [ws.add_claim(doc.id, doc.text.index(p), doc.text.index(p) + len(p), p,
+                        likelihood="likely", tags=[f"t{i}"]).created
+           for i, p in enumerate(["One claim here", "Another claim there", "A third one"])]
+    return ws, doc, ids
+
+
+def as_(ws, profile):
+    ws.switch_analyst(profile)
+    return ws
+
+
+def test_full_cycle_with_thread_and_history(setup, analyst):
+    ws, doc, (a, b, c) = setup
+    ws.submit(a, "please check")
+    assert ws.annotation(a).status == "submitted"
+    as_(ws, SAM).review(a, "request_changes", "cite the second source")
+    assert ws.annotation(a).status == "changes_requested"
+    as_(ws, analyst)
+    assert [x.id for x in ws.returned_to_me()] == [a]
+    ws.edit_claim(a, credibility=2)
+    assert ws.annotation(a).status == "changes_requested"
+    ws.submit(a)
+    as_(ws, SAM).review(a, "approve")
+    assert ws.annotation(a).status == "approved"
+    thread = ws.reviews(a)
+    assert [(r.decision, r.reviewer) for r in thread] == [
+        ("submit", "Ada Analyst"), ("request_changes", "Sam Supervisor"),
+        ("submit", "Ada Analyst"), ("approve", "Sam Supervisor")]
+    assert [r.opinion for r in thread if r.decision != "submit"] == ["neutral", "agree"]
+    assert thread[1].comment == "cite the second source"
+    assert ws.last_review(a).decision == "approve"
+    actions = [h["action"] for h in ws.history(a)]
+    assert actions == ["add claim", "submit", "request_changes", "edit claim", "submit",
+                       "approve"]
+    assert [h.id for h in ws.search("status:approved")] == [a]
+
+
+@pytest.mark.parametrize("status_path, decision, allowed", [
+    ([], "approve", False),  # draft cannot be reviewed
+    (["submit"], "approve", True),
+    (["submit"], "reject", True),
+    (["submit"], "request_changes", True),
+    (["submit", "approve"], "reject", False),  # approved is final until edited
+    (["submit", "reject"], "approve", False),
+    (["submit", "request_changes"], "approve", False),
+])
+def test_review_transitions(setup, analyst, status_path, decision, allowed):
+    ws, doc, (a, _b, _c) = setup
+    for step in status_path:
+        if step == "submit":
+            as_(ws, analyst).submit(a)
+        else:
+            as_(ws, SAM).review(a, step, "because")
+    as_(ws, SAM)
+    if allowed:
+        ws.review(a, decision, "because")
+        assert ws.annotation(a).status == {"approve": "approved", "reject": "rejected",
+                                           "request_changes": "changes_requested"}[decision]
+    else:
+        before = ws.annotation(a).status
+        with pytest.raises(ReviewError, match="not submitted|submitted"):
+            ws.review(a, decision, "because")
+        assert ws.annotation(a).status == before
+
+
+@pytest.mark.parametrize("status_path, can_submit", [
+    ([], True), (["submit"], False), (["submit", "approve"], False),
+    (["submit", "reject"], True), (["submit", "request_changes"], True),
+])
+def test_submit_transitions(setup, analyst, status_path, can_submit):
+    ws, doc, (a, _b, _c) = setup
+    for step in status_path:
+        if step == "submit":
+            as_(ws, analyst).submit(a)
+        else:
+            as_(ws, SAM).review(a, step, "because")
+    as_(ws, analyst)
+    if can_submit:
+        ws.submit(a)
+        assert ws.annotation(a).status == "submitted"
+    else:
+        with pytest.raises(ReviewError, match="only a draft or a returned one"):
+            ws.submit(a)
+
+
+def test_role_checks_live_in_the_core(setup, analyst):
+    ws, doc, (a, b, _c) = setup
+    ws.submit(a)
+    with pytest.raises(PermissionDenied, match="Only a supervisor"):
+        ws.review(a, "approve")
+    as_(ws, BEN)
+    with pytest.raises(PermissionDenied, match="Only a supervisor"):
+        ws.review(a, "approve")
+    with pytest.raises(PermissionDenied, match="belongs to Ada Analyst"):
+        ws.submit(b)
+    # a supervisor's own claim cannot be reviewed by themselves
+    as_(ws, SAM)
+    mine = ws.add_claim(doc.id, 0, 6, "supervisor's own").created
+    ws.submit(mine)
+    with pytest.raises(PermissionDenied, match="their own claim"):
+        ws.review(mine, "approve")
+    as_(ws, SUE).review(mine, "approve")
+    with pytest.raises(ReviewError, match="comment"):
+        as_(ws, SAM).review(a, "reject")
+    with pytest.raises(ReviewError, match="Decision"):
+        ws.review(a, "maybe")
+    assert ws.annotation(a).status == "submitted"
+
+
+def test_queue_filters_and_order(setup, analyst):
+    ws, doc, (a, b, c) = setup
+    ws.submit(b)
+    ws.submit(a)
+    ws.submit_document(doc.id)  # only c is left in draft
+    as_(ws, SAM)
+    assert [x.id for x in ws.review_queue()] == [b, a, c]
+    assert [x.id for x in ws.review_queue(tag="t0")] == [a]
+    assert [x.id for x in ws.review_queue(analyst="Ada Analyst")] == [b, a, c]
+    assert ws.review_queue(analyst="Ben Analyst") == []
+    assert ws.review_queue(older_than_days=1) == []
+    ws.review(b, "approve")
+    assert [x.id for x in ws.review_queue(document=doc.id)] == [a, c]
+
+
+def test_switching_analyst_is_recorded(setup, analyst):
+    ws, _doc, _ids = setup
+    as_(ws, SAM)
+    as_(ws, analyst)
+    rows = ws.db.execute("SELECT action, change FROM audit WHERE action = 'switch analyst'"
+                         ).fetchall()
+    assert len(rows) == 2 and "Sam Supervisor" in rows[0][1]
+    roster = {r["name"]: r for r in ws.analysts()}
+    assert roster["Sam Supervisor"]["role"] == "supervisor"
+    assert len(roster["Ada Analyst"]["fingerprint"].split()) == 16
+    assert ws.verify_audit().ok
