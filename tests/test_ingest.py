@@ -253,6 +253,17 @@ def test_html_title_falls_back_to_h1_and_unclosed_head(tmp_path):
     assert doc.text == "Heading only\n\n" + ENGLISH
 
 
+def test_html_whose_body_is_all_furniture_keeps_its_text(tmp_path):
+    # ASP.NET WebForms pages put the whole body inside one <form>.
+    page = (
+        '<html><body><form id="form1"><nav>Menu</nav><article><p>'
+        + ENGLISH
+        + "</p></article></form><script>SCRIPT</script></body></html>"
+    )
+    doc = import_file(tmp_path, "webforms.html", page.encode("utf-8"))
+    assert doc.text == ENGLISH
+
+
 def test_html_declared_charset(tmp_path):
     page = (
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from .errors import AssayError
 from .profile import profile_dir
 
+
 class KeyProblem(AssayError):
     """A key is missing, unreadable or does not verify."""
 

@@ -21,11 +21,11 @@ from db import migrations, store
 
 from . import audit, keys
 from .claims import ClaimsMixin
-from .review import ReviewMixin
 from .errors import NotFound, ReadOnlyWorkspace, WorkspaceError
 from .hlc import HybridClock
 from .lock import WorkspaceLock
 from .profile import Profile, load_profile
+from .review import ReviewMixin
 from .undo import PRIMARY_KEYS, RowChange, UndoStack, UndoStep
 
 Progress = Callable[[int, int, str], None]
