@@ -188,254 +188,427 @@ def inline_html(text: str) -> str:
 
 
 # --------------------------------------------------------------------------
-# PDF (Qt layout + pypdf finishing)
+# PDF (a small hand-written PDF 1.4 writer)
 # --------------------------------------------------------------------------
+#
+# The PDFs use the standard Type 1 fonts Helvetica and Helvetica-Bold (not
+# embedded) with WinAnsiEncoding, one text line per Tj/TJ, and uncompressed
+# content streams. That keeps the files small, byte-for-byte deterministic on
+# any machine, and quick for pypdf to extract text from.
 
-PDF_CSS = """
-body { font-family: 'DejaVu Serif'; font-size: 10.5pt; color: #111111; }
-h1 { font-family: 'DejaVu Sans'; font-size: 20pt; font-weight: bold; color: #1d2b4f;
-     margin-top: 0px; margin-bottom: 8px; }
-h2 { font-family: 'DejaVu Sans'; font-size: 13.5pt; font-weight: bold; color: #1d2b4f;
-     margin-top: 16px; margin-bottom: 6px; }
-h3 { font-family: 'DejaVu Sans'; font-size: 11.5pt; font-weight: bold; color: #1d2b4f;
-     margin-top: 12px; margin-bottom: 4px; }
-p { margin-top: 0px; margin-bottom: 8px; line-height: 125%; }
-li { margin-bottom: 4px; line-height: 125%; }
-td, th { padding: 4px; font-size: 9.5pt; }
-th { background-color: #e6e9f0; font-family: 'DejaVu Sans'; }
-.quote { margin-left: 24px; margin-right: 24px; color: #333333; font-style: italic; }
-"""
+PRODUCER = "Assay sample generator"
+
+# Advance widths (1/1000 em) of WinAnsiEncoding codes 0x20-0xFF, from Adobe's
+# Helvetica and Helvetica-Bold AFM files. 0 marks codes WinAnsi leaves unused.
+# fmt: off
+HELVETICA_WIDTHS = (
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,  # 0x20
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,  # 0x30
+    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,  # 0x40
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,  # 0x50
+    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,  # 0x60
+    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, 0,    # 0x70
+    556, 0, 222, 556, 333, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0,     # 0x80
+    0, 222, 222, 333, 333, 350, 556, 1000, 333, 1000, 500, 333, 944, 0, 500, 667,    # 0x90
+    278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 556, 584, 333, 737, 333,  # 0xA0
+    400, 584, 333, 333, 333, 556, 537, 278, 333, 333, 365, 556, 834, 834, 834, 611,  # 0xB0
+    667, 667, 667, 667, 667, 667, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,  # 0xC0
+    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,  # 0xD0
+    556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278,  # 0xE0
+    556, 556, 556, 556, 556, 556, 556, 584, 611, 556, 556, 556, 556, 500, 556, 500,  # 0xF0
+)
+HELVETICA_BOLD_WIDTHS = (
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278,  # 0x20
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611,  # 0x30
+    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,  # 0x40
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556,  # 0x50
+    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,  # 0x60
+    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584, 0,    # 0x70
+    556, 0, 278, 556, 500, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0,     # 0x80
+    0, 278, 278, 500, 500, 350, 556, 1000, 333, 1000, 556, 333, 944, 0, 500, 667,    # 0x90
+    278, 333, 556, 556, 556, 556, 280, 556, 333, 737, 370, 556, 584, 333, 737, 333,  # 0xA0
+    400, 584, 333, 333, 333, 611, 556, 278, 333, 333, 365, 556, 834, 834, 834, 611,  # 0xB0
+    722, 722, 722, 722, 722, 722, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,  # 0xC0
+    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,  # 0xD0
+    556, 556, 556, 556, 556, 556, 889, 556, 556, 556, 556, 556, 278, 278, 278, 278,  # 0xE0
+    611, 611, 611, 611, 611, 611, 611, 584, 611, 611, 611, 611, 611, 556, 611, 556,  # 0xF0
+)
+# fmt: on
+
+# Resource names of the two fonts and their width tables.
+FONTS = {
+    "F1": ("Helvetica", HELVETICA_WIDTHS),
+    "F2": ("Helvetica-Bold", HELVETICA_BOLD_WIDTHS),
+}
+
+# Characters WinAnsi lacks, replaced by a close ASCII equivalent. (Characters
+# WinAnsi has, such as ’ “ ” – — … · • é, are encoded by the cp1252 codec,
+# which matches WinAnsiEncoding.)
+ASCII_FALLBACK = {
+    "≥": ">=", "≤": "<=", "≠": "!=", "≈": "~", "±": "+/-", "−": "-", "∼": "~",
+    "→": "->", "←": "<-", "↔": "<->", "⇒": "=>", "×": "x",
+    "‐": "-", "‑": "-", "‒": "-", "―": "-", "′": "'", "″": '"', "‵": "'",
+    "\u2009": " ", "\u200a": " ", "\u2002": " ", "\u2003": " ", "\u2007": " ",
+    "\u202f": "\xa0", "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
+    "✓": "v", "✔": "v", "✗": "x", "✘": "x", "★": "*", "●": "\x95", "▪": "\x95",
+    "。": ".", "、": ",", "「": '"', "」": '"', "『": '"', "』": '"', "《": '"', "》": '"',
+}
 
 
-def blocks_to_html(src: Source) -> str:
-    parts = [f"<html><head><title>{html.escape(src.meta['title'])}</title></head><body>"]
-    for kind, value in src.blocks:
-        if kind in ("h1", "h2", "h3"):
-            parts.append(f"<{kind}>{inline_html(str(value))}</{kind}>")
-        elif kind == "p":
-            parts.append(f"<p>{inline_html(str(value))}</p>")
-        elif kind == "quote":
-            parts.append(f"<p class='quote'>{inline_html(str(value))}</p>")
-        elif kind in ("ul", "ol"):
-            lis = "".join(f"<li>{inline_html(i)}</li>" for i in value)  # type: ignore[union-attr]
-            parts.append(f"<{kind}>{lis}</{kind}>")
-        elif kind == "table":
-            rows = value  # type: ignore[assignment]
-            out = ["<table border='1' cellspacing='0' cellpadding='4' width='100%'>"]
-            for r, cells in enumerate(rows):
-                tag = "th" if r == 0 else "td"
-                out.append(
-                    "<tr>" + "".join(f"<{tag}>{inline_html(c)}</{tag}>" for c in cells) + "</tr>"
-                )
-            out.append("</table><p></p>")
-            parts.append("".join(out))
-    parts.append("</body></html>")
-    return "".join(parts)
+def winansi(text: str) -> bytes:
+    """Encode text for a WinAnsiEncoding font, substituting what it lacks."""
+    out = bytearray()
+    for ch in text:
+        if ch in "\t\n\r":
+            out += b" "
+            continue
+        if ord(ch) < 0x20 or ord(ch) == 0x7F:
+            continue
+        try:
+            out += ch.encode("cp1252")
+            continue
+        except UnicodeEncodeError:
+            pass
+        sub = ASCII_FALLBACK.get(ch)
+        if sub is None:
+            # Compatibility forms (full-width letters, ligatures) and accented
+            # letters outside Latin-1 reduce to their base characters.
+            base = "".join(
+                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
+            )
+            try:
+                sub = base.encode("cp1252").decode("cp1252") if base else "?"
+            except UnicodeEncodeError:
+                sub = "?"
+        out += sub.encode("cp1252")
+    return bytes(out)
 
 
-def xmp_packet(src: Source) -> bytes:
-    stamp = src.created.strftime("%Y-%m-%dT%H:%M:%SZ")
-    e = lambda s: html.escape(s, quote=True)  # noqa: E731
-    creators = "".join(f"<rdf:li>{e(a)}</rdf:li>" for a in src.authors)
+def text_width(data: bytes, font: str, size: float) -> float:
+    widths = FONTS[font][1]
+    return sum(widths[b - 32] if b >= 32 else 0 for b in data) * size / 1000
+
+
+def pdf_string(data: bytes) -> bytes:
+    """A PDF literal string with ( ) and \\ escaped."""
     return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
-        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">\n'
-        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{e(src.meta["title"])}</rdf:li></rdf:Alt></dc:title>\n'
-        f"<dc:creator><rdf:Seq>{creators}</rdf:Seq></dc:creator>\n"
-        f"<xmp:CreateDate>{stamp}</xmp:CreateDate>\n"
-        f"<xmp:ModifyDate>{stamp}</xmp:ModifyDate>\n"
-        f"<xmp:CreatorTool>{e(CREATOR)}</xmp:CreatorTool>\n"
-        f"<pdf:Keywords>{e(src.meta.get('keywords', ''))}</pdf:Keywords>\n"
-        "</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n"
-        '<?xpacket end="w"?>'
-    ).encode()
-
-
-_qt_app = None
-
-
-def _qt():
-    """Import Qt lazily (offscreen) and keep one QGuiApplication alive."""
-    global _qt_app
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    # A fixed hash seed keeps Qt's font embedding order, and so the bytes, stable.
-    os.environ.setdefault("QT_HASH_SEED", "0")
-    from PySide6 import QtCore, QtGui
-
-    if _qt_app is None:
-        _qt_app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication(["make_samples"])
-    return QtCore, QtGui
-
-
-def render_pdf_qt(src: Source) -> bytes:
-    QtCore, QtGui = _qt()
-    from PySide6.QtGui import QAbstractTextDocumentLayout
-
-    buf = QtCore.QBuffer()
-    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    writer = QtGui.QPdfWriter(buf)
-    writer.setTitle(src.meta["title"])
-    writer.setAuthor("; ".join(src.authors))
-    writer.setCreator(CREATOR)
-    writer.setDocumentId(QtCore.QUuid(str(uuid.uuid5(NAMESPACE, src.path.name))))
-    writer.setDocumentXmpMetadata(QtCore.QByteArray(xmp_packet(src)))
-    writer.setResolution(300)
-    writer.setPageLayout(
-        QtGui.QPageLayout(
-            QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4),
-            QtGui.QPageLayout.Orientation.Portrait,
-            QtCore.QMarginsF(0, 0, 0, 0),
-        )
+        b"("
+        + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+        + b")"
     )
 
-    dpi = writer.resolution()
-    mm = dpi / 25.4
-    page_w = writer.width()
-    page_h = writer.height()
-    left, right, top, bottom = 22 * mm, 22 * mm, 24 * mm, 22 * mm
-    body = QtCore.QRectF(left, top, page_w - left - right, page_h - top - bottom)
 
-    def font(family: str, size: float, bold: bool = False):
-        f = QtGui.QFont(family)
-        f.setPointSizeF(size)
-        f.setBold(bold)
-        # Ligatures would turn "fi" into U+FB01 in extracted text.
-        for tag in ("liga", "clig", "dlig"):
-            f.setFeature(QtGui.QFont.Tag(tag), 0)
-        return f
+def info_string(text: str) -> bytes:
+    """A document-information string: literal if ASCII, else UTF-16BE hex."""
+    if all(0x20 <= ord(c) < 0x7F for c in text):
+        return pdf_string(text.encode("ascii"))
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">"
 
-    doc = QtGui.QTextDocument()
-    doc.documentLayout().setPaintDevice(writer)
-    doc.setDefaultFont(font("DejaVu Serif", 10.5))
-    doc.setDefaultStyleSheet(PDF_CSS)
-    doc.setDocumentMargin(0)
-    doc.setHtml(blocks_to_html(src))
-    doc.setPageSize(body.size())
-    pages = doc.pageCount()
 
+def wrap(data: bytes, font: str, size: float, width: float, first_width: float | None = None):
+    """Greedy word wrap at spaces; returns the lines (without trailing spaces)."""
+    lines: list[bytes] = []
+    limit = width if first_width is None else first_width
+    line = b""
+    for word in data.split(b" "):
+        if not word:
+            continue
+        candidate = line + b" " + word if line else word
+        if not line or text_width(candidate, font, size) <= limit:
+            line = candidate
+        else:
+            lines.append(line)
+            line, limit = word, width
+        # A single word wider than the line: break it by characters.
+        while text_width(line, font, size) > limit and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and text_width(line[:cut], font, size) > limit:
+                cut -= 1
+            lines.append(line[:cut])
+            line, limit = line[cut:], width
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def rgb(hex_colour: str) -> str:
+    h = hex_colour.lstrip("#")
+    return " ".join(f"{int(h[i : i + 2], 16) / 255:.3f}" for i in (0, 2, 4))
+
+
+PT_PER_MM = 72 / 25.4
+PAGE_W, PAGE_H = 595.28, 841.89  # A4 in points
+MARGIN_L = MARGIN_R = 22 * PT_PER_MM
+MARGIN_T, MARGIN_B = 26 * PT_PER_MM, 24 * PT_PER_MM
+BODY_W = PAGE_W - MARGIN_L - MARGIN_R
+
+TEXT_COLOUR = "#111111"
+HEAD_COLOUR = "#1D2B4F"
+QUOTE_COLOUR = "#444444"
+FURNITURE_COLOUR = "#555555"
+RULE_COLOUR = "#C8CCD6"
+
+# Paragraph styles: font, size, leading, space before, space after, colour.
+STYLES = {
+    "h1": ("F2", 20.0, 24.0, 0.0, 10.0, HEAD_COLOUR),
+    "h2": ("F2", 13.5, 17.0, 12.0, 5.0, HEAD_COLOUR),
+    "h3": ("F2", 11.5, 14.5, 9.0, 3.0, HEAD_COLOUR),
+    "p": ("F1", 10.0, 13.5, 0.0, 7.0, TEXT_COLOUR),
+    "li": ("F1", 10.0, 13.5, 0.0, 4.0, TEXT_COLOUR),
+    "quote": ("F1", 10.0, 13.5, 0.0, 7.0, QUOTE_COLOUR),
+    "table": ("F1", 9.5, 12.5, 0.0, 2.0, TEXT_COLOUR),
+}
+LIST_INDENT = 18.0  # text of list items, from the left margin
+BULLET_X = 6.0
+QUOTE_INDENT = 24.0
+
+
+@dataclass
+class PdfLine:
+    font: str
+    size: float
+    leading: float
+    x: float  # offset from the left margin
+    colour: str
+    data: bytes
+    label: bytes = b""  # bullet or number set before the text, in a TJ array
+    label_x: float = 0.0
+
+
+@dataclass
+class PdfBlock:
+    lines: list[PdfLine]
+    space_before: float
+    space_after: float
+    keep_with_next: bool = False
+
+
+def plain_text(text: str) -> tuple[str, bool]:
+    """Strip inline markup; report whether the whole text was bold.
+
+    Each line is a single Tj in one font, so only wholly-bold paragraphs are
+    set in Helvetica-Bold; bold or italic words inside a paragraph are plain.
+    """
+    runs = inline_runs(text)
+    plain = "".join(chunk for chunk, _, _ in runs)
+    all_bold = bool(runs) and all(bold for chunk, bold, _ in runs if chunk.strip())
+    return plain, all_bold
+
+
+def layout_blocks(src: Source) -> list[PdfBlock]:
+    blocks: list[PdfBlock] = []
+
+    def para(style: str, text: str, indent: float = 0.0, right_indent: float = 0.0,
+             bold: bool | None = None, label: bytes = b"", label_x: float = 0.0) -> PdfBlock:
+        font, size, leading, before, after, colour = STYLES[style]
+        plain, all_bold = plain_text(text)
+        if bold if bold is not None else all_bold:
+            font = "F2"
+        lines = [
+            PdfLine(font, size, leading, indent, colour, data)
+            for data in wrap(winansi(plain), font, size, BODY_W - indent - right_indent)
+        ]
+        if label:
+            lines[0].label, lines[0].label_x = label, label_x
+        return PdfBlock(lines, before, after, keep_with_next=style.startswith("h"))
+
+    for kind, value in src.blocks:
+        if kind in ("h1", "h2", "h3"):
+            blocks.append(para(kind, str(value), bold=True))
+        elif kind == "p":
+            blocks.append(para("p", str(value)))
+        elif kind == "quote":
+            blocks.append(para("quote", str(value), QUOTE_INDENT, QUOTE_INDENT))
+        elif kind in ("ul", "ol"):
+            items = list(value)  # type: ignore[call-overload]
+            for n, item in enumerate(items, 1):
+                label = b"\x95" if kind == "ul" else f"{n}.".encode()
+                block = para("li", item, LIST_INDENT, label=label, label_x=BULLET_X)
+                if n == len(items):
+                    block.space_after = STYLES["p"][4]
+                blocks.append(block)
+        elif kind == "table":
+            # Rows as single lines, cells separated by a vertical bar.
+            rows = list(value)  # type: ignore[call-overload]
+            for r, cells in enumerate(rows):
+                block = para("table", "  |  ".join(cells), bold=(r == 0))
+                if r == len(rows) - 1:
+                    block.space_after = STYLES["p"][4]
+                blocks.append(block)
+    return blocks
+
+
+def paginate(blocks: list[PdfBlock]) -> list[list[tuple[float, PdfLine]]]:
+    """Place lines on pages; returns, per page, (baseline y, line) pairs."""
+    top, bottom = PAGE_H - MARGIN_T, MARGIN_B
+    pages: list[list[tuple[float, PdfLine]]] = [[]]
+    y = top
+
+    def new_page() -> None:
+        nonlocal y
+        pages.append([])
+        y = top
+
+    for i, block in enumerate(blocks):
+        if pages[-1]:
+            y -= block.space_before
+        need = sum(line.leading for line in block.lines[:2])
+        if block.keep_with_next and i + 1 < len(blocks):
+            # A heading needs its own lines and two lines of what follows.
+            nxt = blocks[i + 1]
+            need = sum(line.leading for line in block.lines)
+            need += nxt.space_before + sum(line.leading for line in nxt.lines[:2])
+        if y - need < bottom and pages[-1]:
+            new_page()
+        for n, line in enumerate(block.lines):
+            remaining = len(block.lines) - n
+            # No single line left alone at the foot or the head of a page.
+            if y - line.leading < bottom or (
+                remaining == 2 and n > 0 and y - 2 * line.leading < bottom
+            ):
+                new_page()
+            pages[-1].append((y - 0.78 * line.leading, line))
+            y -= line.leading
+        y -= block.space_after
+    return pages
+
+
+def page_content(
+    page: list[tuple[float, PdfLine]], number: int, count: int, src: Source
+) -> bytes:
     marking = src.meta["marking"].upper()
     org = src.meta.get("organisation", "")
     short_title = src.meta["title"].split(":")[0]
+    right = PAGE_W - MARGIN_R
+    ops: list[str] = []
+    raw: list[bytes] = []
 
-    painter = QtGui.QPainter(writer)
-    try:
-        for i in range(pages):
-            if i:
-                writer.newPage()
-            # Running header: organisation on the left, TLP label on the right.
-            painter.setFont(font("DejaVu Sans", 8))
-            painter.setPen(QtGui.QColor("#555555"))
-            header_y = top - 9 * mm
-            painter.drawText(
-                QtCore.QRectF(left, header_y, body.width() * 0.7, 6 * mm),
-                int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
-                org,
-            )
-            label_font = font("DejaVu Sans", 8.5, bold=True)
-            painter.setFont(label_font)
-            fm = QtGui.QFontMetricsF(label_font, writer)
-            lw = fm.horizontalAdvance(marking) + 4 * mm
-            label = QtCore.QRectF(page_w - right - lw, header_y, lw, 6 * mm)
-            painter.fillRect(label, QtGui.QColor("#000000"))
-            painter.setPen(QtGui.QColor(TLP_COLOURS.get(marking, "#FFFFFF")))
-            painter.drawText(label, int(QtCore.Qt.AlignmentFlag.AlignCenter), marking)
-            painter.setPen(QtGui.QPen(QtGui.QColor("#c8ccd6"), 0.25 * mm))
-            painter.drawLine(
-                QtCore.QPointF(left, top - 2.5 * mm), QtCore.QPointF(page_w - right, top - 2.5 * mm)
-            )
+    def emit(*parts: str | bytes) -> None:
+        raw.append(b" ".join(p if isinstance(p, bytes) else p.encode("ascii") for p in parts))
 
-            # Body slice for this page.
-            painter.save()
-            painter.translate(body.left(), body.top() - i * body.height())
-            clip = QtCore.QRectF(0, i * body.height(), body.width(), body.height())
-            painter.setClipRect(clip)
-            ctx = QAbstractTextDocumentLayout.PaintContext()
-            ctx.clip = clip
-            doc.documentLayout().draw(painter, ctx)
-            painter.restore()
+    def furniture_text(x: float, y: float, font: str, size: float, colour: str, data: bytes):
+        emit("BT", f"/{font} {size:g} Tf", f"{rgb(colour)} rg", f"{x:.2f} {y:.2f} Td",
+             pdf_string(data), "Tj ET")
 
-            # Footer.
-            painter.setFont(font("DejaVu Sans", 8))
-            painter.setPen(QtGui.QColor("#555555"))
-            footer = QtCore.QRectF(left, page_h - bottom + 6 * mm, body.width(), 6 * mm)
-            painter.drawText(
-                footer,
-                int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
-                f"{short_title} · {marking}",
-            )
-            painter.drawText(
-                footer,
-                int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter),
-                f"Page {i + 1} of {pages}",
-            )
-    finally:
-        painter.end()
-    buf.close()
-    return bytes(buf.data())
+    # Running header: organisation on the left, TLP label on the right, a rule.
+    head_y = PAGE_H - MARGIN_T + 16
+    furniture_text(MARGIN_L, head_y, "F1", 8, FURNITURE_COLOUR, winansi(org))
+    label = winansi(marking)
+    label_size = 8.5
+    label_w = text_width(label, "F2", label_size) + 4 * PT_PER_MM
+    emit(f"0 0 0 rg {right - label_w:.2f} {head_y - 4:.2f} {label_w:.2f} 14 re f")
+    furniture_text(right - label_w + 2 * PT_PER_MM, head_y, "F2", label_size,
+                   TLP_COLOURS.get(marking, "#FFFFFF"), label)
+    rule_y = PAGE_H - MARGIN_T + 7
+    emit(f"{rgb(RULE_COLOUR)} RG 0.7 w {MARGIN_L:.2f} {rule_y:.2f} m {right:.2f} {rule_y:.2f} l S")
 
+    # Body: one text object; each line is one Tj (or TJ, for list labels).
+    if page:
+        emit("BT")
+        state: dict[str, object] = {}
+        cur_x = cur_y = 0.0
+        for baseline, line in page:
+            if state.get("font") != (line.font, line.size):
+                emit(f"/{line.font} {line.size:g} Tf")
+                state["font"] = (line.font, line.size)
+            if state.get("colour") != line.colour:
+                emit(f"{rgb(line.colour)} rg")
+                state["colour"] = line.colour
+            if state.get("leading") != line.leading:
+                emit(f"{line.leading:g} TL")
+                state["leading"] = line.leading
+            x = MARGIN_L + (line.label_x if line.label else line.x)
+            if abs(x - cur_x) < 0.005 and abs((cur_y - baseline) - line.leading) < 0.005:
+                emit("T*")
+            else:
+                emit(f"{x - cur_x:.2f} {baseline - cur_y:.2f} Td")
+            cur_x, cur_y = x, baseline
+            if line.label:
+                gap = line.x - line.label_x - text_width(line.label, line.font, line.size)
+                emit(b"[" + pdf_string(line.label) + f" {-gap * 1000 / line.size:.0f} ".encode()
+                     + pdf_string(line.data) + b"] TJ")
+            else:
+                emit(pdf_string(line.data), "Tj")
+        emit("ET")
 
-_BFRANGE_ARRAY = re.compile(rb"\[([^\]]*)\]")
-_BFCHAR_LINE = re.compile(rb"^(<[0-9A-Fa-f]+>\s+)<0009>\s*$", re.M)
-
-
-def _fix_to_unicode(data: bytes) -> bytes:
-    """Qt maps the shared space/tab glyph to U+0009; map it to U+0020 instead."""
-    data = _BFRANGE_ARRAY.sub(
-        lambda m: b"[" + m.group(1).replace(b"<0009>", b"<0020>") + b"]", data
-    )
-    return _BFCHAR_LINE.sub(lambda m: m.group(1) + b"<0020>", data)
+    # Footer: short title and marking on the left, page number on the right.
+    foot_y = MARGIN_B - 26
+    emit(f"{rgb(RULE_COLOUR)} RG 0.5 w {MARGIN_L:.2f} {foot_y + 11:.2f} m {right:.2f} {foot_y + 11:.2f} l S")
+    furniture_text(MARGIN_L, foot_y, "F1", 8, FURNITURE_COLOUR,
+                   winansi(f"{short_title} · {marking}"))
+    number_text = winansi(f"Page {number} of {count}")
+    furniture_text(right - text_width(number_text, "F1", 8), foot_y, "F1", 8,
+                   FURNITURE_COLOUR, number_text)
+    del ops
+    return b"\n".join(raw) + b"\n"
 
 
 def pdf_date(when: dt.datetime) -> str:
-    return when.strftime("D:%Y%m%d%H%M%SZ")
-
-
-def finish_pdf(raw: bytes, src: Source) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, ByteStringObject, NameObject
-
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
-    seen: set[int] = set()
-    for page in writer.pages:
-        fonts = page.get("/Resources", {}).get_object().get("/Font", {}).get_object()
-        for ref in fonts.values():
-            fnt = ref.get_object()
-            tu = fnt.get("/ToUnicode")
-            if tu is None:
-                continue
-            stream = tu.get_object()
-            if id(stream) in seen:
-                continue
-            seen.add(id(stream))
-            stream.set_data(_fix_to_unicode(stream.get_data()))
-    when = pdf_date(src.created)
-    info = {
-        "/Title": src.meta["title"],
-        "/Author": "; ".join(src.authors),
-        "/Creator": CREATOR,
-        "/Producer": "Qt QPdfWriter + pypdf",
-        "/CreationDate": when,
-        "/ModDate": when,
-    }
-    if src.meta.get("subject"):
-        info["/Subject"] = src.meta["subject"]
-    if src.meta.get("keywords"):
-        info["/Keywords"] = src.meta["keywords"]
-    writer.add_metadata(info)
-    file_id = ByteStringObject(hashlib.md5(src.path.name.encode("utf-8")).digest())
-    writer._ID = ArrayObject([file_id, file_id])
-    writer._root_object[NameObject("/PageMode")] = NameObject("/UseNone")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return when.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
 def build_pdf(src: Source) -> bytes:
-    return finish_pdf(render_pdf_qt(src), src)
+    pages = paginate(layout_blocks(src))
+    count = len(pages)
 
+    # Object numbers: 1 catalog, 2 page tree, 3-4 fonts, 5 info, then a page
+    # object and its content stream per page.
+    objects: dict[int, bytes] = {}
+    page_ids = [6 + 2 * i for i in range(count)]
+    objects[1] = b"<< /Type /Catalog /Pages 2 0 R /PageMode /UseNone >>"
+    kids = " ".join(f"{p} 0 R" for p in page_ids)
+    objects[2] = (
+        f"<< /Type /Pages /Kids [{kids}] /Count {count} "
+        f"/MediaBox [0 0 {PAGE_W:g} {PAGE_H:g}] >>"
+    ).encode()
+    for num, (name, (base, _)) in zip((3, 4), FONTS.items()):
+        objects[num] = (
+            f"<< /Type /Font /Subtype /Type1 /BaseFont /{base} "
+            "/Encoding /WinAnsiEncoding >>"
+        ).encode()
+    when = pdf_date(src.created)
+    info = {
+        "Title": src.meta["title"],
+        "Author": "; ".join(src.authors),
+        "Subject": src.meta.get("subject", ""),
+        "Keywords": src.meta.get("keywords", ""),
+        "Creator": CREATOR,
+        "Producer": PRODUCER,
+        "CreationDate": when,
+        "ModDate": when,
+    }
+    objects[5] = (
+        b"<< "
+        + b" ".join(b"/" + k.encode() + b" " + info_string(v) for k, v in info.items() if v)
+        + b" >>"
+    )
+    resources = "<< /Font << /F1 3 0 R /F2 4 0 R >> /ProcSet [/PDF /Text] >>"
+    for i, page in enumerate(pages):
+        content = page_content(page, i + 1, count, src)
+        objects[page_ids[i]] = (
+            f"<< /Type /Page /Parent 2 0 R /Resources {resources} "
+            f"/Contents {page_ids[i] + 1} 0 R >>"
+        ).encode()
+        objects[page_ids[i] + 1] = (
+            f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"endstream"
+        )
+
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for num in sorted(objects):
+        offsets[num] = len(out)
+        out += f"{num} 0 obj\n".encode() + objects[num] + b"\nendobj\n"
+    xref_at = len(out)
+    size = max(objects) + 1
+    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+    for num in range(1, size):
+        out += f"{offsets[num]:010d} 00000 n \n".encode()
+    file_id = hashlib.md5(src.path.name.encode("utf-8")).hexdigest().upper()
+    out += (
+        f"trailer\n<< /Size {size} /Root 1 0 R /Info 5 0 R "
+        f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref_at}\n%%EOF\n"
+    ).encode()
+    return bytes(out)
 
 # --------------------------------------------------------------------------
 # DOCX (python-docx, re-zipped with fixed timestamps)

@@ -87,7 +87,9 @@ def krippendorff_alpha(
         for r in rows:
             for v in r:
                 if not _missing(v) and v not in rank:
-                    raise ValueError(f"Value {v!r} is not one of the ordered categories {list(order)!r}.")
+                    raise ValueError(
+                        f"Value {v!r} is not one of the ordered categories {list(order)!r}."
+                    )
     if level in ("interval", "ratio") and rank is None:
         for r in rows:
             for v in r:

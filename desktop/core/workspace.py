@@ -59,6 +59,11 @@ def name_id(kind: str, name: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{' '.join(name.casefold().split())}"))
 
 
+def document_id(sha256: str) -> str:
+    """Documents are named by their bytes, so two workstations importing one file share it."""
+    return str(uuid.uuid5(NAMESPACE, f"document:{sha256}"))
+
+
 @dataclass
 class Changes:
     """What an action changed, so views refresh only what they show."""
@@ -573,7 +578,7 @@ class Workspace(ClaimsMixin, ReviewMixin):
         with self._write() as tx:
             doc_rows, queue_rows = [], []
             for f, sha, size, parsed in pending:
-                doc_id = str(uuid.uuid4())
+                doc_id = document_id(sha)
                 source_id = self._ensure_source(tx, parsed.source) if parsed.source else None
                 marking = parsed.marking if parsed.marking in MARKINGS else "CLEAR"
                 doc_rows.append([

@@ -1,0 +1,1 @@
+"""PySide6 interface: main window, models, views, dialogs and worker threads."""
