@@ -360,6 +360,67 @@ def cmd_link(args) -> int:
     return 0
 
 
+# -- review and identity --------------------------------------------------------------------------
+def cmd_review(args) -> int:
+    readonly = args.read_only or args.action in ("queue", "history", "returned")
+    with _workspace(args, readonly=readonly) as ws:
+        if args.action == "queue":
+            items = ws.review_queue(analyst=args.analyst, tag=args.tag,
+                                    older_than_days=args.older_than)
+            for a in items:
+                print(f"{a.id[:8]}  {a.analyst[:18]:18} {a.admiralty:3} "
+                      f"{scales_label(a.likelihood):20} {a.statement or a.quote[:60]}")
+            print(f"{len(items)} waiting for review")
+        elif args.action == "returned":
+            for a in ws.returned_to_me():
+                last = ws.last_review(a.id)
+                print(f"{a.id[:8]}  {a.status:17} {a.statement or a.quote[:60]}")
+                if last:
+                    print(f"          {last.reviewer}: {last.comment}")
+        elif args.action == "history":
+            a = ws.annotation(args.id)
+            _print_annotation(a)
+            print("  review thread:")
+            for r in ws.reviews(a.id):
+                print(f"    {r.created_at[:19]}  {r.reviewer}: {r.decision}"
+                      f"{' (' + r.opinion + ')' if r.opinion else ''}  {r.comment}")
+            print("  changes:")
+            for h in ws.history(a.id):
+                print(f"    {h['at'][:19]}  {h['actor']}: {h['action']}")
+        elif args.action == "submit":
+            if args.doc:
+                ws.submit_document(ws.find_document(args.id).id, args.comment)
+            else:
+                ws.submit(ws.annotation(args.id).id, args.comment)
+            print("Submitted for review")
+        else:
+            decision = args.action.replace("-", "_")
+            a = ws.annotation(args.id)
+            ws.review(a.id, decision, args.comment, opinion=args.opinion)
+            print(f"{decision.replace('_', ' ')}: {a.statement or a.quote[:60]}")
+    return 0
+
+
+def cmd_whoami(args) -> int:
+    from desktop.core.profile import ROLES, load_profile
+
+    profile = load_profile()
+    if args.name or args.role:
+        if args.role and args.role not in ROLES:
+            print(f"assay: role must be one of {', '.join(ROLES)}", file=sys.stderr)
+            return 1
+        profile.name = args.name or profile.name
+        profile.role = args.role or profile.role
+        profile.configured = True
+        profile.save()
+    from desktop.core import keys
+
+    fp = keys.fingerprint(keys.public_raw(
+        keys.load_or_create_private_key(profile.id).public_key()))
+    print(f"{profile.name} ({profile.role})\n  id: {profile.id}\n  key: {fp}")
+    return 0
+
+
 def cmd_gui(args) -> int:
     from desktop.app import main as gui_main
 
@@ -464,6 +525,32 @@ def build_parser() -> argparse.ArgumentParser:
     lp.add_argument("first", metavar="A")
     lp = lsub.add_parser("remove", parents=[common], help="remove a link by its id")
     lp.add_argument("first", metavar="LINK")
+    p = add("review", cmd_review, "review: queue | submit | approve | reject | "
+                                  "request-changes | returned | history")
+    rsub = p.add_subparsers(dest="action", required=True)
+    rq = rsub.add_parser("queue", parents=[common], help="submitted claims, oldest first")
+    rq.add_argument("--analyst")
+    rq.add_argument("--tag")
+    rq.add_argument("--older-than", type=int, metavar="DAYS")
+    rsub.add_parser("returned", parents=[common], help="my claims sent back to me")
+    for name, help_ in (("submit", "submit a claim (or --doc: all my drafts on a document)"),
+                        ("approve", "approve a submitted claim"),
+                        ("reject", "reject a submitted claim (comment required)"),
+                        ("request-changes", "send a claim back (comment required)"),
+                        ("history", "a claim's review thread and audited changes")):
+        rp = rsub.add_parser(name, parents=[common], help=help_)
+        rp.add_argument("id", metavar="ID" if name != "submit" else "ID_OR_DOC")
+        if name != "history":
+            rp.add_argument("--comment", "-m", default="")
+        if name == "submit":
+            rp.add_argument("--doc", action="store_true", help="ID_OR_DOC names a document")
+        if name in ("approve", "reject", "request-changes"):
+            rp.add_argument("--opinion", help="STIX opinion (default from the decision)")
+    p = sub.add_parser("whoami", help="show or set your name and role",
+                       description="Show or set your name and role (analyst or supervisor).")
+    p.add_argument("--name")
+    p.add_argument("--role", choices=["analyst", "supervisor"])
+    p.set_defaults(fn=cmd_whoami)
     add("gui", cmd_gui, "open the desktop window")
     return parser
 

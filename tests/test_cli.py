@@ -113,3 +113,33 @@ def test_claims_tags_links_from_the_command_line(capsys, wsdir, tmp_path):
     code, out, err = run(capsys, "claim", "add", "-w", wsdir, "Ministry brief", "-q", "Domestic",
                          "-c", "9")
     assert code == 1 and "Credibility must be 1–6" in err
+
+
+def test_review_from_the_command_line(capsys, wsdir, tmp_path, monkeypatch):
+    write_texts(tmp_path / "in", {"a.txt": "Brief\n\nChips will be diverted through shells."})
+    run(capsys, "import", "-w", wsdir, tmp_path / "in")
+    run(capsys, "whoami", "--name", "Ada Analyst", "--role", "analyst")
+    code, out, _ = run(capsys, "claim", "add", "-w", wsdir, "Brief", "-q", "diverted",
+                       "-l", "likely")
+    claim = out.split()[1]
+    code, out, err = run(capsys, "review", "submit", "-w", wsdir, claim, "-m", "ready")
+    assert code == 0, err
+    code, out, err = run(capsys, "review", "approve", "-w", wsdir, claim)
+    assert code == 1 and "Only a supervisor" in err
+    # the same person becoming a supervisor still cannot review their own claim
+    code, out, _ = run(capsys, "whoami", "--role", "supervisor")
+    assert "Ada Analyst (supervisor)" in out and "key:" in out
+    code, out, err = run(capsys, "review", "approve", "-w", wsdir, claim)
+    assert code == 1 and "their own claim" in err
+    monkeypatch.setenv("ASSAY_PROFILE_DIR", str(tmp_path / "sam"))
+    run(capsys, "whoami", "--name", "Sam", "--role", "supervisor")
+    code, out, _ = run(capsys, "review", "queue", "-w", wsdir)
+    assert claim[:8] in out and "1 waiting" in out
+    code, out, err = run(capsys, "review", "request-changes", "-w", wsdir, claim)
+    assert code == 1 and "comment" in err
+    code, out, err = run(capsys, "review", "request-changes", "-w", wsdir, claim, "-m",
+                         "which shells?")
+    assert code == 0, err
+    code, out, _ = run(capsys, "review", "history", "-w", wsdir, claim)
+    assert "Sam: request_changes (neutral)  which shells?" in out
+    assert "Ada Analyst: submit" in out
