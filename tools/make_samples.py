@@ -16,12 +16,14 @@ Usage (from the project root)::
     .venv/bin/python tools/make_samples.py            # build and verify all
     .venv/bin/python tools/make_samples.py --verify   # only verify existing outputs
 
-PDFs are laid out with Qt (QTextDocument painted page by page onto a
-QPdfWriter, offscreen) and then finished with pypdf: fixed metadata dates and
-file identifiers, and a repaired ToUnicode map so that text extraction yields
-real spaces between words. DOCX files are written with python-docx and then
-re-zipped with fixed timestamps. Output is deterministic on a given machine
-(the embedded font subsets depend on the fonts installed).
+PDFs are written by a small PDF writer in this script: A4 pages set in the
+standard Type 1 fonts Helvetica and Helvetica-Bold (not embedded, WinAnsi
+encoding), word-wrapped with the Helvetica metrics, one text operator per line,
+with a running header carrying the TLP marking, a page-numbered footer and a
+document information dictionary with fixed dates. Such files are small and
+quick to extract text from. DOCX files are written with python-docx and then
+re-zipped with fixed timestamps. Output is deterministic (the PDFs byte for
+byte on any machine).
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ import datetime as dt
 import hashlib
 import html
 import io
-import os
+import json
 import re
 import sys
-import uuid
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +46,6 @@ SAMPLE_DIR = ROOT / "resources" / "sample"
 SRC_DIR = SAMPLE_DIR / "src"
 
 CREATOR = "Assay sample generator (tools/make_samples.py)"
-NAMESPACE = uuid.UUID("6f1c1d52-3c1e-4d0b-9a53-0b8f3f1a7a11")
 
 # TLP 2.0 colours (text on a black background).
 TLP_COLOURS = {
@@ -175,18 +176,6 @@ def inline_runs(text: str) -> list[tuple[str, bool, bool]]:
     return runs
 
 
-def inline_html(text: str) -> str:
-    out = []
-    for chunk, bold, italic in inline_runs(text):
-        s = html.escape(chunk, quote=False)
-        if bold:
-            s = f"<b>{s}</b>"
-        if italic:
-            s = f"<i>{s}</i>"
-        out.append(s)
-    return "".join(out)
-
-
 # --------------------------------------------------------------------------
 # PDF (a small hand-written PDF 1.4 writer)
 # --------------------------------------------------------------------------
@@ -244,15 +233,18 @@ FONTS = {
 # Characters WinAnsi lacks, replaced by a close ASCII equivalent. (Characters
 # WinAnsi has, such as ’ “ ” – — … · • é, are encoded by the cp1252 codec,
 # which matches WinAnsiEncoding.)
+# fmt: off
 ASCII_FALLBACK = {
     "≥": ">=", "≤": "<=", "≠": "!=", "≈": "~", "±": "+/-", "−": "-", "∼": "~",
     "→": "->", "←": "<-", "↔": "<->", "⇒": "=>", "×": "x",
     "‐": "-", "‑": "-", "‒": "-", "―": "-", "′": "'", "″": '"', "‵": "'",
     "\u2009": " ", "\u200a": " ", "\u2002": " ", "\u2003": " ", "\u2007": " ",
     "\u202f": "\xa0", "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
+    "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Ŧ": "T", "ŧ": "t",
     "✓": "v", "✔": "v", "✗": "x", "✘": "x", "★": "*", "●": "\x95", "▪": "\x95",
     "。": ".", "、": ",", "「": '"', "」": '"', "『": '"', "』": '"', "《": '"', "》": '"',
 }
+# fmt: on
 
 
 def winansi(text: str) -> bytes:
@@ -291,11 +283,7 @@ def text_width(data: bytes, font: str, size: float) -> float:
 
 def pdf_string(data: bytes) -> bytes:
     """A PDF literal string with ( ) and \\ escaped."""
-    return (
-        b"("
-        + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-        + b")"
-    )
+    return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
 def info_string(text: str) -> bytes:
@@ -398,8 +386,15 @@ def plain_text(text: str) -> tuple[str, bool]:
 def layout_blocks(src: Source) -> list[PdfBlock]:
     blocks: list[PdfBlock] = []
 
-    def para(style: str, text: str, indent: float = 0.0, right_indent: float = 0.0,
-             bold: bool | None = None, label: bytes = b"", label_x: float = 0.0) -> PdfBlock:
+    def para(
+        style: str,
+        text: str,
+        indent: float = 0.0,
+        right_indent: float = 0.0,
+        bold: bool | None = None,
+        label: bytes = b"",
+        label_x: float = 0.0,
+    ) -> PdfBlock:
         font, size, leading, before, after, colour = STYLES[style]
         plain, all_bold = plain_text(text)
         if bold if bold is not None else all_bold:
@@ -473,22 +468,25 @@ def paginate(blocks: list[PdfBlock]) -> list[list[tuple[float, PdfLine]]]:
     return pages
 
 
-def page_content(
-    page: list[tuple[float, PdfLine]], number: int, count: int, src: Source
-) -> bytes:
+def page_content(page: list[tuple[float, PdfLine]], number: int, count: int, src: Source) -> bytes:
     marking = src.meta["marking"].upper()
     org = src.meta.get("organisation", "")
     short_title = src.meta["title"].split(":")[0]
     right = PAGE_W - MARGIN_R
-    ops: list[str] = []
     raw: list[bytes] = []
 
     def emit(*parts: str | bytes) -> None:
         raw.append(b" ".join(p if isinstance(p, bytes) else p.encode("ascii") for p in parts))
 
     def furniture_text(x: float, y: float, font: str, size: float, colour: str, data: bytes):
-        emit("BT", f"/{font} {size:g} Tf", f"{rgb(colour)} rg", f"{x:.2f} {y:.2f} Td",
-             pdf_string(data), "Tj ET")
+        emit(
+            "BT",
+            f"/{font} {size:g} Tf",
+            f"{rgb(colour)} rg",
+            f"{x:.2f} {y:.2f} Td",
+            pdf_string(data),
+            "Tj ET",
+        )
 
     # Running header: organisation on the left, TLP label on the right, a rule.
     head_y = PAGE_H - MARGIN_T + 16
@@ -497,8 +495,14 @@ def page_content(
     label_size = 8.5
     label_w = text_width(label, "F2", label_size) + 4 * PT_PER_MM
     emit(f"0 0 0 rg {right - label_w:.2f} {head_y - 4:.2f} {label_w:.2f} 14 re f")
-    furniture_text(right - label_w + 2 * PT_PER_MM, head_y, "F2", label_size,
-                   TLP_COLOURS.get(marking, "#FFFFFF"), label)
+    furniture_text(
+        right - label_w + 2 * PT_PER_MM,
+        head_y,
+        "F2",
+        label_size,
+        TLP_COLOURS.get(marking, "#FFFFFF"),
+        label,
+    )
     rule_y = PAGE_H - MARGIN_T + 7
     emit(f"{rgb(RULE_COLOUR)} RG 0.7 w {MARGIN_L:.2f} {rule_y:.2f} m {right:.2f} {rule_y:.2f} l S")
 
@@ -525,21 +529,29 @@ def page_content(
             cur_x, cur_y = x, baseline
             if line.label:
                 gap = line.x - line.label_x - text_width(line.label, line.font, line.size)
-                emit(b"[" + pdf_string(line.label) + f" {-gap * 1000 / line.size:.0f} ".encode()
-                     + pdf_string(line.data) + b"] TJ")
+                emit(
+                    b"["
+                    + pdf_string(line.label)
+                    + f" {-gap * 1000 / line.size:.0f} ".encode()
+                    + pdf_string(line.data)
+                    + b"] TJ"
+                )
             else:
                 emit(pdf_string(line.data), "Tj")
         emit("ET")
 
     # Footer: short title and marking on the left, page number on the right.
     foot_y = MARGIN_B - 26
-    emit(f"{rgb(RULE_COLOUR)} RG 0.5 w {MARGIN_L:.2f} {foot_y + 11:.2f} m {right:.2f} {foot_y + 11:.2f} l S")
-    furniture_text(MARGIN_L, foot_y, "F1", 8, FURNITURE_COLOUR,
-                   winansi(f"{short_title} · {marking}"))
+    emit(
+        f"{rgb(RULE_COLOUR)} RG 0.5 w {MARGIN_L:.2f} {foot_y + 11:.2f} m {right:.2f} {foot_y + 11:.2f} l S"
+    )
+    furniture_text(
+        MARGIN_L, foot_y, "F1", 8, FURNITURE_COLOUR, winansi(f"{short_title} · {marking}")
+    )
     number_text = winansi(f"Page {number} of {count}")
-    furniture_text(right - text_width(number_text, "F1", 8), foot_y, "F1", 8,
-                   FURNITURE_COLOUR, number_text)
-    del ops
+    furniture_text(
+        right - text_width(number_text, "F1", 8), foot_y, "F1", 8, FURNITURE_COLOUR, number_text
+    )
     return b"\n".join(raw) + b"\n"
 
 
@@ -558,13 +570,11 @@ def build_pdf(src: Source) -> bytes:
     objects[1] = b"<< /Type /Catalog /Pages 2 0 R /PageMode /UseNone >>"
     kids = " ".join(f"{p} 0 R" for p in page_ids)
     objects[2] = (
-        f"<< /Type /Pages /Kids [{kids}] /Count {count} "
-        f"/MediaBox [0 0 {PAGE_W:g} {PAGE_H:g}] >>"
+        f"<< /Type /Pages /Kids [{kids}] /Count {count} /MediaBox [0 0 {PAGE_W:g} {PAGE_H:g}] >>"
     ).encode()
-    for num, (name, (base, _)) in zip((3, 4), FONTS.items()):
+    for num, (base, _) in zip((3, 4), FONTS.values(), strict=True):
         objects[num] = (
-            f"<< /Type /Font /Subtype /Type1 /BaseFont /{base} "
-            "/Encoding /WinAnsiEncoding >>"
+            f"<< /Type /Font /Subtype /Type1 /BaseFont /{base} /Encoding /WinAnsiEncoding >>"
         ).encode()
     when = pdf_date(src.created)
     info = {
@@ -609,6 +619,7 @@ def build_pdf(src: Source) -> bytes:
         f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref_at}\n%%EOF\n"
     ).encode()
     return bytes(out)
+
 
 # --------------------------------------------------------------------------
 # DOCX (python-docx, re-zipped with fixed timestamps)
@@ -742,6 +753,10 @@ def verify(sources: list[Source]) -> bool:
     from docx import Document
     from pypdf import PdfReader
 
+    catalog = {
+        entry["file"]: entry
+        for entry in json.loads((SAMPLE_DIR / "catalog.json").read_text(encoding="utf-8"))
+    }
     ok = True
     for src in sources:
         out = src.output
@@ -756,6 +771,8 @@ def verify(sources: list[Source]) -> bool:
             meta = reader.metadata or {}
             if meta.get("/Title") != src.meta["title"]:
                 problems.append(f"title {meta.get('/Title')!r}")
+            title, author = meta.get("/Title"), meta.get("/Author")
+            created = meta.creation_date.date().isoformat() if meta.creation_date else None
             if "\t" in text:
                 problems.append("tabs in extracted text")
             if LIGATURES.search(text):
@@ -767,7 +784,16 @@ def verify(sources: list[Source]) -> bool:
             cp = d.core_properties
             if cp.title != src.meta["title"] or cp.created is None:
                 problems.append("core properties")
+            title, author = cp.title, cp.author
+            created = cp.created.date().isoformat() if cp.created else None
             info = f"{len(d.paragraphs)} paragraphs"
+        entry = catalog.get(out.name)
+        if entry is None:
+            problems.append("not in catalog.json")
+        else:
+            for key, got in (("title", title), ("author", author), ("published_at", created)):
+                if got != entry[key]:
+                    problems.append(f"{key} {got!r} differs from catalog.json {entry[key]!r}")
         # Every sentence of the source must come back out with its spaces.
         flat = re.sub(r"\s+", " ", text)
         for kind, value in src.blocks:
