@@ -517,42 +517,14 @@ class Workspace(ClaimsMixin, ReviewMixin):
                 if cancel is not None and cancel.is_set():
                     report.cancelled = True
                     break
-                try:
-                    size = f.stat().st_size
-                    if size > ingest.MAX_FILE_BYTES:
-                        raise ingest.IngestError(
-                            f"{f.name} is {size / 2**20:.0f} MB; Assay imports files up to "
-                            f"{ingest.MAX_FILE_BYTES // 2**20} MB."
-                        )
-                    data = f.read_bytes()
-                except FileNotFoundError:
-                    report.failed.append(FileProblem(str(f), "the file disappeared before it was read"))
-                    continue
-                except OSError as exc:
-                    report.failed.append(FileProblem(str(f), f"could not be read: {exc.strerror or exc}"))
-                    continue
-                except ingest.IngestError as exc:
-                    report.failed.append(FileProblem(str(f), str(exc)))
-                    continue
-                sha = hashlib.sha256(data).hexdigest()
-                if sha in seen or self._has_sha(sha):
-                    report.duplicates.append(str(f))
-                    continue
-                try:
-                    parsed = ingest.parse_bytes(data, f.name)
-                except ingest.IngestError as exc:
-                    report.failed.append(FileProblem(str(f), str(exc)))
-                    continue
-                except Exception as exc:  # a parser bug must cost one file, not the batch
-                    report.failed.append(FileProblem(str(f), f"could not be parsed ({exc!r})"))
-                    continue
-                seen.add(sha)
-                self._store_blob(sha, data)
-                pending.append((f, sha, len(data), parsed))
-                if len(pending) >= IMPORT_COMMIT_EVERY or time.perf_counter() - last_commit > 0.5:
-                    self._commit_documents(pending, report)
-                    pending = []
-                    last_commit = time.perf_counter()
+                item = self._read_and_parse(f, seen, report)
+                if item is not None:
+                    pending.append(item)
+                    if (len(pending) >= IMPORT_COMMIT_EVERY
+                            or time.perf_counter() - last_commit > 0.5):
+                        self._commit_documents(pending, report)
+                        pending = []
+                        last_commit = time.perf_counter()
                 if progress:
                     progress(n, total, f.name)
             if pending:
@@ -570,6 +542,43 @@ class Workspace(ClaimsMixin, ReviewMixin):
             report.indexed = self.index_pending(progress=progress, cancel=cancel)
         report.seconds_total = time.perf_counter() - started
         return report
+
+    def _read_and_parse(self, f: Path, seen: set[str], report: ImportReport):
+        """Read, hash and parse one file; a problem becomes a line in the report."""
+        from . import ingest
+
+        try:
+            size = f.stat().st_size
+            if size > ingest.MAX_FILE_BYTES:
+                raise ingest.IngestError(
+                    f"{f.name} is {size / 2**20:.0f} MB; Assay imports files up to "
+                    f"{ingest.MAX_FILE_BYTES // 2**20} MB."
+                )
+            data = f.read_bytes()
+        except FileNotFoundError:
+            report.failed.append(FileProblem(str(f), "the file disappeared before it was read"))
+            return None
+        except OSError as exc:
+            report.failed.append(FileProblem(str(f), f"could not be read: {exc.strerror or exc}"))
+            return None
+        except ingest.IngestError as exc:
+            report.failed.append(FileProblem(str(f), str(exc)))
+            return None
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in seen or self._has_sha(sha):
+            report.duplicates.append(str(f))
+            return None
+        try:
+            parsed = ingest.parse_bytes(data, f.name)
+        except ingest.IngestError as exc:
+            report.failed.append(FileProblem(str(f), str(exc)))
+            return None
+        except Exception as exc:  # a parser bug must cost one file, not the batch
+            report.failed.append(FileProblem(str(f), f"could not be parsed ({exc!r})"))
+            return None
+        seen.add(sha)
+        self._store_blob(sha, data)
+        return f, sha, len(data), parsed
 
     def _has_sha(self, sha: str) -> bool:
         return self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone() is not None
