@@ -4,7 +4,8 @@ Supervisors ask two questions of analysts who worked the same documents:
 
 * **Do they mark the same statements?** Annotations of one document from different analysts are
   matched into *units* (see `match_spans`); `single_share` is the share of units that only one
-  analyst marked. Marking is reported as this plain share, not as a unitizing alpha.
+  analyst marked, counted by default on documents at least two of them annotated. Marking is
+  reported as this plain share, not as a unitizing alpha.
 * **When they mark the same statement, do they rate and tag it alike?** For units marked by at
   least two analysts, Krippendorff's alpha is computed for the tags (nominal), the Admiralty
   credibility (ordinal over 1–6) and the ICD 203 likelihood (ordinal in `scales.LIKELIHOOD` order).
@@ -59,12 +60,13 @@ def krippendorff_alpha(
     "ratio". For "ordinal" the categories are ranked by `order` when given (e.g. the ICD 203
     likelihood keys, which do not sort alphabetically) and otherwise by sorting the observed values;
     every value must then appear in `order`. For "interval", `order` (if given) replaces each value
-    by its position in `order`; otherwise values must be real numbers, as they must for "ratio".
+    by its position in `order`; otherwise values must be real numbers, as they must for "ratio"
+    (non-negative there).
 
     Returns None when alpha is undefined: fewer than two pairable values (no unit holds two or more
     values) or no variation among the pairable values (expected disagreement is zero).
-    Raises ValueError for an unknown level, ragged rows, values outside `order`, or non-numeric
-    interval/ratio data.
+    Raises ValueError for an unknown level, ragged rows, values outside `order`, ordinal values that
+    do not sort (without `order`), or non-numeric interval/ratio data.
     """
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}; use one of: {', '.join(LEVELS)}.")
@@ -93,8 +95,12 @@ def krippendorff_alpha(
     if level in ("interval", "ratio") and rank is None:
         for r in rows:
             for v in r:
-                if not _missing(v) and (isinstance(v, bool) or not isinstance(v, Real)):
+                if _missing(v):
+                    continue
+                if isinstance(v, bool) or not isinstance(v, Real):
                     raise ValueError(f"{level.capitalize()} data must be numbers, not {v!r}.")
+                if level == "ratio" and v < 0:
+                    raise ValueError(f"Ratio data cannot be negative, not {v!r}.")
 
     # Coincidence matrix: within each unit with m >= 2 values, every ordered pair of values from
     # different coders adds 1 / (m - 1) to o[c, k]. Units with fewer than two values are unpairable.
@@ -325,7 +331,9 @@ class PairAgreement:
 
     a: str
     b: str
-    units: int  # units either of the two marked
+    documents: int  # documents either of the two annotated
+    shared_documents: int  # documents both annotated
+    units: int  # units either of the two marked (see `co_annotated_only`)
     shared_units: int  # units both marked
     single_share: float | None  # share of `units` marked by one of the two only; None if no units
     alpha_tags: float | None
@@ -340,9 +348,10 @@ class AgreementReport:
     analysts: list[str]  # analyst ids (created_by), in report order
     names: dict[str, str]  # analyst id → display name (the id when unknown)
     documents: int  # documents with at least one annotation by the analysts
-    units: int
+    shared_documents: int  # documents annotated by two or more of them
+    units: int  # units on the shared documents (on all documents with co_annotated_only=False)
     shared_units: int  # units marked by two or more analysts: the ones alpha is computed on
-    single_share: float | None  # share of units marked by one analyst only; None if no units
+    single_share: float | None  # share of `units` marked by one analyst only; None if no units
     alpha_tags: float | None
     alpha_credibility: float | None
     alpha_likelihood: float | None
@@ -358,6 +367,7 @@ def document_agreement(
     analysts: Sequence[str] | None = None,
     *,
     min_overlap: float = 0.5,
+    co_annotated_only: bool = True,
 ) -> AgreementReport:
     """Agreement among the analysts who annotated one document.
 
@@ -365,8 +375,15 @@ def document_agreement(
     analyst with an annotation here, ordered by display name. Annotations of other analysts are
     left out before matching. Per-pair figures re-match the two analysts' annotations on their own,
     so a third analyst's marks cannot change how two analysts' spans pair up.
+
+    `co_annotated_only` (default): units, shared units and `single_share` count only documents
+    that at least two of the analysts in question annotated (for a pair: both). Nothing records
+    who was assigned which document, so a document only one analyst marked is read as "the other
+    did not work it", not as "the other found nothing to mark"; otherwise one analyst working a
+    document alone would look like disagreement. Alphas are unaffected either way (units marked by
+    one analyst hold one value and are never pairable). Pass False to count every document.
     """
-    return _report([list(annotations)], analysts, min_overlap)
+    return _report(list(annotations), analysts, min_overlap, co_annotated_only)
 
 
 def workspace_agreement(
@@ -374,47 +391,67 @@ def workspace_agreement(
     analysts: Sequence[str] | None = None,
     *,
     min_overlap: float = 0.5,
+    co_annotated_only: bool = True,
 ) -> AgreementReport:
     """Agreement pooled over documents: units of every document are the columns of one matrix.
 
-    One figure for the team and one per pair, weighted naturally by how much each document was
-    co-annotated (a document one analyst worked alone adds only single-analyst units).
+    One figure for the team and one per pair; each document weighs in by its number of units.
+    Arguments as for `document_agreement`. Annotations are matched per `document_id`.
     """
-    return _report([list(v) for v in annotations_by_document.values()], analysts, min_overlap)
+    flat = [a for anns in annotations_by_document.values() for a in anns]
+    return _report(flat, analysts, min_overlap, co_annotated_only)
 
 
 def _report(
-    groups: list[list[Annotation]], analysts: Sequence[str] | None, min_overlap: float
+    annotations: list[Annotation],
+    analysts: Sequence[str] | None,
+    min_overlap: float,
+    co_annotated_only: bool,
 ) -> AgreementReport:
     names: dict[str, str] = {}
-    for group in groups:
-        for a in group:
-            if not names.get(a.created_by):
-                names[a.created_by] = a.analyst
+    for a in annotations:
+        if not names.get(a.created_by):
+            names[a.created_by] = a.analyst
     if analysts is None:
         ids = sorted(names, key=lambda x: ((names[x] or x).casefold(), x))
     else:
         ids = list(dict.fromkeys(analysts))
-    chosen = set(ids)
-    groups = [[a for a in g if a.created_by in chosen] for g in groups]
     names = {x: names.get(x) or x for x in ids}
+    chosen = set(ids)
+    by_doc: dict[str, list[Annotation]] = defaultdict(list)
+    for a in annotations:
+        if a.created_by in chosen:
+            by_doc[a.document_id].append(a)
 
-    units = [u for g in groups for u in match_spans(g, min_overlap)]
+    def units_for(members: set[str]) -> tuple[int, int, list[Unit]]:
+        documents = shared_documents = 0
+        units: list[Unit] = []
+        for doc_id in sorted(by_doc):
+            anns = [a for a in by_doc[doc_id] if a.created_by in members]
+            if not anns:
+                continue
+            documents += 1
+            if len({a.created_by for a in anns}) >= 2:
+                shared_documents += 1
+            elif co_annotated_only:
+                continue
+            units.extend(match_spans(anns, min_overlap))
+        return documents, shared_documents, units
+
+    documents, shared_documents, units = units_for(chosen)
     tags, cred, lik = _alphas(units, ids)
     pairs = {}
     for a, b in combinations(ids, 2):
-        pair_units = [
-            u
-            for g in groups
-            for u in match_spans([x for x in g if x.created_by in (a, b)], min_overlap)
-        ]
-        p_tags, p_cred, p_lik = _alphas(pair_units, [a, b])
+        p_docs, p_shared_docs, p_units = units_for({a, b})
+        p_tags, p_cred, p_lik = _alphas(p_units, [a, b])
         pairs[a, b] = PairAgreement(
             a=a,
             b=b,
-            units=len(pair_units),
-            shared_units=sum(u.shared for u in pair_units),
-            single_share=_single_share(pair_units),
+            documents=p_docs,
+            shared_documents=p_shared_docs,
+            units=len(p_units),
+            shared_units=sum(u.shared for u in p_units),
+            single_share=_single_share(p_units),
             alpha_tags=p_tags,
             alpha_credibility=p_cred,
             alpha_likelihood=p_lik,
@@ -422,7 +459,8 @@ def _report(
     return AgreementReport(
         analysts=ids,
         names=names,
-        documents=len({a.document_id for g in groups for a in g}),
+        documents=documents,
+        shared_documents=shared_documents,
         units=len(units),
         shared_units=sum(u.shared for u in units),
         single_share=_single_share(units),
