@@ -401,6 +401,46 @@ def cmd_review(args) -> int:
     return 0
 
 
+def _alpha(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def cmd_agreement(args) -> int:
+    with _workspace(args, readonly=True) as ws:
+        doc = ws.find_document(args.doc) if args.doc else None
+        report = ws.agreement(doc.id if doc else None)
+    if args.json:
+        print(json.dumps({
+            "analysts": [report.names.get(a, a) for a in report.analysts],
+            "units": report.units, "shared_units": report.shared_units,
+            "single_share": report.single_share, "alpha_tags": report.alpha_tags,
+            "alpha_credibility": report.alpha_credibility,
+            "alpha_likelihood": report.alpha_likelihood,
+            "pairs": [{"a": report.names.get(a, a), "b": report.names.get(b, b),
+                       "alpha_tags": p.alpha_tags, "alpha_credibility": p.alpha_credibility,
+                       "alpha_likelihood": p.alpha_likelihood, "single_share": p.single_share}
+                      for (a, b), p in report.pairs.items()],
+        }, indent=2))
+        return 0
+    where = f"on {doc.title!r}" if doc else "across the workspace"
+    names = ", ".join(report.names.get(a, a) for a in report.analysts) or "nobody"
+    print(f"Agreement {where}: {names}")
+    if len(report.analysts) < 2:
+        print("Agreement needs at least two analysts who annotated the same documents.")
+        return 0
+    share = "n/a" if report.single_share is None else f"{report.single_share:.0%}"
+    print(f"  spans: {report.units} ({report.shared_units} marked by 2+ analysts; "
+          f"{share} by one analyst only)")
+    print(f"  Krippendorff's alpha — tags (nominal) {_alpha(report.alpha_tags)}, "
+          f"credibility (ordinal) {_alpha(report.alpha_credibility)}, "
+          f"likelihood (ordinal) {_alpha(report.alpha_likelihood)}")
+    for (a, b), p in report.pairs.items():
+        print(f"  {report.names.get(a, a)} × {report.names.get(b, b)}: tags "
+              f"{_alpha(p.alpha_tags)}, credibility {_alpha(p.alpha_credibility)}, "
+              f"likelihood {_alpha(p.alpha_likelihood)}")
+    return 0
+
+
 def cmd_whoami(args) -> int:
     from desktop.core.profile import ROLES, load_profile
 
@@ -546,6 +586,9 @@ def build_parser() -> argparse.ArgumentParser:
             rp.add_argument("--doc", action="store_true", help="ID_OR_DOC names a document")
         if name in ("approve", "reject", "request-changes"):
             rp.add_argument("--opinion", help="STIX opinion (default from the decision)")
+    p = add("agreement", cmd_agreement, "agreement between analysts (Krippendorff's alpha)")
+    p.add_argument("--doc", help="one document (default: the whole workspace)")
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("whoami", help="show or set your name and role",
                        description="Show or set your name and role (analyst or supervisor).")
     p.add_argument("--name")

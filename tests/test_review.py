@@ -159,3 +159,33 @@ def test_switching_analyst_is_recorded(setup, analyst):
     assert roster["Sam Supervisor"]["role"] == "supervisor"
     assert len(roster["Ada Analyst"]["fingerprint"].split()) == 16
     assert ws.verify_audit().ok
+
+
+def test_agreement_between_two_analysts_on_one_document(setup, analyst, capsys):
+    ws, doc, (a, b, c) = setup  # Ada: three claims, all "likely", tags t0 t1 t2
+    as_(ws, BEN)
+    for phrase, likelihood, tag in (("One claim here", "likely", "t0"),
+                                    ("Another claim there", "unlikely", "t1")):
+        s = doc.text.index(phrase)
+        ws.add_claim(doc.id, s, s + len(phrase), phrase, likelihood=likelihood, tags=[tag])
+    report = ws.agreement(doc.id)
+    assert set(report.names.values()) == {"Ada Analyst", "Ben Analyst"}
+    assert (report.units, report.shared_units) == (3, 2)
+    assert report.single_share == pytest.approx(1 / 3)
+    assert report.alpha_tags == pytest.approx(1.0)
+    assert report.alpha_likelihood is not None and report.alpha_likelihood < 0.5
+    pair = report.pair(analyst.id, BEN.id)
+    assert pair.shared_units == 2
+    pooled = ws.agreement()
+    assert pooled.shared_units == 2
+    from desktop.cli import main
+
+    ws.close()
+    assert main(["agreement", "-w", str(doc_path(setup)), "--doc", "Report"]) == 0
+    out = capsys.readouterr().out
+    assert "Ada Analyst × Ben Analyst" in out and "tags 1.000" in out
+    assert "33% by one analyst only" in out
+
+
+def doc_path(setup):
+    return setup[0].path

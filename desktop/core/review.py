@@ -179,3 +179,13 @@ class ReviewMixin:
                      {"from": previous.id, "from_name": previous.name, "to_name": profile.name,
                       "role": profile.role})
 
+    def agreement(self, doc_id: str | None = None, analysts: list[str] | None = None):
+        """Agreement between analysts on one document, or pooled over the workspace."""
+        from . import agreement
+
+        if doc_id is not None:
+            return agreement.document_agreement(self.annotations(doc_id), analysts)
+        by_doc: dict[str, list[Annotation]] = {}
+        for a in self.claims(kind=None):
+            by_doc.setdefault(a.document_id, []).append(a)
+        return agreement.workspace_agreement(by_doc, analysts)
