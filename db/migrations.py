@@ -87,8 +87,13 @@ def apply(db: Database) -> None:
     migrations.apply(db)
 
 
+def all_names() -> list[str]:
+    """The schema steps this version of Assay knows, oldest first."""
+    return [m.name for m in migrations._migrations]
+
+
 def latest_name() -> str:
-    return migrations._migrations[-1].name
+    return all_names()[-1]
 
 
 def applied_names(db: Database) -> list[str]:
@@ -228,3 +233,57 @@ def m003_review_and_exchange(db: Database) -> None:
         },
         pk="fingerprint",
     )
+
+
+@migrations(name="m004_bundle_sync")
+def m004_bundle_sync(db: Database) -> None:
+    # Local bookkeeping of the bundle merge (desktop/core/bundles.py); none of it travels as is.
+    # Per row: the row's hlc when last reconciled (a different hlc means a local edit since),
+    # short hashes of its fields then, each field's version [hlc, replica, by, at, lineage]
+    # as JSON, and the local change sequence number for "changed since the last bundle".
+    db["sync_state"].create(
+        {
+            "entity": str,
+            "key": str,
+            "row_hlc": int,
+            "hashes": str,
+            "versions": str,
+            "seq": int,
+        },
+        pk=("entity", "key"),
+        not_null={"row_hlc", "seq"},
+    )
+    db["sync_state"].create_index(["entity", "seq"])
+    # Records stamped too far in the future: kept here, not applied, for a person to inspect.
+    db["quarantine"].create(
+        {
+            "id": str,
+            "bundle_id": str,
+            "origin": str,
+            "entity": str,
+            "entity_key": str,
+            "record": str,  # canonical JSON, as received
+            "reason": str,
+            "received_at": str,
+        },
+        pk="id",
+    )
+    # Bundles this workstation wrote, per team, for "changed since the last bundle to TEAM".
+    db["bundles_sent"].create(
+        {
+            "id": str,
+            "team": str,
+            "seq": int,
+            "manifest_sha256": str,
+            "path": str,
+            "created_at": str,
+            "created_by": str,
+            "counts": str,  # JSON
+        },
+        pk="id",
+    )
+    db["bundles_sent"].create_index(["team", "seq"])
+    # Both sides' versions ([hlc, replica, by, at, lineage]) of a value that lost a merge.
+    db["conflicts"].add_column("local_version", str)
+    db["conflicts"].add_column("remote_version", str)
+    db["conflicts"].create_index(["resolved_at"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import sys
 import textwrap
 
@@ -276,3 +277,40 @@ def test_sources_and_document_edits_are_reindexed(ws, tmp_path):
         ws.update_document(doc.id, marking="PURPLE")
     with pytest.raises(WorkspaceError, match="Reliability"):
         ws.set_source("X", reliability="Z")
+
+
+def test_older_workspace_is_backed_up_then_upgraded(tmp_path, analyst):
+    from db import migrations, store
+
+    path = tmp_path / "old"
+    path.mkdir()
+    (path / "blobs" / "sha256").mkdir(parents=True)
+    db = store.connect(path / "assay.db")
+    migrations.migrations.apply(db, stop_before="m002_annotations")  # an early version's schema
+    db["workspace"].insert({"id": "w-1", "name": "old", "created_at": "2025-01-01T00:00:00Z"})
+    db.conn.commit()
+    db.close()
+    with pytest.raises(WorkspaceError, match="needs an upgrade"):
+        Workspace.open(path, readonly=True, profile=analyst)
+    ws = Workspace.open(path, profile=analyst)
+    try:
+        assert ws.upgraded_from and "m001_foundation" in ws.upgraded_from
+        assert migrations.applied_names(ws.db) == migrations.all_names()
+        backup = store.connect(Path(ws.upgraded_from), readonly=True)
+        assert migrations.applied_names(backup) == ["m001_foundation"]
+        backup.close()
+        assert ws.check().ok
+    finally:
+        ws.close()
+
+
+def test_newer_workspace_is_refused_and_left_alone(ws, analyst):
+    ws.db.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at)"
+                  " VALUES ('assay', 'm999_from_the_future', '2030-01-01')")
+    ws.db.conn.commit()
+    path = ws.path
+    ws.close()
+    before = (path / "assay.db").read_bytes()
+    with pytest.raises(WorkspaceError, match="newer version of Assay"):
+        Workspace.open(path, profile=analyst)
+    assert (path / "assay.db").read_bytes() == before

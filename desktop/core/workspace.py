@@ -230,12 +230,7 @@ class Workspace(ClaimsMixin, ReviewMixin):
             self._lock.acquire()
         try:
             db = self.db
-            if not readonly:
-                migrations.apply(db)
-            elif migrations.latest_name() not in migrations.applied_names(db):
-                raise WorkspaceError(
-                    "This workspace needs an upgrade; open it once for writing first."
-                )
+            self.upgraded_from = self._upgrade(db)
             last_hlc = store.get_meta(db, "hlc", "0")
             self.clock = HybridClock(int(last_hlc or 0))
             self._audit = audit.AuditLog(db)
@@ -247,6 +242,39 @@ class Workspace(ClaimsMixin, ReviewMixin):
         except BaseException:
             self.close()
             raise
+
+    def _upgrade(self, db: Database) -> str | None:
+        """Refuse a newer workspace; back up an older one, then migrate it. Returns the backup."""
+        applied = migrations.applied_names(db)
+        known = migrations.all_names()
+        newer = [n for n in applied if n not in known]
+        if newer:
+            raise WorkspaceError(
+                f"The workspace {self.path} was written by a newer version of Assay (schema step "
+                f"{newer[-1]!r}; this version knows up to {known[-1]!r}). Install the newer "
+                "Assay to open it; nothing was changed."
+            )
+        pending = [n for n in known if n not in applied]
+        if not pending:
+            return None
+        if self.readonly:
+            raise WorkspaceError(
+                "This workspace was made by an older version of Assay and needs an upgrade; "
+                "open it once for writing first (a backup is made before upgrading)."
+            )
+        backup = None
+        if applied:  # an existing workspace, not one being created
+            folder = self.path / "backups"
+            folder.mkdir(exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            backup = folder / f"assay-{applied[-1]}-{stamp}.db"
+            target = store.connect(backup)
+            try:
+                db.conn.backup(target.conn)
+            finally:
+                target.close()
+        migrations.apply(db)
+        return str(backup) if backup else None
 
     # -- opening and closing -------------------------------------------------------------------
     @classmethod
