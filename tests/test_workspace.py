@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
