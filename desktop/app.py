@@ -1,0 +1,66 @@
+"""`assay-desk` / `assay gui`: the QApplication entry point."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop import __version__
+from desktop.core.profile import default_workspace_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assay-desk", description="Assay: offline analyst review workbench (desktop)."
+    )
+    parser.add_argument("--version", action="version", version=f"assay-desk {__version__}")
+    parser.add_argument(
+        "--workspace",
+        "-w",
+        default=str(default_workspace_path()),
+        help="workspace folder (default: $ASSAY_WORKSPACE or %(default)s)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="if the workspace does not exist, create it holding the sample documents",
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="open the workspace without writing to it"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Qt is imported here so `assay --help` and the CLI never pay for it.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui import theme
+    from desktop.ui.compat import keep_singletons_alive
+    from desktop.ui.launcher import Launcher
+
+    keep_singletons_alive()
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("Assay")
+    app.setApplicationName("Assay")
+    app.setApplicationVersion(__version__)
+    app.setFont(theme.app_font())
+    theme.apply_theme(app, theme.saved_theme())
+    # Dialogs come and go before the window exists; only closing the window should quit.
+    app.setQuitOnLastWindowClosed(False)
+
+    launcher = Launcher(Path(args.workspace), demo=args.demo, readonly=args.read_only)
+    launcher.window_opened.connect(lambda _window: app.setQuitOnLastWindowClosed(True))
+    launcher.aborted.connect(app.exit)
+    QTimer.singleShot(0, launcher.start)
+    code = app.exec()
+    launcher.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
