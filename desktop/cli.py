@@ -464,7 +464,8 @@ def cmd_whoami(args) -> int:
 def cmd_gui(args) -> int:
     from desktop.app import main as gui_main
 
-    return gui_main(["--workspace", args.workspace])
+    extra = ["--read-only"] if args.read_only else []
+    return gui_main(["--workspace", args.workspace, *extra, *(["--demo"] if args.demo else [])])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -594,7 +595,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name")
     p.add_argument("--role", choices=["analyst", "supervisor"])
     p.set_defaults(fn=cmd_whoami)
-    add("gui", cmd_gui, "open the desktop window")
+    p = add("gui", cmd_gui, "open the desktop window")
+    p.add_argument("--demo", action="store_true", help="create the demo workspace if missing")
     return parser
 
 

@@ -314,3 +314,29 @@ def test_newer_workspace_is_refused_and_left_alone(ws, analyst):
     with pytest.raises(WorkspaceError, match="newer version of Assay"):
         Workspace.open(path, profile=analyst)
     assert (path / "assay.db").read_bytes() == before
+
+
+def test_demo_creation_can_be_cancelled_and_leaves_nothing(tmp_path, analyst):
+    from desktop.core.demo import Cancelled, create_demo
+
+    cancel = Cancel()
+
+    def progress(done, total, name):
+        if done >= 3:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        create_demo(tmp_path / "demo", progress=progress, cancel=cancel, profile=analyst)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_sorting_by_marking_severity_and_exact_source(demo_ws):
+    ids = demo_ws.document_ids(order="marking")
+    ranks = [("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED").index(d["marking"])
+             for d in (demo_ws.document_summaries(ids)[i] for i in ids)]
+    assert ranks == sorted(ranks) and ranks[-1] == 3
+    src = next(s for s in demo_ws.sources() if s["name"].startswith("Office of Digital"))
+    docs = demo_ws.list_documents(source_id=src["id"])
+    assert len(docs) == src["documents"] == 2
+    rel = [d["reliability"] for d in demo_ws.list_documents(order="reliability")]
+    assert rel == sorted(rel)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+from .errors import AssayError
 from .profile import Profile
 from .resources import resource_path
 from .workspace import Progress, Workspace
+
+
+class Cancelled(AssayError):
+    """The user stopped a long action before it finished."""
 
 
 def sample_dir() -> Path:
@@ -18,15 +24,19 @@ def catalog() -> list[dict]:
     return json.loads((sample_dir() / "catalog.json").read_text(encoding="utf-8"))
 
 
-def create_demo(path: Path, *, progress: Progress | None = None,
+def create_demo(path: Path, *, progress: Progress | None = None, cancel=None,
                 profile: Profile | None = None) -> Workspace:
     """Create a workspace at PATH holding the sample documents, sources and markings."""
+    path = Path(path)
+    existed = path.exists()
     ws = Workspace.create(path, name="Assay demo", profile=profile)
     try:
         entries = catalog()
         files = [sample_dir() / e["file"] for e in entries]
         with ws.deferred_indexing():
-            report = ws.import_paths(files, progress=progress, index=False)
+            report = ws.import_paths(files, progress=progress, cancel=cancel, index=False)
+            if report.cancelled:
+                raise Cancelled("Creating the demo workspace was cancelled.")
             if report.failed:
                 problems = "; ".join(f"{p.path}: {p.reason}" for p in report.failed)
                 raise RuntimeError(f"The sample corpus did not import cleanly: {problems}")
@@ -46,5 +56,7 @@ def create_demo(path: Path, *, progress: Progress | None = None,
         ws._undo.clear()  # setting up the demo is not the user's work to undo
     except BaseException:
         ws.close()
+        if not existed:  # leave no half-made workspace behind
+            shutil.rmtree(path, ignore_errors=True)
         raise
     return ws

@@ -58,6 +58,14 @@ CREDIBILITY = {
 
 # TLP 2.0 markings, from least to most restricted, with the FIRST colours (text, background).
 TLP = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+# What each TLP 2.0 marking allows, in the words shown on banners and reports.
+TLP_DESCRIPTIONS = {
+    "CLEAR": "Disclosure is not limited.",
+    "GREEN": "Limited disclosure: within the community, not public.",
+    "AMBER": "Limited disclosure: recipients' organisation and its clients, need to know.",
+    "AMBER+STRICT": "Limited disclosure: recipients' organisation only, need to know.",
+    "RED": "For the eyes and ears of individual recipients only, no further disclosure.",
+}
 TLP_COLOURS = {
     "CLEAR": ("#FFFFFF", "#000000"),
     "GREEN": ("#33FF00", "#000000"),

@@ -75,6 +75,8 @@ class Changes:
     reviews: set[str] = field(default_factory=set)
     index: bool = False
     created: str | None = None  # the id of what the action made, if it made one
+    undo_label: str | None = None  # the undo/redo steps after this action, for menus
+    redo_label: str | None = None
 
     def merge(self, other: Changes) -> Changes:
         self.documents |= other.documents
@@ -138,6 +140,7 @@ class SearchHit:
     title: str
     score: float
     fragments: dict[str, str]
+    marking: str = "CLEAR"
 
 
 class Tx:
@@ -357,6 +360,7 @@ class Workspace(ClaimsMixin, ReviewMixin):
         with self._write() as tx:
             yield tx
         self._undo.push(UndoStep(label, tx.records))
+        tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
         if tx.changes.index and not self._defer_index:
             self.index_pending()
 
@@ -383,6 +387,7 @@ class Workspace(ClaimsMixin, ReviewMixin):
         step = self._undo.done[-1]
         changes = self._replay(step, undo=True)
         self._undo.undone.append(self._undo.done.pop())
+        changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
         return changes
 
     def redo(self) -> Changes:
@@ -391,6 +396,7 @@ class Workspace(ClaimsMixin, ReviewMixin):
         step = self._undo.undone[-1]
         changes = self._replay(step, undo=False)
         self._undo.done.append(self._undo.undone.pop())
+        changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
         return changes
 
     def _replay(self, step: UndoStep, *, undo: bool) -> Changes:
@@ -820,7 +826,8 @@ class Workspace(ClaimsMixin, ReviewMixin):
                 raise NotFound(f"{ref!r} matches several documents ({titles}); be more precise.")
         raise NotFound(f"No document matches {ref!r} (by id prefix or title).")
 
-    def _document_where(self, *, source: str | None = None, language: str | None = None,
+    def _document_where(self, *, source: str | None = None, source_id: str | None = None,
+                        language: str | None = None,
                         marking: str | None = None, since: str | None = None,
                         until: str | None = None, text: str | None = None
                         ) -> tuple[str, list]:
@@ -828,6 +835,9 @@ class Workspace(ClaimsMixin, ReviewMixin):
         if source:
             where.append("s.name LIKE ?")
             args.append(f"%{source}%")
+        if source_id:
+            where.append("d.source_id = ?")
+            args.append(source_id)
         if language:
             where.append("d.language = ?")
             args.append(language)
@@ -847,7 +857,10 @@ class Workspace(ClaimsMixin, ReviewMixin):
 
     SORTABLE = {"title": "d.title COLLATE NOCASE", "published": "d.published_at",
                 "imported": "d.imported_at", "source": "s.name COLLATE NOCASE",
-                "language": "d.language", "marking": "d.marking", "size": "d.size"}
+                "language": "d.language", "size": "d.size",
+                "marking": "CASE d.marking WHEN 'CLEAR' THEN 0 WHEN 'GREEN' THEN 1"
+                           " WHEN 'AMBER' THEN 2 WHEN 'AMBER+STRICT' THEN 3 ELSE 4 END",
+                "reliability": "coalesce(d.reliability, s.reliability, 'F')"}
 
     def document_ids(self, *, order: str = "imported", descending: bool = False,
                      **filters) -> list[str]:
@@ -922,8 +935,8 @@ class Workspace(ClaimsMixin, ReviewMixin):
                                     highlight_format=highlight)
         titles = self.document_summaries(list({h.doc_id for h in results.hits}))
         return [
-            SearchHit(h.id, h.kind, h.doc_id, titles.get(h.doc_id, {}).get("title", ""), h.score,
-                      h.fragments)
+            SearchHit(h.id, h.kind, h.doc_id, titles[h.doc_id]["title"], h.score, h.fragments,
+                      titles[h.doc_id]["marking"])
             for h in results.hits
             if h.doc_id in titles
         ]

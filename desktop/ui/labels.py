@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QLocale
 
-from desktop.core.scales import RELIABILITY
+from desktop.core.scales import RELIABILITY, TLP_DESCRIPTIONS
 
-# What each TLP 2.0 marking allows, shown in the reader's banner; desktop.core.scales has the
-# labels and colours but not this wording yet.
-TLP_DESCRIPTIONS = {
-    "CLEAR": "Disclosure is not limited.",
-    "GREEN": "Limited disclosure: within the community, not public.",
-    "AMBER": "Limited disclosure: recipients' organisation and its clients, need to know.",
-    "AMBER+STRICT": "Limited disclosure: recipients' organisation only, need to know.",
-    "RED": "For the eyes and ears of individual recipients only, no further disclosure.",
-}
 
 __all__ = ["RELIABILITY", "TLP_DESCRIPTIONS", "language_name", "reliability_text"]
 
