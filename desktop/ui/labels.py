@@ -6,7 +6,6 @@ from PySide6.QtCore import QLocale
 
 from desktop.core.scales import RELIABILITY, TLP_DESCRIPTIONS
 
-
 __all__ = ["RELIABILITY", "TLP_DESCRIPTIONS", "language_name", "reliability_text"]
 
 
