@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all lint bench screenshots clean
+.PHONY: run test test-all lint bench screenshots dist wheelhouse clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -19,6 +19,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
 
 test-all: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,build]'
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -m 'slow or not slow'
 
 lint: $(STAMP)
@@ -26,6 +27,19 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_foundation.py
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py
+
+# One folder, dist/assay/, with both programs (PyInstaller; see build.spec).
+dist: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,build]'
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller build.spec
+
+# Every wheel Assay needs, for this platform and Python, with hashes: install with
+#   pip install --no-index --find-links dist/wheelhouse -r dist/wheelhouse/requirements.txt
+wheelhouse: $(STAMP)
+	$(BIN)/python tools/wheelhouse.py dist/wheelhouse
 
 clean:
 	rm -rf $(VENV) build dist

@@ -601,13 +601,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    from desktop.logs import setup_logging
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    log = setup_logging()
+    logging.getLogger("assay.cli").info("assay %s", " ".join(map(str, argv or sys.argv[1:])))
     try:
         return args.fn(args)
     except AssayError as exc:
         print(f"assay: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: say where the details are, keep the traceback in the log
+        logging.getLogger("assay.cli").exception("unexpected error")
+        print(f"assay: unexpected error: {exc!r}. Details are in {log}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("assay: interrupted", file=sys.stderr)
         return 130

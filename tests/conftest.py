@@ -14,6 +14,7 @@ from desktop.core.profile import Profile
 def private_profile(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("profile")
     monkeypatch.setenv("ASSAY_PROFILE_DIR", str(home))
+    monkeypatch.setenv("ASSAY_LOG_DIR", str(home / "logs"))
     monkeypatch.setenv("ASSAY_WORKSPACE", str(home / "default-workspace"))
     return home
 

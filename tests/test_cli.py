@@ -143,3 +143,18 @@ def test_review_from_the_command_line(capsys, wsdir, tmp_path, monkeypatch):
     code, out, _ = run(capsys, "review", "history", "-w", wsdir, claim)
     assert "Sam: request_changes (neutral)  which shells?" in out
     assert "Ada Analyst: submit" in out
+
+
+def test_unexpected_errors_point_to_the_log(capsys, wsdir, monkeypatch, private_profile):
+    import desktop.core.workspace as wsmod
+
+    def broken(self, *a, **k):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(wsmod.Workspace, "list_documents", broken)
+    code, out, err = run(capsys, "list", "-w", wsdir)
+    assert code == 2
+    assert "unexpected error" in err and "Traceback" not in err
+    log = private_profile / "logs" / "assay.log"
+    assert str(log) in err
+    assert "ZeroDivisionError: boom" in log.read_text()

@@ -10,7 +10,9 @@ def resources_dir() -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    import resources
+
+    return Path(resources.__file__).resolve().parent
 
 
 def resource_path(*parts: str) -> Path:

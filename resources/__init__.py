@@ -1,0 +1,1 @@
+"""Shipped resources: the sample corpus, themes, report templates (package data)."""
