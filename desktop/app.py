@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.ui.launcher import Launcher
 
     keep_singletons_alive()
+    from desktop.logs import setup_logging
+    from desktop.ui.crash import install_excepthook
+
+    setup_logging()
+    install_excepthook()
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Assay")
