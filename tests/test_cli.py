@@ -29,7 +29,8 @@ def test_help_lists_every_command(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     for cmd in ("init", "demo", "import", "search", "show", "list", "reindex", "check",
-                "backup", "annotate", "claim", "tag", "link", "audit"):
+                "backup", "annotate", "claim", "tag", "link", "audit", "review", "agreement",
+                "export", "import-annotations", "whoami"):
         assert cmd in out
 
 

@@ -1,0 +1,365 @@
+"""What every annotation importer shares: errors, re-anchoring, tag names, and the one way
+planned annotations are written (all validated first, undone together if anything fails)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import scales
+from ..claims import RELATIONS, AnnotationError, normalise_tag
+from ..errors import AssayError, NotFound
+from ..workspace import Workspace
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+CONTEXT = 32
+
+
+class AnnotationImportError(AssayError):
+    """A file of annotations that cannot be imported; nothing was changed."""
+
+
+class RefiImportError(AnnotationImportError):
+    """A REFI-QDA project (.qdpx) that cannot be imported."""
+
+
+class WebAnnotationImportError(AnnotationImportError):
+    """A W3C Web Annotation file that cannot be imported."""
+
+
+class StixImportError(AnnotationImportError):
+    """A STIX 2.1 bundle that cannot be imported."""
+
+
+@dataclass
+class PlannedLink:
+    target: str  # the key of another planned annotation, or an annotation id in the workspace
+    relation: str
+    comment: str = ""
+
+
+@dataclass
+class PlannedAnnotation:
+    """One annotation to make, fully checked against its document before anything is written."""
+
+    key: str  # the id it had where it came from
+    document_id: str
+    start: int
+    end: int
+    kind: str = "note"
+    comment: str = ""
+    statement: str = ""
+    credibility: int | None = None
+    likelihood: str | None = None
+    confidence: str | None = None
+    rationale: str = ""
+    tags: list[str] = field(default_factory=list)
+    links: list[PlannedLink] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, for the CLI and the GUI to show."""
+
+    format: str
+    path: Path
+    documents_created: list[str] = field(default_factory=list)
+    documents_matched: list[str] = field(default_factory=list)
+    annotations_created: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    links_created: int = 0
+    markings_raised: list[str] = field(default_factory=list)  # document ids
+    reviews_not_applied: int = 0
+    skipped: list[str] = field(default_factory=list)  # one reason per thing left out
+    id_map: dict[str, str] = field(default_factory=dict)  # original id → annotation id here
+
+    def summary(self) -> str:
+        parts = [f"{len(self.annotations_created)} annotation(s) imported"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already here")
+        if self.links_created:
+            parts.append(f"{self.links_created} link(s)")
+        if self.documents_created:
+            parts.append(f"{len(self.documents_created)} new document(s)")
+        if self.markings_raised:
+            parts.append(f"marking raised on {len(self.markings_raised)} document(s)")
+        if self.reviews_not_applied:
+            parts.append(f"{self.reviews_not_applied} review(s) not applied")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} item(s) skipped")
+        return f"{self.format}: " + ", ".join(parts)
+
+
+def read_capped(path: Path, limit: int, error: type[AnnotationImportError]) -> bytes:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise error(
+                f"{path.name} is {size / 2**20:.0f} MiB; annotation files up to "
+                f"{limit // 2**20} MiB are imported."
+            )
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise error(f"No such file: {path}") from exc
+    except OSError as exc:
+        raise error(f"Could not read {path}: {exc.strerror or exc}") from exc
+
+
+def attribute(comment: str, author: str | None, ws: Workspace, tool: str | None = None) -> str:
+    """Say who made an annotation another analyst imports: the facade records the importer
+    as its author, so the original author's name stays in the comment (the same line whatever
+    format carried it, so the same work imported twice is recognised)."""
+    author = " ".join((author or "").split())
+    if not author or author == ws.profile.name:
+        return comment
+    line = f"Originally by {author}" + (f" in {tool}." if tool else ".")
+    return f"{comment}\n\n{line}" if comment else line
+
+
+# -- re-anchoring ---------------------------------------------------------------------------------
+
+
+def _shared_suffix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(reversed(a), reversed(b), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _flexible(exact: str) -> re.Pattern | None:
+    words = exact.split()
+    if not words:
+        return None
+    return re.compile(r"\s+".join(re.escape(w) for w in words))
+
+
+def anchor(
+    text: str,
+    exact: str,
+    prefix: str = "",
+    suffix: str = "",
+    hint_start: int | None = None,
+    *,
+    limit: int = 2000,
+) -> tuple[int, int] | None:
+    """Where EXACT sits in TEXT: (start, end), end exclusive, or None if it is not there.
+
+    The quote is found wherever it moved; among several occurrences the one whose surrounding
+    text best matches PREFIX and SUFFIX wins, then the one nearest HINT_START. When the quote
+    itself is not found verbatim, runs of whitespace may differ (line ends, indentation).
+    """
+    if not exact:
+        return None
+    exact = unicodedata.normalize("NFC", exact)
+    prefix = unicodedata.normalize("NFC", prefix or "")
+    suffix = unicodedata.normalize("NFC", suffix or "")
+    if (
+        hint_start is not None
+        and 0 <= hint_start
+        and text[hint_start : hint_start + len(exact)] == exact
+    ):
+        before = text[max(0, hint_start - len(prefix)) : hint_start]
+        after = text[hint_start + len(exact) : hint_start + len(exact) + len(suffix)]
+        if (not prefix or before.endswith(prefix[-8:])) and (
+            not suffix or after.startswith(suffix[:8])
+        ):
+            return hint_start, hint_start + len(exact)
+    spans: list[tuple[int, int]] = []
+    pos = text.find(exact)
+    while pos != -1 and len(spans) < limit:
+        spans.append((pos, pos + len(exact)))
+        pos = text.find(exact, pos + 1)
+    if not spans:
+        pattern = _flexible(exact)
+        if pattern is None:
+            return None
+        spans = [
+            (m.start(), m.end()) for _, m in zip(range(limit), pattern.finditer(text), strict=False)
+        ]
+    if not spans:
+        return None
+
+    def score(span: tuple[int, int]) -> tuple[int, int]:
+        s, e = span
+        context = _shared_suffix(text[max(0, s - len(prefix)) : s], prefix) + _shared_prefix(
+            text[e : e + len(suffix)], suffix
+        )
+        distance = abs(s - hint_start) if hint_start is not None else 0
+        return (-context, distance)
+
+    return min(spans, key=score)
+
+
+# -- tags -------------------------------------------------------------------------------------------
+
+_BAD_TAG_CHARS = re.compile(r"[^\w\-+.& ]", re.UNICODE)
+
+
+def safe_tag(name: str) -> str | None:
+    """A tag name Assay accepts from a name another tool allowed ('Coke::diet (new)' →
+    'coke/diet new'); None when nothing usable is left."""
+    parts = []
+    for part in re.split(r"/|::|\\", str(name)):
+        part = " ".join(_BAD_TAG_CHARS.sub(" ", part).split())
+        if part:
+            parts.append(part)
+    if not parts:
+        return None
+    try:
+        return normalise_tag("/".join(parts))
+    except AnnotationError:
+        return None
+
+
+# -- writing ----------------------------------------------------------------------------------------
+
+
+def check_ratings(plan: PlannedAnnotation, error: type[AnnotationImportError]) -> None:
+    try:
+        plan.credibility = scales.check_credibility(plan.credibility)
+        plan.likelihood = scales.check_likelihood(plan.likelihood)
+        plan.confidence = scales.check_confidence(plan.confidence)
+    except scales.RatingError as exc:
+        raise error(f"Annotation {plan.key}: {exc}") from exc
+    for link in plan.links:
+        if link.relation not in RELATIONS:
+            raise error(f"Annotation {plan.key}: unknown link relation {link.relation!r}.")
+
+
+def _same(existing, plan: PlannedAnnotation) -> bool:
+    if (existing.start, existing.end, existing.kind) != (plan.start, plan.end, plan.kind):
+        return False
+    if plan.kind == "claim":
+        return existing.statement == (plan.statement or existing.quote[:500])
+    return existing.comment == plan.comment.strip()
+
+
+def apply_plan(
+    ws: Workspace,
+    plans: list[PlannedAnnotation],
+    summary: ImportSummary,
+    error: type[AnnotationImportError],
+) -> None:
+    """Make the planned annotations and their links; undo every step if one fails."""
+    texts: dict[str, int] = {}
+    for plan in plans:
+        if plan.document_id not in texts:
+            try:
+                texts[plan.document_id] = len(ws.document(plan.document_id).text)
+            except NotFound as exc:
+                raise error(
+                    f"Annotation {plan.key}: its document is not in this workspace."
+                ) from exc
+        if not 0 <= plan.start < plan.end <= texts[plan.document_id]:
+            raise error(
+                f"Annotation {plan.key}: span {plan.start}–{plan.end} is outside its document."
+            )
+        check_ratings(plan, error)
+    steps = 0
+    try:
+        with ws.deferred_indexing():
+            existing: dict[str, list] = {}
+            for plan in plans:
+                if plan.document_id not in existing:
+                    existing[plan.document_id] = ws.annotations(plan.document_id)
+                twin = next((a for a in existing[plan.document_id] if _same(a, plan)), None)
+                if twin is not None:
+                    summary.duplicates += 1
+                    summary.id_map[plan.key] = twin.id
+                    continue
+                if plan.kind == "claim":
+                    changes = ws.add_claim(
+                        plan.document_id,
+                        plan.start,
+                        plan.end,
+                        plan.statement,
+                        credibility=plan.credibility,
+                        likelihood=plan.likelihood,
+                        confidence=plan.confidence,
+                        rationale=plan.rationale,
+                        comment=plan.comment,
+                        tags=plan.tags,
+                    )
+                else:
+                    changes = ws.add_note(
+                        plan.document_id, plan.start, plan.end, comment=plan.comment, tags=plan.tags
+                    )
+                steps += 1
+                summary.annotations_created.append(changes.created)
+                summary.id_map[plan.key] = changes.created
+            done: set[tuple[str, str, str]] = set()
+            for plan in plans:
+                source = summary.id_map[plan.key]
+                for link in plan.links:
+                    target = summary.id_map.get(link.target) or _existing_annotation(
+                        ws, link.target
+                    )
+                    if target is None:
+                        summary.skipped.append(
+                            f"link {link.relation} from {plan.key}: its target {link.target} is "
+                            "neither in this file nor in the workspace"
+                        )
+                        continue
+                    if (source, target, link.relation) in done or _linked(
+                        ws, source, target, link.relation
+                    ):
+                        continue
+                    try:
+                        ws.link_claims(source, target, link.relation, link.comment)
+                    except AnnotationError as exc:
+                        summary.skipped.append(f"link {link.relation} from {plan.key}: {exc}")
+                        continue
+                    steps += 1
+                    done.add((source, target, link.relation))
+                    summary.links_created += 1
+    except BaseException as exc:
+        for _ in range(steps):
+            ws.undo()
+        summary.annotations_created.clear()
+        if isinstance(exc, AssayError) and not isinstance(exc, AnnotationImportError):
+            raise error(f"{exc} Nothing was imported.") from exc
+        raise
+
+
+def _existing_annotation(ws: Workspace, ann_id: str) -> str | None:
+    ann_id = ann_id.removeprefix("urn:uuid:")
+    try:
+        return ws.annotation(ann_id).id if len(ann_id) >= 32 else None
+    except NotFound:
+        return None
+
+
+def _linked(ws: Workspace, source: str, target: str, relation: str) -> bool:
+    return any(
+        lk.from_id == source and lk.to_id == target and lk.relation == relation
+        for lk in ws.links(source)
+    )
+
+
+def raise_marking(ws: Workspace, doc_id: str, marking: str | None, summary: ImportSummary) -> None:
+    """Carry a stricter marking onto the document; a marking is never lowered by an import."""
+    if not marking:
+        return
+    try:
+        wanted = scales.check_marking(marking)
+    except scales.RatingError:
+        summary.skipped.append(f"unknown marking {marking!r} on document {doc_id}")
+        return
+    current = ws.document(doc_id).marking
+    if scales.marking_rank(wanted) > scales.marking_rank(current):
+        ws.update_document(doc_id, marking=wanted)
+        summary.markings_raised.append(doc_id)

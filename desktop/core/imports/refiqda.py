@@ -1,0 +1,605 @@
+"""REFI-QDA project import (.qdpx from QualCoder, ATLAS.ti, MAXQDA, NVivo… or Assay).
+
+Text sources become documents (through the ordinary import, from plain-text files written to
+a private temporary folder under safe names), codes become tags (the code tree becomes tag
+paths), each coded text selection becomes an annotation carrying its codes as tags, and the
+notes on a selection or on its codings become its comment. A note Assay wrote for a claim
+turns the selection back into a claim with its ratings. Links between claims come back as
+links. Nothing is written until the whole project has been read and checked.
+
+The archive is hostile until proven otherwise: its size, member count, expansion ratio and
+member names are checked before anything is read, members are read with a cap, and the XML
+is parsed by defusedxml with DTDs refused. REFI-QDA §10.2 defines a text selection by its first
+and last character, so `endPosition` is read as inclusive; a tool that writes it exclusively
+is recognised when the selection's name is its text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import Element
+
+from .. import ingest, scales
+from ..errors import NotFound
+from ..exports.refiqda import (
+    CLAIM_NOTE_HEADER,
+    LINK_NOTE_PREFIX,
+    REVIEW_NOTE_PREFIX,
+    schema_errors,
+)
+from ..workspace import Workspace, document_id
+from .common import (
+    CONTEXT,
+    ImportSummary,
+    PlannedAnnotation,
+    PlannedLink,
+    RefiImportError,
+    anchor,
+    apply_plan,
+    attribute,
+    check_ratings,
+    raise_marking,
+    safe_tag,
+)
+
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+MAX_MEMBERS = 10_000
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_QDE_BYTES = 64 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+_SAFE_NAME = re.compile(r"[^\w\-. ]+", re.UNICODE)
+_INTERNAL = re.compile(r"^internal://([^/\\]+)$", re.IGNORECASE)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(el: Element, name: str) -> list[Element]:
+    return [c for c in el if isinstance(c.tag, str) and _local(c.tag) == name]
+
+
+def _child(el: Element, name: str) -> Element | None:
+    found = _children(el, name)
+    return found[0] if found else None
+
+
+def _items(root: Element, holder: str, name: str) -> list[Element]:
+    """The NAME children of ROOT's HOLDER child (e.g. Users/User); empty when there is none."""
+    parent = _child(root, holder)
+    return _children(parent, name) if parent is not None else []
+
+
+def _text(el: Element | None) -> str:
+    return (el.text or "") if el is not None else ""
+
+
+def _g(value: str | None) -> str:
+    return (value or "").strip().strip("{}").lower()
+
+
+class Archive:
+    """A checked .qdpx: member names are safe, sizes bounded, reads capped."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError as exc:
+            raise RefiImportError(f"No such file: {path}") from exc
+        if size > MAX_ARCHIVE_BYTES:
+            raise RefiImportError(
+                f"{path.name} is {size / 2**20:.0f} MiB, larger than the "
+                f"{MAX_ARCHIVE_BYTES // 2**20} MiB Assay imports."
+            )
+        try:
+            self.zip = zipfile.ZipFile(path)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+            raise RefiImportError(
+                f"{path.name} is not a REFI-QDA project: it is not a readable ZIP archive ({exc})."
+            ) from exc
+        if len(infos) > MAX_MEMBERS:
+            raise RefiImportError(
+                f"{path.name} holds {len(infos)} files, more than the "
+                f"{MAX_MEMBERS} a project could need; refused."
+            )
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        total = 0
+        for info in infos:
+            name = info.filename
+            parts = PurePosixPath(name).parts
+            if (
+                name.startswith(("/", "\\"))
+                or "\\" in name
+                or ":" in name
+                or ".." in parts
+                or "\x00" in name
+            ):
+                raise RefiImportError(f"{path.name} contains the unsafe path {name!r}; refused.")
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                raise RefiImportError(f"{path.name} contains a symbolic link ({name}); refused.")
+            key = name.casefold()
+            if key in self.members:
+                raise RefiImportError(f"{path.name} lists {name!r} twice; refused.")
+            total += info.file_size
+            if total > MAX_TOTAL_BYTES:
+                raise RefiImportError(
+                    f"{path.name} expands to more than "
+                    f"{MAX_TOTAL_BYTES // 2**20} MiB; refused as a possible "
+                    "zip bomb."
+                )
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > RATIO_CHECK_MIN_BYTES and ratio > MAX_RATIO:
+                raise RefiImportError(
+                    f"{path.name}: {name} expands {ratio:.0f} times; refused as "
+                    "a possible zip bomb."
+                )
+            if not info.is_dir():
+                self.members[key] = info
+        self.sources_dir = next(
+            (
+                n.split("/", 1)[0]
+                for n in self.members
+                if "/" in n and n.split("/", 1)[0] == "sources"
+            ),
+            "sources",
+        )
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def read(self, name: str, limit: int) -> bytes:
+        info = self.members.get(name.casefold())
+        if info is None:
+            raise RefiImportError(f"{self.path.name} has no {name}.")
+        if info.file_size > limit:
+            raise RefiImportError(
+                f"{self.path.name}: {name} is {info.file_size / 2**20:.0f} MiB, "
+                f"more than the {limit // 2**20} MiB allowed."
+            )
+        try:
+            with self.zip.open(info) as fh:
+                data = fh.read(limit + 1)
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:  # bad CRC, encrypted member, unsupported compression
+            raise RefiImportError(f"{self.path.name}: {name} cannot be read ({exc}).") from exc
+        if len(data) > limit or len(data) != info.file_size:
+            raise RefiImportError(
+                f"{self.path.name}: {name} is not the size the archive declares; refused."
+            )
+        return data
+
+    def internal(self, ref: str, limit: int) -> bytes:
+        m = _INTERNAL.match(ref.strip())
+        if not m or m.group(1) in (".", ".."):
+            raise RefiImportError(
+                f"{self.path.name}: source path {ref!r} is not an internal "
+                "file of the project; only embedded sources are imported."
+            )
+        return self.read(f"{self.sources_dir}/{m.group(1)}", limit)
+
+    def project_name(self) -> str:
+        if "project.qde" in self.members:
+            return "project.qde"
+        roots = [n for n in self.members if n.endswith(".qde") and "/" not in n]
+        if len(roots) != 1:
+            raise RefiImportError(
+                f"{self.path.name} has no project.qde: it is not a REFI-QDA project."
+            )
+        return roots[0]
+
+
+def parse_qde(data: bytes, name: str) -> Element:
+    import defusedxml
+    import defusedxml.ElementTree as SafeET
+
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise RefiImportError(
+            f"{name} declares a DTD or entities, which a REFI-QDA project "
+            "never needs; refused for safety."
+        ) from exc
+    except SafeET.ParseError as exc:
+        raise RefiImportError(f"{name} is not well-formed XML ({exc}).") from exc
+    if _local(root.tag) != "Project":
+        raise RefiImportError(
+            f"{name} is not a REFI-QDA project (its root is <{_local(root.tag)}>, not <Project>)."
+        )
+    return root
+
+
+def _decode(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RefiImportError(f"{what} is not UTF-8 text, as REFI-QDA requires.") from exc
+
+
+def _safe_filename(name: str, taken: set[str]) -> str:
+    stem = " ".join(_SAFE_NAME.sub(" ", unicodedata.normalize("NFC", name)).split())[:80]
+    stem = stem.strip(". ") or "source"
+    candidate, n = f"{stem}.txt", 2
+    while candidate.casefold() in taken:
+        candidate, n = f"{stem} ({n}).txt", n + 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+_LINE_ENDS = str.maketrans(dict.fromkeys("\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", "\n"))
+
+
+def _anchorable(text: str) -> str:
+    """The line ends and composition ingest gives the document text (the rest of its
+    normalisation is whitespace, which anchoring tolerates)."""
+    text = text.replace("\r\n", "\n").translate(_LINE_ENDS)
+    return unicodedata.normalize("NFC", text)
+
+
+def _unfold(text: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    key = None
+    for line in text.split("\n"):
+        if line.startswith("  ") and key:
+            values[key] += "\n" + line[2:]
+            continue
+        if ":" in line:
+            key, value = line.split(":", 1)
+            key = key.strip().lower()
+            values[key] = value.strip()
+    return values
+
+
+def parse_claim_note(text: str) -> dict | None:
+    """The claim fields of a note Assay wrote (see exports.refiqda.claim_note_text)."""
+    if not text.startswith(CLAIM_NOTE_HEADER + "\n"):
+        return None
+    v = _unfold(text[len(CLAIM_NOTE_HEADER) + 1 :])
+    first = (v.get("credibility") or "").split(" ", 1)[0]
+    return {
+        "statement": v.get("statement", ""),
+        "credibility": first or None,
+        "likelihood": (v.get("likelihood") or "").split(" (", 1)[0] or None,
+        "confidence": v.get("confidence") or None,
+        "rationale": v.get("rationale", ""),
+        "status": v.get("status"),
+    }
+
+
+@dataclass
+class _Source:
+    guid: str
+    name: str
+    raw: str
+    filename: str
+    data: bytes
+    text: str  # as the workspace will store it
+    doc_id: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    exists: bool = False
+
+
+class _Reader:
+    def __init__(self, ws: Workspace, archive: Archive, root: Element, summary: ImportSummary):
+        self.ws, self.archive, self.root, self.summary = ws, archive, root, summary
+        self.origin = root.get("origin") or "another tool"
+        self.users = {_g(u.get("guid")): u.get("name") or "" for u in _items(root, "Users", "User")}
+        self.codes: dict[str, str] = {}
+        codebook = _child(root, "CodeBook")
+        codes = _child(codebook, "Codes") if codebook is not None else None
+        if codes is not None:
+            self._walk_codes(codes, "")
+        self.variables = {
+            _g(v.get("guid")): v.get("name") or "" for v in _items(root, "Variables", "Variable")
+        }
+        self.notes: dict[str, dict] = {}
+        for note in _items(root, "Notes", "Note"):
+            self.notes[_g(note.get("guid"))] = {
+                "name": note.get("name") or "",
+                "text": self._source_text(note, "note"),
+                "user": self.users.get(_g(note.get("creatingUser")), ""),
+            }
+        self.taken: set[str] = set()
+        self.sources: list[_Source] = []
+        self.plans: list[PlannedAnnotation] = []
+        self.by_selection: dict[str, PlannedAnnotation] = {}
+
+    def _walk_codes(self, holder: Element, parent: str) -> None:
+        for code in _children(holder, "Code"):
+            part = safe_tag(code.get("name") or "")
+            if part is None:
+                self.summary.skipped.append(
+                    f"code {code.get('name')!r}: no usable name; its codings go to its parent code"
+                )
+            path = f"{parent}/{part}" if parent and part else (part or parent)
+            if path:
+                self.codes[_g(code.get("guid"))] = path
+            self._walk_codes(code, path)
+
+    def _source_text(self, el: Element, what: str) -> str:
+        content = _child(el, "PlainTextContent")
+        if content is not None:
+            return content.text or ""
+        ref = el.get("plainTextPath")
+        if not ref:
+            return ""
+        name = el.get("name") or what
+        return _decode(self.archive.internal(ref, ingest.MAX_FILE_BYTES), f"{what} {name!r}")
+
+    # -- sources and selections -------------------------------------------------------------------
+    def read_sources(self) -> None:
+        holder = _child(self.root, "Sources")
+        if holder is None:
+            return
+        for src in holder:
+            if not isinstance(src.tag, str):
+                continue
+            kind = _local(src.tag)
+            if kind == "TextSource":
+                self._text_source(src, src)
+            elif kind == "PDFSource" and _child(src, "Representation") is not None:
+                self._text_source(_child(src, "Representation"), src)
+                if _children(src, "PDFSelection"):
+                    self.summary.skipped.append(
+                        f"{len(_children(src, 'PDFSelection'))} area selection(s) on PDF "
+                        f"{src.get('name')!r}: Assay annotates text"
+                    )
+            else:
+                self.summary.skipped.append(
+                    f"{kind} {src.get('name')!r}: Assay imports text sources only"
+                )
+
+    def _text_source(self, el: Element, outer: Element) -> None:
+        name = outer.get("name") or el.get("name") or "Untitled source"
+        raw = self._source_text(el, f"source {name!r}")
+        if not raw.strip():
+            self.summary.skipped.append(f"source {name!r}: no text")
+            return
+        data = raw.encode("utf-8")
+        filename = _safe_filename(name, self.taken)
+        try:
+            parsed = ingest.parse_bytes(data, filename)
+        except ingest.IngestError as exc:
+            raise RefiImportError(f"Source {name!r} cannot be imported: {exc}") from exc
+        doc_id = document_id(hashlib.sha256(data).hexdigest())
+        try:
+            self.ws.document(doc_id)
+            exists = True
+        except NotFound:  # two sources with the same text are one document
+            exists = any(s.doc_id == doc_id for s in self.sources)
+        source = _Source(
+            _g(outer.get("guid")),
+            name,
+            raw,
+            filename,
+            data,
+            parsed.text,
+            doc_id,
+            self._metadata(outer),
+            exists,
+        )
+        self.sources.append(source)
+        whole = len(_children(el, "Coding")) + (
+            0 if el is outer else len(_children(outer, "Coding"))
+        )
+        if whole:
+            self.summary.skipped.append(
+                f"{whole} coding(s) of the whole source {name!r}: Assay "
+                "annotations mark spans of text"
+            )
+        for sel in _children(el, "PlainTextSelection"):
+            self._selection(source, sel)
+
+    def _metadata(self, src: Element) -> dict[str, str]:
+        out = {}
+        for vv in _children(src, "VariableValue"):
+            ref = _child(vv, "VariableRef")
+            name = self.variables.get(_g(ref.get("targetGUID")) if ref is not None else "", "")
+            value = next((c.text for c in vv if _local(c.tag) != "VariableRef"), None)
+            if name and value:
+                out[name] = value.strip()
+        return out
+
+    def _span(self, source: _Source, sel: Element) -> tuple[int, int] | None:
+        try:
+            start, last = int(sel.get("startPosition")), int(sel.get("endPosition"))
+        except (TypeError, ValueError) as exc:
+            raise RefiImportError(
+                f"Selection {sel.get('guid')} on {source.name!r} has no "
+                "numeric startPosition/endPosition."
+            ) from exc
+        raw = source.raw
+        name = " ".join((sel.get("name") or "").split())
+        inclusive, exclusive = raw[start : last + 1], raw[start:last]
+        end = last + 1  # REFI-QDA §10.2: the last character of the selection
+        if last >= len(raw) or (
+            name
+            and not name.endswith("…")
+            and " ".join(exclusive.split()) == name
+            and " ".join(inclusive.split()) != name
+        ):
+            end = last  # written exclusively, as some tools do
+        if not 0 <= start < end <= len(raw):
+            return None
+        exact = _anchorable(raw[start:end])
+        prefix = _anchorable(raw[max(0, start - CONTEXT) : start])
+        suffix = _anchorable(raw[end : end + CONTEXT])
+        return anchor(source.text, exact, prefix, suffix, start) or anchor(
+            source.text, exact.strip(), prefix, suffix, start
+        )
+
+    def _note_part(self, guid: str, coder: str, plan: PlannedAnnotation) -> str | None:
+        note = self.notes.get(guid)
+        if note is None:
+            self.summary.skipped.append(f"note {guid}: referenced but not in the project")
+            return None
+        claim = parse_claim_note(note["text"])
+        if claim is not None:
+            plan.kind = "claim"
+            plan.statement = claim["statement"]
+            plan.credibility = claim["credibility"]
+            plan.likelihood = claim["likelihood"]
+            plan.confidence = claim["confidence"]
+            plan.rationale = claim["rationale"]
+            return None
+        if note["name"].startswith(REVIEW_NOTE_PREFIX):
+            self.summary.reviews_not_applied += 1
+            return None
+        text = note["text"].strip()
+        if not text:
+            return None
+        title = note["name"].strip()
+        if title and not text.startswith(title.rstrip("…. ")):
+            text = f"{title}: {text}"
+        if note["user"] and note["user"] not in (coder, self.ws.profile.name):
+            text += f" — {note['user']}"
+        return text
+
+    def _selection(self, source: _Source, sel: Element) -> None:
+        key = _g(sel.get("guid")) or f"{source.guid}:{sel.get('startPosition')}"
+        span = self._span(source, sel)
+        if span is None:
+            self.summary.skipped.append(
+                f"selection {key} on {source.name!r}: its text is not where its positions say"
+            )
+            return
+        plan = PlannedAnnotation(key=key, document_id=source.doc_id, start=span[0], end=span[1])
+        coder = self.users.get(_g(sel.get("creatingUser")), "")
+        parts = [_text(_child(sel, "Description")).strip()]
+        for coding in _children(sel, "Coding"):
+            ref = _child(coding, "CodeRef")
+            code = self.codes.get(_g(ref.get("targetGUID")) if ref is not None else "")
+            if code:
+                plan.tags.append(code)
+            else:
+                self.summary.skipped.append(f"a coding on selection {key}: unknown code")
+            parts += [
+                self._note_part(_g(n.get("targetGUID")), coder, plan)
+                for n in _children(coding, "NoteRef")
+            ]
+        parts += [
+            self._note_part(_g(n.get("targetGUID")), coder, plan) for n in _children(sel, "NoteRef")
+        ]
+        comment = "\n\n".join(dict.fromkeys(p for p in parts if p))
+        tool = None if self.origin.startswith("Assay") else self.origin
+        plan.comment = attribute(comment, coder, self.ws, tool)
+        plan.tags = list(dict.fromkeys(plan.tags))
+        check_ratings(plan, RefiImportError)
+        self.plans.append(plan)
+        self.by_selection[key] = plan
+
+    # -- links ----------------------------------------------------------------------------------
+    def read_links(self) -> None:
+        for link in _items(self.root, "Links", "Link"):
+            origin = self.by_selection.get(_g(link.get("originGUID")))
+            target = _g(link.get("targetGUID"))
+            relation = (link.get("name") or "").strip().casefold()
+            if origin is None or target not in self.by_selection:
+                self.summary.skipped.append(
+                    f"link {link.get('name')!r}: Assay links two coded text selections"
+                )
+                continue
+            if relation not in ("corroborates", "contradicts", "duplicates", "refines"):
+                self.summary.skipped.append(
+                    f"link {link.get('name')!r}: not one of Assay's "
+                    "relations (corroborates, contradicts, duplicates, "
+                    "refines)"
+                )
+                continue
+            comments = []
+            for ref in _children(link, "NoteRef"):
+                note = self.notes.get(_g(ref.get("targetGUID")))
+                if note and note["name"].startswith(LINK_NOTE_PREFIX):
+                    comments.append(note["text"].strip())
+            origin.links.append(PlannedLink(target, relation, "\n\n".join(comments)))
+        for other in ("Sets", "Cases", "Graphs"):
+            if _child(self.root, other) is not None:
+                self.summary.skipped.append(
+                    f"the project's {other.lower()}: Assay has nothing to hold them"
+                )
+
+
+def _apply_metadata(ws: Workspace, source: _Source, summary: ImportSummary) -> None:
+    meta = source.metadata
+    values = {"title": source.name}
+    for var, field_name in (
+        ("Source", "source"),
+        ("Author", "author"),
+        ("Published", "published_at"),
+        ("URL", "url"),
+    ):
+        if meta.get(var):
+            values[field_name] = meta[var]
+    marking = meta.get("Marking") or meta.get("TLP")
+    if marking:
+        try:
+            values["marking"] = scales.check_marking(marking)
+        except scales.RatingError:
+            summary.skipped.append(f"source {source.name!r}: unknown marking {marking!r}")
+    reliability = (meta.get("Reliability") or "").strip().upper()
+    if (
+        meta.get("Source")
+        and reliability in scales.RELIABILITY
+        and not any(s["name"] == meta["Source"] for s in ws.sources())
+    ):
+        ws.set_source(meta["Source"], reliability=reliability)  # never re-rates a known source
+    ws.update_document(source.doc_id, **values)
+
+
+def import_refiqda(ws: Workspace, path: Path | str) -> ImportSummary:
+    """Import a REFI-QDA project (.qdpx): its text sources, codes, codings, notes and links."""
+    path = Path(path)
+    summary = ImportSummary("REFI-QDA", path)
+    archive = Archive(path)
+    try:
+        qde_name = archive.project_name()
+        root = parse_qde(archive.read(qde_name, MAX_QDE_BYTES), qde_name)
+        problems = schema_errors(root)
+        if problems:
+            summary.skipped.append(
+                f"{qde_name} does not follow the REFI-QDA schema ("
+                f"{problems[0]}); Assay imported what it could read"
+            )
+        reader = _Reader(ws, archive, root, summary)
+        reader.read_sources()
+        reader.read_links()
+    finally:
+        archive.close()
+    if not reader.sources:
+        raise RefiImportError(f"{path.name} holds no text source Assay can import.")
+    new = [s for s in reader.sources if not s.exists]
+    if new:
+        with tempfile.TemporaryDirectory(prefix="assay-qdpx-") as tmp:
+            files = []
+            for source in new:
+                target = Path(tmp) / source.filename
+                target.write_bytes(source.data)
+                files.append(target)
+            report = ws.import_paths(files)
+        if report.failed:
+            problem = report.failed[0]
+            raise RefiImportError(
+                f"Source {Path(problem.path).name} could not be imported: {problem.reason}"
+            )
+        for source in new:
+            _apply_metadata(ws, source, summary)
+            summary.documents_created.append(source.doc_id)
+    summary.documents_matched = [s.doc_id for s in reader.sources if s.exists]
+    apply_plan(ws, reader.plans, summary, RefiImportError)
+    for source in reader.sources:
+        if source.exists:
+            raise_marking(ws, source.doc_id, source.metadata.get("Marking"), summary)
+    return summary

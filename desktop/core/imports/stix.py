@@ -1,0 +1,188 @@
+"""STIX 2.1 import: notes Assay exported (with its property extension) come back as annotations.
+
+A note is placed on the document whose hash its extension (or its report's external
+reference) names, re-anchored by its quote; its ratings, tags and links come from the
+extension. Opinions are counted but not recorded: the Workspace facade records a review only
+as the active supervisor, never on another analyst's behalf (see ImportSummary).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ..errors import NotFound
+from ..exports.stix import EXTENSION_ID, TLP_FROM_MARKING_ID
+from ..workspace import Workspace, document_id
+from .common import (
+    MAX_JSON_BYTES,
+    ImportSummary,
+    PlannedAnnotation,
+    PlannedLink,
+    StixImportError,
+    anchor,
+    apply_plan,
+    attribute,
+    raise_marking,
+    read_capped,
+    safe_tag,
+)
+
+_SHA = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def _report_sha(report: dict) -> str | None:
+    ext = (report.get("extensions") or {}).get(EXTENSION_ID) or {}
+    if isinstance(ext.get("sha256"), str) and _SHA.match(ext["sha256"]):
+        return ext["sha256"].lower()
+    for ref in report.get("external_references") or []:
+        if isinstance(ref, dict):
+            sha = (ref.get("hashes") or {}).get("SHA-256")
+            if isinstance(sha, str) and _SHA.match(sha):
+                return sha.lower()
+    return None
+
+
+def _marking(obj: dict) -> str | None:
+    found = [
+        TLP_FROM_MARKING_ID[m]
+        for m in obj.get("object_marking_refs") or []
+        if m in TLP_FROM_MARKING_ID
+    ]
+    if not found:
+        return None
+    from .. import scales
+
+    return max(found, key=scales.marking_rank)
+
+
+def load_bundle(path: Path) -> dict:
+    raw = read_capped(path, MAX_JSON_BYTES, StixImportError)
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise StixImportError(f"{path.name} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("type") != "bundle":
+        raise StixImportError(f'{path.name} is not a STIX bundle (no "type": "bundle").')
+    objects = data.get("objects")
+    if not isinstance(objects, list) or not all(
+        isinstance(o, dict) and isinstance(o.get("id"), str) and isinstance(o.get("type"), str)
+        for o in objects
+    ):
+        raise StixImportError(
+            f"{path.name}: the bundle's objects are missing or malformed "
+            "(each needs a type and an id)."
+        )
+    return data
+
+
+def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
+    """Import the Assay notes of a STIX 2.1 bundle onto documents already in the workspace."""
+    path = Path(path)
+    objects = load_bundle(path)["objects"]
+    by_id = {o["id"]: o for o in objects}
+    summary = ImportSummary("STIX 2.1", path)
+    plans: list[PlannedAnnotation] = []
+    markings: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    notes = [o for o in objects if o["type"] == "note"]
+    for note in notes:
+        ext = (note.get("extensions") or {}).get(EXTENSION_ID)
+        if not isinstance(ext, dict):
+            summary.skipped.append(
+                f"{note['id']}: a note without Assay's extension has no selector to place it by"
+            )
+            continue
+        sha = ext.get("document_sha256")
+        if not (isinstance(sha, str) and _SHA.match(sha)):
+            reports = [by_id.get(r) for r in note.get("object_refs") or []]
+            sha = next(
+                (
+                    _report_sha(r)
+                    for r in reports
+                    if r and r.get("type") == "report" and _report_sha(r)
+                ),
+                None,
+            )
+        if not sha:
+            raise StixImportError(
+                f"{note['id']}: neither the note nor its report names the document's SHA-256."
+            )
+        try:
+            doc = ws.document(document_id(sha.lower()))
+        except NotFound:
+            summary.skipped.append(
+                f"{note['id']}: document {sha[:12]}… is not in this "
+                "workspace; import the original file first"
+            )
+            continue
+        selector = ext.get("selector")
+        if not isinstance(selector, dict) or not isinstance(selector.get("quote"), str):
+            raise StixImportError(f"{note['id']}: the Assay extension has no selector.")
+        if doc.id not in texts:
+            texts[doc.id] = doc.text
+        hint = selector.get("start") if isinstance(selector.get("start"), int) else None
+        span = anchor(
+            texts[doc.id],
+            selector["quote"],
+            str(selector.get("prefix") or ""),
+            str(selector.get("suffix") or ""),
+            hint,
+        )
+        if span is None:
+            summary.skipped.append(f"{note['id']}: its quote is not in document {doc.title!r}")
+            continue
+        kind = ext.get("kind") if ext.get("kind") in ("note", "claim") else "note"
+        key = str(ext.get("annotation_id") or note["id"])
+        tags = []
+        for tag in ext.get("tags") or []:
+            name = tag.get("name") if isinstance(tag, dict) else tag
+            if isinstance(name, str) and safe_tag(name):
+                tags.append(safe_tag(name))
+        links = [
+            PlannedLink(
+                str(lk.get("to_annotation") or ""),
+                str(lk.get("relation")),
+                str(lk.get("comment") or ""),
+            )
+            for lk in ext.get("links") or []
+            if isinstance(lk, dict)
+        ]
+        plans.append(
+            PlannedAnnotation(
+                key=key,
+                document_id=doc.id,
+                start=span[0],
+                end=span[1],
+                kind=kind,
+                comment=attribute(str(ext.get("comment") or ""), ext.get("analyst"), ws),
+                statement=str(ext.get("statement") or "") if kind == "claim" else "",
+                credibility=ext.get("credibility") if kind == "claim" else None,
+                likelihood=ext.get("likelihood") if kind == "claim" else None,
+                confidence=ext.get("confidence") if kind == "claim" else None,
+                rationale=str(ext.get("rationale") or "") if kind == "claim" else "",
+                tags=list(dict.fromkeys(tags)),
+                links=[lk for lk in links if lk.target],
+            )
+        )
+        marking = _marking(note)
+        if marking:
+            markings[doc.id] = marking
+    for obj in objects:
+        if obj["type"] == "opinion" and any(
+            r in by_id and by_id[r]["type"] == "note" for r in obj.get("object_refs") or []
+        ):
+            summary.reviews_not_applied += 1
+    if not notes:
+        raise StixImportError(f"{path.name} holds no notes, so it has no annotations to import.")
+    if not plans:
+        raise StixImportError(
+            f"None of the {len(notes)} note(s) in {path.name} could be "
+            f"placed: {summary.skipped[0]}."
+        )
+    apply_plan(ws, plans, summary, StixImportError)
+    summary.documents_matched = sorted({p.document_id for p in plans})
+    for doc_id, marking in markings.items():
+        raise_marking(ws, doc_id, marking, summary)
+    return summary
