@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from desktop.ui import theme
     from desktop.ui.compat import keep_singletons_alive
+    from desktop.ui.first_run import ensure_profile
     from desktop.ui.launcher import Launcher
 
     keep_singletons_alive()
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     theme.apply_theme(app, theme.saved_theme())
     # Dialogs come and go before the window exists; only closing the window should quit.
     app.setQuitOnLastWindowClosed(False)
+    # First run: who is this? Asked before the workspace opens, since it records their name.
+    if ensure_profile() is None:
+        return 0
 
     launcher = Launcher(Path(args.workspace), demo=args.demo, readonly=args.read_only)
     launcher.window_opened.connect(lambda _window: app.setQuitOnLastWindowClosed(True))

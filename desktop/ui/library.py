@@ -8,6 +8,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, 
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -24,12 +25,21 @@ from PySide6.QtWidgets import (
 from desktop.core.scales import TLP
 from desktop.core.workspace import Workspace
 
+from .annotations import TagCatalog
 from .labels import language_name
 from .models import COLUMNS, MARKING_COLUMN, DocumentIdRole, DocumentTableModel, MarkingRole
 from .theme import TLP_BACKGROUND, tlp_colour
 
 FILTER_DEBOUNCE_MS = 150
-COLUMN_WIDTHS = {"Source": 125, "Published": 86, "Language": 72, "Marking": 136, "Reliability": 74}
+TITLE_WIDTH = 230
+COLUMN_WIDTHS = {
+    "Source": 125,
+    "Published": 86,
+    "Language": 72,
+    "Marking": 136,
+    "Reliability": 74,
+    "Annotations": 84,
+}
 
 
 class MarkingDelegate(QStyledItemDelegate):
@@ -69,9 +79,12 @@ class LibraryPane(QWidget):
 
     document_selected = Signal(str)
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None):
+    def __init__(
+        self, ws: Workspace, tags: TagCatalog | None = None, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self._ws = ws
+        self._tags = tags or TagCatalog(ws, self)
         self.model = DocumentTableModel(ws, self)
 
         self.caption = QLabel("Library")
@@ -99,7 +112,20 @@ class LibraryPane(QWidget):
         self.marking_filter.addItem("Any marking", "")
         for marking in TLP:
             self.marking_filter.addItem(f"TLP:{marking}", marking)
+        self.tag_filter = QComboBox()
+        self.tag_filter.setObjectName("tagFilter")
+        self.tag_filter.setAccessibleName("Tag filter")
+        self.tag_filter.setToolTip("Documents with notes or claims carrying this tag (or below it)")
+        self.tag_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.tag_filter.setMinimumContentsLength(10)
+        self.claims_filter = QCheckBox("Has claims")
+        self.claims_filter.setObjectName("hasClaimsFilter")
+        self.claims_filter.setToolTip("Only documents that carry at least one claim")
         self.refresh_choices()
+        self.refresh_tags()
+        self._tags.changed.connect(self.refresh_tags)
 
         self.table = QTableView()
         self.table.setObjectName("libraryTable")
@@ -113,7 +139,9 @@ class LibraryPane(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # the title matters most: a real width, the other columns scroll into view beside it
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, TITLE_WIDTH)
         header.setHighlightSections(False)
         for n, column in enumerate(COLUMNS):
             if column.label in COLUMN_WIDTHS:
@@ -133,20 +161,32 @@ class LibraryPane(QWidget):
         self._debounce.setInterval(FILTER_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.apply_filters)
         self.title_filter.textChanged.connect(lambda _t: self._debounce.start())
-        for combo in (self.source_filter, self.language_filter, self.marking_filter):
+        for combo in (
+            self.source_filter,
+            self.language_filter,
+            self.marking_filter,
+            self.tag_filter,
+        ):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.claims_filter.toggled.connect(lambda _on: self.apply_filters())
 
+        # two rows, so the library can stay narrow beside the reader and the annotations
         filters = QHBoxLayout()
         filters.setSpacing(4)
         filters.addWidget(self.title_filter, 1)
         filters.addWidget(self.source_filter)
         filters.addWidget(self.language_filter)
-        filters.addWidget(self.marking_filter)
+        annotation_filters = QHBoxLayout()
+        annotation_filters.setSpacing(4)
+        annotation_filters.addWidget(self.marking_filter)
+        annotation_filters.addWidget(self.tag_filter, 1)
+        annotation_filters.addWidget(self.claims_filter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         layout.addWidget(self.caption)
         layout.addLayout(filters)
+        layout.addLayout(annotation_filters)
         layout.addWidget(self.table, 1)
         self._selected_id: str | None = None
         self._update_caption()
@@ -165,6 +205,10 @@ class LibraryPane(QWidget):
             [(language_name(code), code) for code in self._ws.languages() if code],
         )
 
+    def refresh_tags(self) -> None:
+        """The tags some annotation carries (after a change named tags)."""
+        _refill(self.tag_filter, "Any tag", [(name, name) for name in self._tags.used_names()])
+
     def apply_filters(self) -> None:
         self._debounce.stop()
         self.model.set_filters(
@@ -172,6 +216,8 @@ class LibraryPane(QWidget):
             source=self.source_filter.currentData() or None,
             language=self.language_filter.currentData() or None,
             marking=self.marking_filter.currentData() or None,
+            tag=self.tag_filter.currentData() or None,
+            has_claims=self.claims_filter.isChecked(),
         )
 
     # -- changes ---------------------------------------------------------------------------

@@ -1,11 +1,12 @@
-"""The main window: library, reader and search, with import and reindex run by the writer thread."""
+"""The main window: library, reader, annotations and claim editor, search, import and undo; every
+write runs in the writer thread."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSettings, Qt, Signal
+from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -14,12 +15,14 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -27,11 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import __version__
-from desktop.core.errors import ReadOnlyWorkspace
-from desktop.core.workspace import Changes, ImportReport, SearchHit, Workspace
+from desktop.core.claims import Annotation
+from desktop.core.errors import AssayError, ReadOnlyWorkspace
+from desktop.core.profile import Profile
+from desktop.core.workspace import Changes, Document, ImportReport, SearchHit, Workspace
 
 from . import theme
+from .annotations import AnnotationsPane, TagCatalog
+from .claim_editor import ClaimEditor, NewSpan
+from .first_run import ProfileDialog
 from .library import LibraryPane
 from .operations import ImportSummaryDialog, ProgressTask, error_box
 from .reader import ReaderPane
@@ -45,19 +52,24 @@ from .search import (
 )
 from .worker import Job, SerialWorker
 
+# Past this many changed annotations on the open document, read them all again at once.
+PER_ANNOTATION_REFRESH = 50
+
 
 class MainWindow(QMainWindow):
     """One workspace in one window. Reads for the views run here; every write goes to the writer.
 
-    Room is left for what the claims core brings: the annotations pane joins `self.splitter`
-    beside the reader, and the claim editor docks on the right (`Qt.RightDockWidgetArea`); the
-    window's saved state already covers both.
+    The splitter holds the library (over search results), the reader and the annotations pane;
+    the claim editor docks on the right. Others extend the window through `add_menu_action`,
+    `addDockWidget`, `apply_changes` and the signals below.
     """
 
     document_opened = Signal(str)
+    annotation_shown = Signal(str)  # an annotation selected in the pane or the reader
     import_finished = Signal(object)  # ImportReport
     reindex_finished = Signal(int)
-    changes_applied = Signal(object)  # Changes, after undo / redo refreshed the views
+    changes_applied = Signal(object)  # Changes, once every view showing them has refreshed
+    analyst_switched = Signal(object)  # Profile, after the core recorded the switch
 
     def __init__(
         self,
@@ -77,9 +89,20 @@ class MainWindow(QMainWindow):
         self.import_summary: ImportSummaryDialog | None = None
         self.last_error: QMessageBox | None = None
         self._shut_down = False
+        self._undo_labels: tuple[str | None, str | None] = (ws.undo_label(), ws.redo_label())
+        self.switch_dialog: ProfileDialog | None = None
 
-        self.library = LibraryPane(ws)
+        self.tags = TagCatalog(ws, self)
+        self.library = LibraryPane(ws, self.tags)
         self.reader = ReaderPane()
+        self.reader.can_annotate = not ws.readonly
+        self.annotations = AnnotationsPane(ws, self.tags)
+        self.editor = ClaimEditor(ws, self.writer, self.reads, self.tags, self)
+        self.editor.setAllowedAreas(
+            Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.editor)
+        self.editor.hide()  # until there is something to edit (or the saved state says so)
         self.results = SearchResultsPane()
         self.results.hide()
         self.search = SearchController(ws, self.reads, self)
@@ -94,14 +117,20 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.left_splitter)
         self.splitter.addWidget(self.reader)
+        self.splitter.addWidget(self.annotations)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 1)
         self.setCentralWidget(self.splitter)
 
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        from desktop.ui.review_ui import install_review_ui
+
+        install_review_ui(self)  # the Review menu, queue and returned-to-me docks
 
         self.library.document_selected.connect(self.open_document)
         self.results.hit_activated.connect(self.open_hit)
@@ -109,6 +138,13 @@ class MainWindow(QMainWindow):
         self.search.results_ready.connect(self._show_hits)
         self.search.query_failed.connect(self._show_query_error)
         self.search.search_crashed.connect(lambda exc: self.show_error(exc, "search"))
+        self.reader.annotation_clicked.connect(lambda i: self.select_annotation(i, scroll=False))
+        self.reader.note_requested.connect(self.add_note)
+        self.reader.claim_requested.connect(self.make_claim)
+        self.reader.delete_requested.connect(self.delete_annotation)
+        self.annotations.annotation_selected.connect(self.select_annotation)
+        self.annotations.annotation_activated.connect(self.edit_annotation)
+        self.editor.applied.connect(self._editor_applied)
 
         self.library.table.setFocus()
         self.setAcceptDrops(not ws.readonly)
@@ -147,8 +183,36 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.triggered.connect(self.undo)
         self.redo_action = QAction("&Redo", self)
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        redo_keys = [QKeySequence("Ctrl+Shift+Z")]
+        redo_keys += [
+            k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo) if k not in redo_keys
+        ]
+        self.redo_action.setShortcuts(redo_keys)
         self.redo_action.triggered.connect(self.redo)
+        self.note_action = QAction("Add &note", self)
+        self.note_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.note_action.setToolTip("Mark the selected text with a note")
+        self.note_action.triggered.connect(self.add_note)
+        self.claim_action = QAction("Make &claim…", self)
+        self.claim_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.claim_action.setToolTip("Make the selected text a claim and rate it")
+        self.claim_action.triggered.connect(self.make_claim)
+        self.submit_action = QAction("&Submit for review", self)
+        self.submit_action.triggered.connect(self.editor.submit)
+        self.delete_action = QAction("&Delete annotation…", self)
+        self.delete_action.triggered.connect(lambda: self.delete_annotation())
+        # the Delete key works in the annotations list only (text fields keep theirs)
+        delete_key = QAction("Delete annotation", self.annotations.view)
+        delete_key.setShortcut(QKeySequence.StandardKey.Delete)
+        delete_key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.triggered.connect(lambda: self.delete_annotation())
+        self.annotations.view.addAction(delete_key)
+        for action in (self.note_action, self.claim_action, self.submit_action, self.delete_action):
+            action.setEnabled(not self.ws.readonly)
+        self.switch_action = QAction("S&witch analyst…", self)
+        self.switch_action.setToolTip("Someone else takes over this workstation")
+        self.switch_action.triggered.connect(self.choose_analyst)
+        self.switch_action.setEnabled(not self.ws.readonly)
         self.find_action = QAction("&Search…", self)
         self.find_action.setShortcuts([QKeySequence("Ctrl+K"), QKeySequence.StandardKey.Find])
         self.find_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -168,24 +232,85 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        self.menus: dict[str, QMenu] = {}
+        file_menu = self._menu("&File")
         file_menu.addAction(self.import_files_action)
         file_menu.addAction(self.import_folder_action)
         file_menu.addSeparator()
         file_menu.addAction(self.reindex_action)
-        file_menu.addSeparator()
+        # exports and bundles go between here and Quit (add_menu_action)
+        self._quit_separator = file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        edit_menu = bar.addMenu("&Edit")
+        edit_menu = self._menu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.switch_action)
         edit_menu.aboutToShow.connect(self.update_undo_actions)
-        view_menu = bar.addMenu("&View")
+        annotate_menu = self._menu("&Annotate")
+        annotate_menu.addAction(self.note_action)
+        annotate_menu.addAction(self.claim_action)
+        annotate_menu.addSeparator()
+        annotate_menu.addAction(self.submit_action)
+        annotate_menu.addAction(self.delete_action)
+        annotate_menu.aboutToShow.connect(self._update_annotate_actions)
+        view_menu = self._menu("&View")
         for action in self.theme_actions.values():
             view_menu.addAction(action)
-        help_menu = bar.addMenu("&Help")
+        view_menu.addSeparator()
+        editor_toggle = self.editor.toggleViewAction()
+        editor_toggle.setText("Claim &editor")
+        view_menu.addAction(editor_toggle)
+        self._menu("&Tools")
+        help_menu = self._menu("&Help")
         help_menu.addAction(self.about_action)
+        self._hide_empty_menus()
+        bar.setObjectName("mainMenuBar")
+
+    def _menu(self, title: str) -> QMenu:
+        menu = self.menuBar().addMenu(title)
+        menu.setObjectName(f"{_menu_key(title)}Menu")
+        self.menus[_menu_key(title)] = menu
+        return menu
+
+    def menu(self, name: str) -> QMenu:
+        """A top-level menu by name ("File", "&Tools", "review"…); made (before Help) if new."""
+        key = _menu_key(name)
+        found = self.menus.get(key)
+        if found is None:
+            for action in self.menuBar().actions():  # menus others added themselves
+                if action.menu() is not None and _menu_key(action.text()) == key:
+                    self.menus[key] = found = action.menu()
+                    return found
+            title = name if "&" in name else f"&{name}"
+            found = QMenu(title, self)
+            found.setObjectName(f"{key}Menu")
+            self.menuBar().insertMenu(self.menus["help"].menuAction(), found)
+            self.menus[key] = found
+        return found
+
+    def add_menu_action(self, menu_name: str, action: QAction, *, separator: bool = False) -> QMenu:
+        """Add an action to a top-level menu: File items go above Quit, others at the end.
+
+        separator=True starts a new group. Returns the menu, so callers can add a submenu.
+        """
+        menu = self.menu(menu_name)
+        if menu is self.menus.get("file"):
+            if separator:
+                menu.insertSeparator(self._quit_separator)
+            menu.insertAction(self._quit_separator, action)
+        else:
+            if separator and menu.actions():
+                menu.addSeparator()
+            menu.addAction(action)
+        self._hide_empty_menus()
+        return menu
+
+    def _hide_empty_menus(self) -> None:
+        for menu in self.menus.values():
+            menu.menuAction().setVisible(bool(menu.actions()))
 
     def _build_toolbar(self) -> None:
         toolbar = self.addToolBar("Main")
@@ -203,6 +328,8 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.search_field)
 
     def _build_status_bar(self) -> None:
+        self.analyst_label = QLabel()
+        self.analyst_label.setObjectName("activeAnalyst")
         self.count_label = QLabel()
         self.count_label.setObjectName("documentCount")
         self.path_label = QLabel(str(self.ws.path))
@@ -211,30 +338,141 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         if self.ws.readonly:
             status.addPermanentWidget(QLabel("<b>Read-only</b>"))
+        status.addPermanentWidget(self.analyst_label)
         status.addPermanentWidget(self.count_label)
         status.addPermanentWidget(self.path_label)
+        self._update_analyst()
 
     # -- reading -----------------------------------------------------------------------------
-    def open_document(self, doc_id: str, terms: Iterable[str] = ()) -> bool:
-        """Show a document in the reader; with terms, select the first place one occurs."""
-        try:
-            doc = self.ws.document(doc_id)
-        except Exception as exc:
-            self.show_error(exc, "open the document")
-            return False
-        self.reader.show_document(doc)
+    def open_document(
+        self, doc_id: str, terms: Iterable[str] = (), *, reload: bool = False
+    ) -> bool:
+        """Show a document with its annotations; with terms, select the first place one occurs.
+
+        A document already shown is not read again unless reload=True (its text never changes;
+        apply_changes keeps its header and annotations current)."""
+        if reload or self.reader.document_id != doc_id:
+            try:
+                doc = self.ws.document(doc_id)
+                annotations = self.ws.annotations(doc_id)
+            except Exception as exc:
+                self.show_error(exc, "open the document")
+                return False
+            self.reader.show_document(doc, annotations)
+            self.annotations.show_annotations(doc_id, annotations)
+            self.document_opened.emit(doc_id)
         terms = list(terms)
         if terms:
-            span = first_match(doc.text or "", terms)
+            span = first_match(self.reader.document.text or "", terms)
             if span is not None:
                 self.reader.select_span(*span)
-        self.document_opened.emit(doc_id)
         return True
 
+    def open_annotation(self, doc_id: str, ann_id: str) -> bool:
+        """Open a note or claim where it stands: its document, its span, its row, the editor."""
+        if not self.open_document(doc_id):
+            return False
+        self.library.select_document(doc_id, notify=False)
+        return self.select_annotation(ann_id)
+
     def open_hit(self, hit: SearchHit) -> None:
+        if hit.kind in ("claim", "note"):
+            self.open_annotation(hit.doc_id, hit.id)
+            return
         terms = hit_terms(hit) + [t for t in query_terms(self.search.query) if t]
         if self.open_document(hit.doc_id, terms):
             self.library.select_document(hit.doc_id, notify=False)
+
+    def select_annotation(self, ann_id: str | None, *, scroll: bool = True) -> bool:
+        """Select an annotation everywhere: the pane's row, the span in the reader, the editor.
+
+        The editor may keep unsaved edits (the analyst chose Cancel): then the selection goes
+        back to what it shows."""
+        if not self.editor.open_annotation(
+            ann_id, then=lambda: self.select_annotation(ann_id, scroll=scroll)
+        ):
+            kept = self.editor.current_id()
+            self.annotations.select(kept)
+            self.reader.select_annotation(kept, scroll=False)
+            return False
+        self.annotations.select(ann_id)
+        shown = self.reader.select_annotation(ann_id, scroll=scroll)
+        if ann_id:
+            if shown and self.editor.isHidden() and not self.editor.closed_by_user:
+                self.editor.show()
+            self.annotation_shown.emit(ann_id)
+        return shown
+
+    def edit_annotation(self, ann_id: str) -> None:
+        if self.select_annotation(ann_id):
+            self.editor.show()
+            self.editor.raise_()
+            self.editor.statement.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def current_annotation_id(self) -> str | None:
+        return self.editor.current_id() or self.annotations.selected_id()
+
+    def _selected_span(self) -> tuple[Document, int, int] | None:
+        doc = self.reader.document
+        span = self.reader.selected_span()
+        if doc is None or span is None:
+            self.statusBar().showMessage(
+                "Select some text in the reader first, then add a note or make a claim.", 6000
+            )
+            return None
+        return doc, span[0], span[1]
+
+    def add_note(self) -> Job | None:
+        """A note on the selected text, made at once; the editor then takes its comment and tags."""
+        if self.ws.readonly or (chosen := self._selected_span()) is None:
+            return None
+        doc, start, end = chosen
+        job = self.writer.submit(self.ws.add_note, doc.id, start, end)
+        job.finished.connect(self._note_added)
+        job.failed.connect(lambda exc: self.show_error(exc, "add the note"))
+        return job
+
+    def _note_added(self, changes: Changes) -> None:
+        self.apply_changes(changes)
+        if changes.created and self.select_annotation(changes.created, scroll=False):
+            self.editor.show()
+            self.editor.raise_()
+            self.editor.comment.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def make_claim(self) -> bool:
+        """Open the claim editor on the selected text; the claim is stored when saved there."""
+        if self.ws.readonly or (chosen := self._selected_span()) is None:
+            return False
+        doc, start, end = chosen
+        span = NewSpan(doc.id, start, end, (doc.text or "")[start:end], doc.reliability, doc.source)
+        return self._open_new(span)
+
+    def _open_new(self, span: NewSpan) -> bool:
+        if not self.editor.open_new(span, then=lambda: self._open_new(span)):
+            return False
+        self.annotations.select(None)
+        if self.reader.document_id == span.document_id:
+            # stays marked while the editor has the focus
+            self.reader.select_span(span.start, span.end, scroll=False)
+        return True
+
+    def delete_annotation(self, ann_id: str | None = None) -> Job | None:
+        ann_id = ann_id or self.current_annotation_id()
+        if not ann_id or not self.select_annotation(ann_id, scroll=False):
+            return None
+        return self.editor.delete()
+
+    def _editor_applied(self, changes: Changes, ann_id: str | None) -> None:
+        self.apply_changes(changes)
+        if ann_id:
+            self.annotations.select(ann_id)
+            self.reader.select_annotation(ann_id, scroll=False)
+
+    def _update_annotate_actions(self) -> None:
+        ann = self.annotations.model.annotation(self.current_annotation_id() or "")
+        writable = not self.ws.readonly
+        self.submit_action.setEnabled(writable and self.editor.submit_button.isEnabled())
+        self.delete_action.setEnabled(writable and ann is not None)
 
     def focus_search(self) -> None:
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -298,22 +536,33 @@ class MainWindow(QMainWindow):
         return self._replay(self.ws.redo, "redo")
 
     def _replay(self, action: Callable[[], Changes], verb: str) -> Job | None:
-        if self.ws.readonly:
+        label = self._undo_labels[0 if verb == "undo" else 1]
+        if self.ws.readonly or not label:
             return None
         job = self.writer.submit(action)
-        job.finished.connect(self._replayed)
+        done = "Undone" if verb == "undo" else "Redone"
+        job.finished.connect(lambda changes: self._replayed(changes, f"{done}: {label}"))
         job.failed.connect(lambda exc: self.show_error(exc, verb))
         return job
 
-    def _replayed(self, changes: Changes) -> None:
+    def _replayed(self, changes: Changes, message: str) -> None:
         self.apply_changes(changes)
-        self.changes_applied.emit(changes)
+        self.statusBar().showMessage(message, 5000)
+
+    def _note_undo_labels(self, changes: Changes) -> None:
+        """The steps' names come with each action's changes (an import has none: ask the core)."""
+        if changes.undo_label or changes.redo_label:
+            self._undo_labels = (changes.undo_label, changes.redo_label)
+        else:
+            self._undo_labels = (self.ws.undo_label(), self.ws.redo_label())
+        self.update_undo_actions()
 
     def update_undo_actions(self) -> None:
-        """Name the steps in the menu ("Undo Edit document"); asked for when the menu opens."""
+        """Name the steps in the menu ("Undo Edit document")."""
+        undo, redo = self._undo_labels
         for action, label, verb in (
-            (self.undo_action, self.ws.undo_label(), "Undo"),
-            (self.redo_action, self.ws.redo_label(), "Redo"),
+            (self.undo_action, undo, "Undo"),
+            (self.redo_action, redo, "Redo"),
         ):
             action.setText(f"&{verb} {label}" if label else f"&{verb}")
             action.setEnabled(bool(label) and not self.ws.readonly)
@@ -345,15 +594,49 @@ class MainWindow(QMainWindow):
 
     def apply_changes(self, changes: Changes) -> None:
         """Refresh exactly the views that show what changed."""
+        if changes.tags:
+            self.tags.reload()
         if changes.documents or changes.sources:
             self.library.apply_changes(changes.documents, bool(changes.sources))
         shown = self.reader.document_id
         if shown and shown in changes.documents:
-            self.open_document(shown)
+            self._refresh_document(shown, changes)
+        if changes.reviews:
+            self.annotations.model.forget_reviews(changes.annotations)
+        current = self.editor.current_id()
+        if current and (current in changes.annotations or changes.reviews):
+            self.editor.reload()
         if changes.index:
             self.search.rerun()
         self._update_status()
-        self.update_undo_actions()
+        self._note_undo_labels(changes)
+        self.changes_applied.emit(changes)
+
+    def _refresh_document(self, doc_id: str, changes: Changes) -> None:
+        """The open document's header and just the annotations the change names."""
+        summary = self.ws.document_summaries([doc_id]).get(doc_id)
+        if summary is None:  # deleted
+            self.reader.clear()
+            self.annotations.show_annotations(None, [])
+            return
+        self.reader.show_metadata(Document(**summary))
+        if len(changes.annotations) > PER_ANNOTATION_REFRESH:
+            annotations = self.ws.annotations(doc_id)
+            self.reader.set_annotations(annotations)
+            self.annotations.show_annotations(doc_id, annotations)
+            return
+        changed: list[Annotation] = []
+        removed: list[str] = []
+        for ann_id in changes.annotations:
+            try:
+                ann = self.ws.annotation(ann_id)
+            except AssayError:
+                removed.append(ann_id)
+                continue
+            if ann.document_id == doc_id:
+                changed.append(ann)
+        self.reader.update_annotations(changed, removed)
+        self.annotations.update_annotations(changed, removed)
 
     def show_error(self, exc: BaseException, action: str) -> None:
         box = error_box(exc, self, action)
@@ -384,11 +667,55 @@ class MainWindow(QMainWindow):
         theme.save_theme(name, self.settings)
         self.theme_actions[name].setChecked(True)
         self.results.view.viewport().update()
+        self.annotations.view.viewport().update()
         self.reader.banner.set_marking(self.reader.banner.marking or "CLEAR")
+        self.reader.refresh_highlights()
 
     def _update_status(self) -> None:
         n = self.ws.count_documents()
         self.count_label.setText(f"{n} document{'s' if n != 1 else ''}")
+
+    def _update_analyst(self) -> None:
+        p = self.ws.profile
+        self.analyst_label.setText(f"{p.name} ({p.role})")
+        self.analyst_label.setToolTip(
+            f"Working as {p.name}, {p.role}. Edit → Switch analyst… when someone else takes over."
+        )
+
+    # -- who is working ----------------------------------------------------------------------
+    def choose_analyst(self) -> ProfileDialog:
+        """Ask who takes over (non-blocking); switch_analyst does it once they answer."""
+        if self.switch_dialog is not None:
+            self.switch_dialog.close()
+        dialog = ProfileDialog(
+            self.ws.profile, analysts=self.ws.analysts(), first_run=False, parent=self
+        )
+        dialog.accepted.connect(lambda: self.switch_analyst(dialog.profile()))
+        self.switch_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def switch_analyst(self, profile: Profile) -> Job | None:
+        """Record the switch in the core (audited; it clears the undo steps) and remember the
+        person for the next start."""
+        if self.ws.readonly:
+            return None
+        job = self.writer.submit(self.ws.switch_analyst, profile)
+        job.finished.connect(lambda _none: self._analyst_switched(profile))
+        job.failed.connect(lambda exc: self.show_error(exc, "switch analyst"))
+        return job
+
+    def _analyst_switched(self, profile: Profile) -> None:
+        try:
+            profile.save()
+        except OSError as exc:
+            self.show_error(AssayError(f"The switch was made, but not remembered: {exc}"), "save")
+        self._undo_labels = (self.ws.undo_label(), self.ws.redo_label())
+        self.update_undo_actions()
+        self._update_analyst()
+        self.editor.reload()
+        self.statusBar().showMessage(f"Now working as {profile.name} ({profile.role})", 6000)
+        self.analyst_switched.emit(profile)
 
     def _restore_state(self) -> None:
         s = self.settings
@@ -396,12 +723,25 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state := s.value("main/state"):
             self.restoreState(state)
-        if not (split := s.value("main/splitter")) or not self.splitter.restoreState(split):
-            self.splitter.setSizes([700, 700])
+        split = s.value("main/splitter")
+        self._default_split = (
+            not split or not self.splitter.restoreState(split) or 0 in self.splitter.sizes()
+        )
         if not (left := s.value("main/leftSplitter")) or not self.left_splitter.restoreState(left):
             self.left_splitter.setSizes([500, 400])
         if header := s.value("library/header"):
             self.library.table.horizontalHeader().restoreState(header)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._default_split:
+            # first start: share the width once the docks have taken theirs
+            self._default_split = False
+            QTimer.singleShot(0, self._split_by_default)
+
+    def _split_by_default(self) -> None:
+        width = max(self.splitter.width(), 600)
+        self.splitter.setSizes([int(width * 0.31), int(width * 0.45), int(width * 0.24)])
 
     def save_state(self) -> None:
         s = self.settings
@@ -437,12 +777,13 @@ class MainWindow(QMainWindow):
         self.ws.close()
 
     def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Assay",
-            f"<b>Assay {__version__}</b><br>Offline analyst review workbench.<br>"
-            f"Workspace: {self.ws.path}",
-        )
+        from desktop.ui.about import AboutDialog
+
+        AboutDialog(self.ws, self).exec()
+
+
+def _menu_key(title: str) -> str:
+    return title.replace("&", "").strip().lower()
 
 
 def _local_paths(mime: QMimeData) -> list[str]:

@@ -38,8 +38,13 @@ COLUMNS = (
     Column("Language", "language", "language"),
     Column("Marking", "marking", "marking"),
     Column("Reliability", "reliability", None),
+    Column("Annotations", "annotations", None),
 )
 MARKING_COLUMN = 4
+ANNOTATIONS_COLUMN = 6
+# Filters the model applies itself, from annotation queries, until the core filters documents
+# by tag and by having claims (see annotated_documents).
+ANNOTATION_FILTERS = ("tag", "has_claims")
 
 
 class DocumentTableModel(QAbstractTableModel):
@@ -125,6 +130,8 @@ class DocumentTableModel(QAbstractTableModel):
             return _tooltip(column.field, value, row)
         if role == MarkingRole:
             return row.get("marking") or "CLEAR"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.field == "annotations":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -163,8 +170,8 @@ class DocumentTableModel(QAbstractTableModel):
         row = self._row_of.get(doc_id)
         return row if row is not None and row < self._loaded else None
 
-    def set_filters(self, **filters: str | None) -> None:
-        """Filters the core understands: text (in title), source, language, marking."""
+    def set_filters(self, **filters: str | bool | None) -> None:
+        """text (in title), source, language, marking (the core's); tag, has_claims."""
         clean = {k: v for k, v in filters.items() if v}
         if clean == self._filters:
             return
@@ -186,9 +193,16 @@ class DocumentTableModel(QAbstractTableModel):
 
     # -- loading -----------------------------------------------------------------------------
     def _query(self) -> list[str]:
-        return self._ws.document_ids(
-            order=self._order, descending=self._descending, **self._filters
-        )
+        core = {k: v for k, v in self._filters.items() if k not in ANNOTATION_FILTERS}
+        ids = self._ws.document_ids(order=self._order, descending=self._descending, **core)
+        if any(k in self._filters for k in ANNOTATION_FILTERS):
+            allowed = annotated_documents(
+                self._ws,
+                tag=self._filters.get("tag"),
+                has_claims=bool(self._filters.get("has_claims")),
+            )
+            ids = [i for i in ids if i in allowed]
+        return ids
 
     def _reload(self, *, keep: int, ids: list[str] | None = None) -> None:
         ids = self._query() if ids is None else ids
@@ -201,7 +215,11 @@ class DocumentTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _load(self, ids: list[str]) -> None:
-        self._rows.update(self._ws.document_summaries(ids))
+        rows = self._ws.document_summaries(ids)
+        counts = self._ws.annotation_counts(list(rows))
+        for doc_id, row in rows.items():
+            row["annotations"] = counts.get(doc_id, 0)
+        self._rows.update(rows)
 
     def _summary(self, row: int) -> dict | None:
         doc_id = self._ids[row]
@@ -216,9 +234,26 @@ class DocumentTableModel(QAbstractTableModel):
         return found
 
 
+def annotated_documents(ws: Workspace, *, tag: str | None, has_claims: bool) -> set[str]:
+    """Ids of documents with claims and/or with annotations carrying a tag (or its children).
+
+    Composed from the core's annotation queries; a core `document_ids(tag=, has_claims=)`
+    would do this in SQL.
+    """
+    found: set[str] | None = None
+    if has_claims:
+        found = {a.document_id for a in ws.claims(kind="claim")}
+    if tag:
+        tagged = {a.document_id for a in ws.claims(tag=tag, kind=None)}
+        found = tagged if found is None else found & tagged
+    return found or set()
+
+
 def _display(field: str, value: Any) -> str:
     if value is None:
         return ""
+    if field == "annotations":
+        return str(value) if value else ""
     if field == "published_at":
         return str(value)[:10]
     if field == "language":
@@ -239,6 +274,8 @@ def _tooltip(field: str, value: Any, row: dict) -> str:
         return str(value or "")
     if field == "title":
         return row.get("filename") or ""
+    if field == "annotations":
+        return f"{value or 0} note(s) and claim(s)"
     return "" if value is None else str(value)
 
 

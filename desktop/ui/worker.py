@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from desktop.core.workspace import Cancel
 
@@ -102,6 +102,7 @@ class SerialWorker(QObject):
     def __init__(self, name: str = "assay-writer", parent: QObject | None = None):
         super().__init__(parent)
         self._jobs: list[Job] = []
+        self._ended: list[Job] = []
         self._jobs_lock = threading.Lock()
         self._thread = QThread()
         self._thread.setObjectName(name)
@@ -166,6 +167,15 @@ class SerialWorker(QObject):
         job = self.sender()
         with self._jobs_lock:
             self._jobs = [j for j in self._jobs if j is not job]
+        # The caller's own slots for this outcome were connected after this one and are still
+        # queued; if the job died now, Qt would drop them (a lambda's receiver dies with it).
+        self._ended.append(job)
+        QTimer.singleShot(0, self._forget_ended)
+
+    @Slot()
+    def _forget_ended(self) -> None:
+        if self._ended:
+            self._ended.pop(0)
 
 
 def _parameters(fn: Callable) -> set[str]:

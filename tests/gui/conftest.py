@@ -18,6 +18,7 @@ os.environ["XDG_CONFIG_HOME"] = str(_PRIVATE / "config")
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
+from desktop.core.profile import Profile  # noqa: E402
 from desktop.core.workspace import Workspace  # noqa: E402
 from desktop.ui.compat import keep_singletons_alive  # noqa: E402
 
@@ -40,6 +41,18 @@ def _gui_application(qapp):
     qapp.setFont(theme.app_font())
     theme.apply_theme(qapp, "light")
     return qapp
+
+
+GUI_TESTER = Profile(
+    id="33333333-3333-4333-8333-333333333333", name="Gwen Tester", role="analyst", configured=True
+)
+
+
+@pytest.fixture(autouse=True)
+def configured_profile(private_profile) -> Profile:
+    """The person at the keyboard has answered the first-run question (tested on its own)."""
+    GUI_TESTER.save()
+    return GUI_TESTER
 
 
 @pytest.fixture(scope="session")
