@@ -251,3 +251,16 @@ def test_annotations_survive_reindex_and_reopen(ws, doc, analyst):
         assert again.check().ok
     finally:
         again.close()
+
+
+def test_documents_filtered_by_tag_and_claims(ws, doc):
+    other = ws.find_document("Second report")
+    s, e = span(doc, "Defenders patch in weeks")
+    ws.add_claim(doc.id, s, e, "x", tags=["actor/state"])
+    ws.add_note(other.id, 0, 6, tags=["policy"])
+    assert ws.document_ids(has_claims=True) == [doc.id]
+    assert ws.document_ids(tag="actor") == [doc.id]
+    assert ws.document_ids(tag="actor/state") == [doc.id]
+    assert ws.document_ids(tag="policy") == [other.id]
+    assert ws.document_ids(tag="policy", has_claims=True) == []
+    assert ws.document_ids(tag="actor/other") == []

@@ -827,6 +827,7 @@ class Workspace(ClaimsMixin, ReviewMixin):
         raise NotFound(f"No document matches {ref!r} (by id prefix or title).")
 
     def _document_where(self, *, source: str | None = None, source_id: str | None = None,
+                        tag: str | None = None, has_claims: bool = False,
                         language: str | None = None,
                         marking: str | None = None, since: str | None = None,
                         until: str | None = None, text: str | None = None
@@ -838,6 +839,19 @@ class Workspace(ClaimsMixin, ReviewMixin):
         if source_id:
             where.append("d.source_id = ?")
             args.append(source_id)
+        if has_claims:
+            where.append("EXISTS (SELECT 1 FROM annotations a WHERE a.document_id = d.id"
+                         " AND a.kind = 'claim' AND a.deleted = 0)")
+        if tag:
+            from .claims import normalise_tag
+
+            name = normalise_tag(tag)
+            where.append(
+                "EXISTS (SELECT 1 FROM annotations a JOIN annotation_tags at"
+                " ON at.annotation_id = a.id AND at.deleted = 0 JOIN tags t ON t.id = at.tag_id"
+                " WHERE a.document_id = d.id AND a.deleted = 0"
+                " AND (t.name = ? OR t.name LIKE ?))")
+            args += [name, name + "/%"]
         if language:
             where.append("d.language = ?")
             args.append(language)

@@ -42,9 +42,6 @@ COLUMNS = (
 )
 MARKING_COLUMN = 4
 ANNOTATIONS_COLUMN = 6
-# Filters the model applies itself, from annotation queries, until the core filters documents
-# by tag and by having claims (see annotated_documents).
-ANNOTATION_FILTERS = ("tag", "has_claims")
 
 
 class DocumentTableModel(QAbstractTableModel):
@@ -193,16 +190,9 @@ class DocumentTableModel(QAbstractTableModel):
 
     # -- loading -----------------------------------------------------------------------------
     def _query(self) -> list[str]:
-        core = {k: v for k, v in self._filters.items() if k not in ANNOTATION_FILTERS}
-        ids = self._ws.document_ids(order=self._order, descending=self._descending, **core)
-        if any(k in self._filters for k in ANNOTATION_FILTERS):
-            allowed = annotated_documents(
-                self._ws,
-                tag=self._filters.get("tag"),
-                has_claims=bool(self._filters.get("has_claims")),
-            )
-            ids = [i for i in ids if i in allowed]
-        return ids
+        filters = dict(self._filters)
+        filters["has_claims"] = bool(filters.get("has_claims"))
+        return self._ws.document_ids(order=self._order, descending=self._descending, **filters)
 
     def _reload(self, *, keep: int, ids: list[str] | None = None) -> None:
         ids = self._query() if ids is None else ids
@@ -232,21 +222,6 @@ class DocumentTableModel(QAbstractTableModel):
             if found is None:
                 self._rows[doc_id] = None  # gone from the store; don't ask again on every paint
         return found
-
-
-def annotated_documents(ws: Workspace, *, tag: str | None, has_claims: bool) -> set[str]:
-    """Ids of documents with claims and/or with annotations carrying a tag (or its children).
-
-    Composed from the core's annotation queries; a core `document_ids(tag=, has_claims=)`
-    would do this in SQL.
-    """
-    found: set[str] | None = None
-    if has_claims:
-        found = {a.document_id for a in ws.claims(kind="claim")}
-    if tag:
-        tagged = {a.document_id for a in ws.claims(tag=tag, kind=None)}
-        found = tagged if found is None else found & tagged
-    return found or set()
 
 
 def _display(field: str, value: Any) -> str:
