@@ -22,7 +22,7 @@ SCHEMA_VERSION = "4"
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 MIN_PREFIX = 3
-MAX_EXPANSION = 200
+MAX_EXPANSION = 32  # measured: 200 terms put prefix p95 at 5 s on 20 000 documents
 
 _jieba = None
 _jieba_lock = threading.Lock()
@@ -199,6 +199,19 @@ def _quote_problems(text: str) -> str | None:
     return None
 
 
+_DATE_TERM = re.compile(r"\b(date|published|imported):(\[[^\]]*\]|\{[^}]*\}|[<>]=?\S+|\S+)",
+                        re.IGNORECASE)
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _compact_dates(text: str) -> str:
+    """Whoosh's date parser reads 2019-03-01 as the year 2019: write dates in fields compactly."""
+    def compact(m: re.Match) -> str:
+        return m.group(1) + ":" + _ISO_DAY.sub(r"\1\2\3", m.group(2))
+
+    return _DATE_TERM.sub(compact, text)
+
+
 class SearchIndex:
     """One process-wide handle on the index folder: a single writer and a reused searcher."""
 
@@ -326,6 +339,7 @@ class SearchIndex:
             if name.lower() not in QUERY_FIELDS:
                 known = ", ".join(sorted(n for n in QUERY_FIELDS if n not in ("id", "doc_id")))
                 raise QueryError(f"Unknown field '{name}:'. Fields you can search: {known}.")
+        text = _compact_dates(text)
         self._date_errors: list[str] = []
         if has_cjk(text):
             load_jieba()

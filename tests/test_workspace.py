@@ -340,3 +340,20 @@ def test_sorting_by_marking_severity_and_exact_source(demo_ws):
     assert len(docs) == src["documents"] == 2
     rel = [d["reliability"] for d in demo_ws.list_documents(order="reliability")]
     assert rel == sorted(rel)
+
+
+def test_date_queries_are_exact_to_the_day(ws, tmp_path):
+    write_texts(tmp_path / "in", {
+        "jan.md": "---\ntitle: January note\ndate: 2026-01-10\n---\nexport controls",
+        "mar.md": "---\ntitle: March note\ndate: 2026-03-14\n---\nexport controls",
+    })
+    ws.import_paths([tmp_path / "in"])
+
+    def titles(q):
+        return sorted(h.title for h in ws.search(q))
+
+    assert titles("date:[2026-03-01 to 2026-03-31]") == ["March note"]
+    assert titles("date:>2026-02-01") == ["March note"]
+    assert titles("date:2026-01-10") == ["January note"]
+    assert titles("controls date:<2026-02-01") == ["January note"]
+    assert titles("date:[2026-01-01 to 2026-12-31]") == ["January note", "March note"]
