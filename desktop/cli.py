@@ -595,9 +595,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name")
     p.add_argument("--role", choices=["analyst", "supervisor"])
     p.set_defaults(fn=cmd_whoami)
+    from desktop.cli_bundles import register as register_bundles
     from desktop.cli_exports import register as register_exports
 
     register_exports(sub, common, add)
+    register_bundles(sub, common, add)
     p = add("gui", cmd_gui, "open the desktop window")
     p.add_argument("--demo", action="store_true", help="create the demo workspace if missing")
     return parser

@@ -30,7 +30,7 @@ def test_help_lists_every_command(capsys):
     out = capsys.readouterr().out
     for cmd in ("init", "demo", "import", "search", "show", "list", "reindex", "check",
                 "backup", "annotate", "claim", "tag", "link", "audit", "review", "agreement",
-                "export", "import-annotations", "whoami"):
+                "export", "import-annotations", "whoami", "bundle", "keys", "conflicts"):
         assert cmd in out
 
 

@@ -20,6 +20,7 @@ from db import index as ixmod
 from db import migrations, store
 
 from . import audit, keys
+from .bundles import BundlesMixin
 from .claims import ClaimsMixin
 from .errors import NotFound, ReadOnlyWorkspace, WorkspaceError
 from .hlc import HybridClock
@@ -205,7 +206,7 @@ class Tx:
         self.changes.index = True
 
 
-class Workspace(ClaimsMixin, ReviewMixin):
+class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
     """A workspace folder: assay.db (SQLite, WAL), index/ (Whoosh), blobs/sha256/…, lock."""
 
     DB_NAME = "assay.db"
