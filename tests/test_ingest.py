@@ -646,3 +646,33 @@ def test_oversized_html_is_refused_without_parsing(tmp_path, monkeypatch):
 
 def test_every_supported_extension_has_a_parser():
     assert frozenset(ingest._PARSERS) == SUPPORTED_EXTENSIONS
+
+
+FRENCH_LONG = (
+    "Le ministère affirme que les accélérateurs nationaux couvriront la majeure partie de la "
+    "demande intérieure avant la fin de la décennie. Plusieurs analystes restent prudents, car "
+    "les contrôles à l'exportation limitent l'accès aux outils de fabrication les plus avancés. "
+    "Selon un rapport publié cette semaine, les délais de livraison se sont allongés et les "
+    "fournisseurs étrangers hésitent à signer de nouveaux contrats dans la région."
+)
+GERMAN_LONG = (
+    "Das Ministerium erklärt, dass heimische Beschleuniger den größten Teil der Nachfrage im "
+    "Inland noch vor dem Ende des Jahrzehnts decken werden. Mehrere Fachleute bleiben "
+    "vorsichtig, weil die Exportkontrollen den Zugang zu den modernsten Fertigungsanlagen "
+    "einschränken. Nach einem in dieser Woche veröffentlichten Bericht haben sich die "
+    "Lieferzeiten verlängert, und ausländische Anbieter zögern, neue Verträge zu schließen."
+)
+DUTCH_LONG = (
+    "Het ministerie zegt dat binnenlandse versnellers het grootste deel van de vraag in eigen "
+    "land voor het einde van het decennium zullen dekken. Verschillende analisten blijven "
+    "voorzichtig, omdat de exportcontroles de toegang tot de meest geavanceerde "
+    "productiemiddelen beperken. Volgens een rapport dat deze week is verschenen, zijn de "
+    "levertijden langer geworden en aarzelen buitenlandse leveranciers om nieuwe contracten "
+    "te tekenen."
+)
+
+
+@pytest.mark.parametrize("text, language", [(FRENCH_LONG, "fr"), (GERMAN_LONG, "de"),
+                                            (DUTCH_LONG, "nl"), (ENGLISH * 3, "en")])
+def test_the_english_shortcut_never_claims_other_languages(text, language):
+    assert detect_language(text) == language

@@ -256,10 +256,11 @@ def detect_language(text: str) -> str:
         return "zh"
     if letters < _LANGUAGE_MIN_LETTERS:
         return "und"
-    # Most of what analysts import is English: a text where function words are this common
-    # is English without asking the statistical model (same answer, a millisecond saved).
+    # Most of what analysts import is English: a text where these function words are this
+    # common (news English: 20–30 %; French, German, Dutch: under 3 %) is English without
+    # asking the statistical model, which costs about a millisecond a document.
     words = _WORD.findall(sample.lower())[:400]
-    if len(words) >= 40 and sum(w in _ENGLISH_FUNCTION_WORDS for w in words) >= 0.3 * len(words):
+    if len(words) >= 40 and sum(w in _ENGLISH_FUNCTION_WORDS for w in words) >= 0.15 * len(words):
         return "en"
     with _langid_lock:
         try:
