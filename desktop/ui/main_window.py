@@ -128,9 +128,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        from desktop.ui.exchange import install_exchange_ui
         from desktop.ui.review_ui import install_review_ui
 
         install_review_ui(self)  # the Review menu, queue and returned-to-me docks
+        install_exchange_ui(self)  # bundles, keys and conflicts
 
         self.library.document_selected.connect(self.open_document)
         self.results.hit_activated.connect(self.open_hit)

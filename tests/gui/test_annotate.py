@@ -233,9 +233,9 @@ def test_others_add_menu_items_without_touching_the_window(window):
     file_menu = window.add_menu_action("File", export, separator=True)
     labels = [a.text() for a in file_menu.actions() if not a.isSeparator()]
     assert labels.index("Export report…") == labels.index("&Quit") - 1
-    assert not window.menus["tools"].menuAction().isVisible()  # empty, so hidden
     tools = window.add_menu_action("&Tools", QAction("Verify audit log", window))
     assert tools.menuAction().isVisible()
+    assert "Verify audit log" in [a.text() for a in tools.actions()]
     bundles = window.add_menu_action("Bundles", QAction("Import bundle…", window))
     titles = [a.text() for a in window.menuBar().actions()]
     assert titles.index(bundles.title()) == titles.index("&Help") - 1
