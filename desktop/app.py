@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from desktop import __version__
-from desktop.core.profile import default_workspace_path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,8 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--workspace",
         "-w",
-        default=str(default_workspace_path()),
-        help="workspace folder (default: $ASSAY_WORKSPACE or %(default)s)",
+        default=None,
+        help="workspace folder (default: $ASSAY_WORKSPACE, else the last one opened, else the "
+        "user data folder's 'workspace')",
     )
     parser.add_argument(
         "--demo",
@@ -41,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.ui import theme
     from desktop.ui.compat import keep_singletons_alive
     from desktop.ui.first_run import ensure_profile
-    from desktop.ui.launcher import Launcher
+    from desktop.ui.launcher import Launcher, startup_workspace
 
     keep_singletons_alive()
     from desktop.logs import setup_logging
@@ -58,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     theme.apply_theme(app, theme.saved_theme())
     # Dialogs come and go before the window exists; only closing the window should quit.
     app.setQuitOnLastWindowClosed(False)
-    # First run: who is this? Asked before the workspace opens, since it records their name.
-    if ensure_profile() is None:
+    path = startup_workspace(args.workspace)
+    launcher = Launcher(path, demo=args.demo, readonly=args.read_only)
+    # First run: who is this? Asked before the workspace opens, since it records their name;
+    # the welcome screen (no workspace yet) asks it itself, next to the ways in.
+    if not launcher.will_welcome() and ensure_profile() is None:
+        launcher.shutdown()
         return 0
-
-    launcher = Launcher(Path(args.workspace), demo=args.demo, readonly=args.read_only)
     launcher.window_opened.connect(lambda _window: app.setQuitOnLastWindowClosed(True))
     launcher.aborted.connect(app.exit)
     QTimer.singleShot(0, launcher.start)

@@ -465,7 +465,12 @@ def cmd_gui(args) -> int:
     from desktop.app import main as gui_main
 
     extra = ["--read-only"] if args.read_only else []
-    return gui_main(["--workspace", args.workspace, *extra, *(["--demo"] if args.demo else [])])
+    if args.demo:
+        extra.append("--demo")
+    if args.workspace != str(default_workspace_path()):
+        # only a workspace the user named; otherwise the window reopens the last one
+        extra += ["--workspace", args.workspace]
+    return gui_main(extra)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,8 +26,9 @@ ROLE_WORDS = {
 }
 
 
-class ProfileDialog(QDialog):
-    """Name and role; with known analysts, also a choice of who is at the workstation."""
+class ProfileForm(QWidget):
+    """The name and role fields (and, with known analysts, who is at the workstation), with
+    their check. Shared by the first-run question, Switch analyst and the welcome screen."""
 
     def __init__(
         self,
@@ -40,18 +41,6 @@ class ProfileDialog(QDialog):
         super().__init__(parent)
         self._profile = profile
         self._analysts = {a["id"]: a for a in analysts or []}
-        self.setWindowTitle("Welcome to Assay" if first_run else "Switch analyst")
-        self.setMinimumWidth(460)
-
-        intro = QLabel(
-            "Your name is recorded with every note, claim and review you make, and travels with "
-            "them in bundles. On a shared workstation, use Edit → Switch analyst… when someone "
-            "else takes over."
-            if first_run
-            else "Who is working now? Changes from here on are recorded under this name; the "
-            "switch itself is written to the audit log."
-        )
-        intro.setWordWrap(True)
         self.who = QComboBox()
         self.who.setObjectName("analystChoice")
         self.name = QLineEdit(profile.name if first_run else "")
@@ -65,9 +54,11 @@ class ProfileDialog(QDialog):
         self.problem = QLabel()
         self.problem.setObjectName("profileProblem")
         self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setWordWrap(True)
         self.problem.hide()
 
         form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
         if self._analysts:
             self.who.addItem("Someone new…", "")
             for a in self._analysts.values():
@@ -77,23 +68,11 @@ class ProfileDialog(QDialog):
             form.addRow("Analyst", self.who)
         form.addRow("Name", self.name)
         form.addRow("Role", self.role)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            "Start" if first_run else "Switch"
-        )
-        if first_run:
-            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quit")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
         self._chosen()
-        self.name.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _chosen(self, *_args: object) -> None:
         known = self._analysts.get(self.who.currentData() or "")
@@ -120,11 +99,65 @@ class ProfileDialog(QDialog):
             configured=True,
         )
 
-    def accept(self) -> None:
+    def check(self) -> bool:
+        """True if the answer can be used; otherwise says why, under the fields."""
         if not " ".join(self.name.text().split()):
             self.problem.setText("Please give a name; it is recorded with your work.")
             self.problem.show()
             self.name.setFocus()
+            return False
+        self.problem.hide()
+        return True
+
+
+class ProfileDialog(QDialog):
+    """Name and role; with known analysts, also a choice of who is at the workstation."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        analysts: list[dict] | None = None,
+        first_run: bool = True,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to Assay" if first_run else "Switch analyst")
+        self.setMinimumWidth(460)
+
+        intro = QLabel(
+            "Your name is recorded with every note, claim and review you make, and travels with "
+            "them in bundles. On a shared workstation, use Edit → Switch analyst… when someone "
+            "else takes over."
+            if first_run
+            else "Who is working now? Changes from here on are recorded under this name; the "
+            "switch itself is written to the audit log."
+        )
+        intro.setWordWrap(True)
+        self.form = ProfileForm(profile, analysts=analysts, first_run=first_run)
+        self.who, self.name, self.role = self.form.who, self.form.name, self.form.role
+        self.problem = self.form.problem
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            "Start" if first_run else "Switch"
+        )
+        if first_run:
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quit")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.form)
+        layout.addWidget(self.buttons)
+        self.name.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def profile(self) -> Profile:
+        return self.form.profile()
+
+    def accept(self) -> None:
+        if not self.form.check():
             return
         super().accept()
 
@@ -138,6 +171,11 @@ def ensure_profile(ask: Callable[[Profile], Profile | None] | None = None) -> Pr
     chosen = (ask or ask_first_run)(profile)
     if chosen is None:
         return None
+    return save_first_run(chosen)
+
+
+def save_first_run(chosen: Profile) -> Profile:
+    """Remember the person's answer, so the question is not asked again."""
     chosen.configured = True
     chosen.save()
     return chosen
