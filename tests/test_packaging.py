@@ -68,6 +68,9 @@ def test_frozen_build_runs_cli_and_gui(tmp_path):
     version = subprocess.run([str(folder / "assay"), "--version"], capture_output=True,
                              text=True, env=env, timeout=120)
     assert version.stdout.startswith("assay "), version.stderr
+    # a configured profile, so the window opens without asking who is working
+    subprocess.run([str(folder / "assay"), "whoami", "--name", "Pack Tester", "--role",
+                    "analyst"], check=True, env=env, timeout=120, capture_output=True)
     demo = tmp_path / "demo"
     subprocess.run([str(folder / "assay"), "demo", str(demo)], check=True, env=env, timeout=600)
     hits = subprocess.run([str(folder / "assay"), "search", "-w", str(demo), "芯片"],

@@ -24,8 +24,14 @@ def work(tmp_path):
 
 def page_texts(pdf) -> list[str]:
     exe = shutil.which("pdftotext")
-    if exe is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    if exe is None:  # poppler is a desktop nicety; pypdf (a dependency) reads pages too
+        from pypdf import PdfReader
+
+        # pypdf separates Qt's words with tabs: fold each line's white space to spaces
+        pages = (p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
+        return [
+            "\n".join(" ".join(line.split()) for line in t.splitlines()) for t in pages if t.strip()
+        ]
     out = subprocess.run(
         [exe, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
@@ -41,9 +47,10 @@ def test_pdf_report_has_the_banner_on_every_page(qapp, work, tmp_path):
     pages = page_texts(dest)
     assert len(pages) >= 2
     for n, page in enumerate(pages, 1):
-        lines = [x.strip() for x in page.strip().splitlines() if x.strip()]
-        assert lines[0] == "TLP:AMBER", lines[:2]  # the banner heads the page
-        assert "TLP:AMBER" in lines[-1] and f"page {n} of {len(pages)}" in lines[-1]
+        flat = " ".join(page.split())
+        assert flat.startswith("TLP:AMBER"), flat[:40]  # the banner heads the page
+        assert flat.count("TLP:AMBER") >= 2  # and is repeated in the footer
+        assert f"page {n} of {len(pages)}" in flat
     cover = pages[0]
     assert "Exploit agents" in cover and "ceiling TLP:AMBER" in cover
     assert "Claims by likelihood and confidence" in cover
