@@ -143,8 +143,9 @@ class ReviewMixin:
 
     def returned_to_me(self) -> list[Annotation]:
         """My claims a supervisor sent back (changes requested or rejected), newest first."""
-        return [a for a in self.claims(analyst=self.profile.id, kind=None)
-                if a.status in ("changes_requested", "rejected")]
+        return self._annotations_where(
+            "a.created_by = ? AND a.status IN ('changes_requested', 'rejected')"
+            " ORDER BY a.updated_at DESC", [self.profile.id])
 
     def last_review(self, ann_id: str) -> Review | None:
         thread = [r for r in self.reviews(ann_id) if r.decision != "submit"]

@@ -107,7 +107,8 @@ class ReviewQueueModel(QAbstractTableModel):
         self._loaded = 0
         self._fetching = False
         self._pending: set[str] = set()
-        self._reset(self._query())
+        # an analyst's window keeps the queue hidden: it fills when it is first shown
+        self._reset(self._query() if ws.is_supervisor else [])
 
     # -- what the views ask ----------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
