@@ -30,6 +30,7 @@ from .dashboard_data import (
     format_share,
 )
 from .operations import error_box
+from .widgets import RowsModel
 from .worker import Job, SerialWorker
 
 DocumentRole = Qt.ItemDataRole.UserRole + 50
@@ -116,7 +117,7 @@ class PairsModel(QAbstractTableModel):
         return self._pairs[row] if 0 <= row < len(self._pairs) else None
 
 
-class DocumentsModel(QAbstractTableModel):
+class DocumentsModel(RowsModel):
     """One row per document two or more analysts annotated, with its own agreement figures."""
 
     COLUMNS = (
@@ -129,35 +130,11 @@ class DocumentsModel(QAbstractTableModel):
         "α likelihood",
     )
 
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._rows: list[tuple[str, str, AgreementSummary]] = []
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _Display:
-            if 0 <= section < len(self.COLUMNS):
-                return self.COLUMNS[section]
-        return None
-
     def data(self, index: QModelIndex, role: int = _Display) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        row = self.row_at(index)
+        if row is None:
             return None
-        doc_id, title, s = self._rows[index.row()]
+        doc_id, title, s = row
         column = index.column()
         if role == DocumentRole:
             return doc_id
@@ -176,11 +153,6 @@ class DocumentsModel(QAbstractTableModel):
             format_alpha(s.alpha_credibility),
             format_alpha(s.alpha_likelihood),
         )[column]
-
-    def set_rows(self, rows: list[tuple[str, str, AgreementSummary]]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def document_id(self, row: int) -> str | None:
         return self._rows[row][0] if 0 <= row < len(self._rows) else None

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -45,6 +44,7 @@ from desktop.core.errors import AssayError
 from desktop.core.scales import TLP
 
 from .operations import ProgressTask
+from .widgets import check_list, checked_values
 from .worker import Job, JobCancelled, SerialWorker
 
 COLUMNS = ("new", "updated", "unchanged", "conflicting", "quarantined")
@@ -75,27 +75,6 @@ def _status_label(name: str) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setVisible(False)
     return label
-
-
-def _check_list(items: list[tuple[str, str]], name: str) -> QListWidget:
-    """A list of checkable items: (shown text, value kept in UserRole)."""
-    widget = QListWidget()
-    widget.setObjectName(name)
-    for text, value in items:
-        item = QListWidgetItem(text)
-        item.setData(Qt.ItemDataRole.UserRole, value)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Unchecked)
-        widget.addItem(item)
-    return widget
-
-
-def checked_values(widget: QListWidget) -> list[str]:
-    return [
-        widget.item(i).data(Qt.ItemDataRole.UserRole)
-        for i in range(widget.count())
-        if widget.item(i).checkState() == Qt.CheckState.Checked
-    ]
 
 
 def set_checked(widget: QListWidget, values: set[str]) -> None:
@@ -180,12 +159,12 @@ class ExportBundleDialog(_WriterDialog):
         self.everything.setObjectName("allDocuments")
         self.everything.setChecked(True)
         docs = [(d.get("title") or d["id"], d["id"]) for d in ws.list_documents()]
-        self.documents = _check_list(docs, "exportDocuments")
+        self.documents = check_list(docs, "exportDocuments")
         self.documents.setEnabled(False)
         self.everything.toggled.connect(lambda on: self.documents.setEnabled(not on))
-        self.tags = _check_list([(t["name"], t["name"]) for t in ws.tags()], "exportTags")
-        self.analysts = _check_list([(a["name"], a["id"]) for a in ws.analysts()], "exportAnalysts")
-        self.statuses = _check_list([(s.replace("_", " "), s) for s in STATUSES], "exportStatuses")
+        self.tags = check_list([(t["name"], t["name"]) for t in ws.tags()], "exportTags")
+        self.analysts = check_list([(a["name"], a["id"]) for a in ws.analysts()], "exportAnalysts")
+        self.statuses = check_list([(s.replace("_", " "), s) for s in STATUSES], "exportStatuses")
         for lst in (self.documents, self.tags, self.analysts, self.statuses):
             lst.setMaximumHeight(120)
 

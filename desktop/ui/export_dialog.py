@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
@@ -49,6 +48,7 @@ from desktop.core.scales import TLP
 from desktop.core.workspace import Changes, Workspace
 
 from .operations import error_box
+from .widgets import check_list, checked_values
 from .worker import Job, JobCancelled, SerialWorker
 
 # (key for the core, label in the combo, file dialog filter)
@@ -74,32 +74,6 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, AssayError):
         return str(exc)
     return f"Internal error: {exc!r}"
-
-
-def _check_list(items: list[tuple[str, str]], name: str, empty: str) -> QListWidget:
-    """Checkable items (shown text, value in UserRole); a greyed line when there are none."""
-    widget = QListWidget()
-    widget.setObjectName(name)
-    for text, value in items:
-        item = QListWidgetItem(text)
-        item.setData(Qt.ItemDataRole.UserRole, value)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Unchecked)
-        widget.addItem(item)
-    if not items:
-        item = QListWidgetItem(empty)
-        item.setFlags(Qt.ItemFlag.NoItemFlags)
-        widget.addItem(item)
-    return widget
-
-
-def checked_values(widget: QListWidget) -> list[str]:
-    return [
-        widget.item(i).data(Qt.ItemDataRole.UserRole)
-        for i in range(widget.count())
-        if widget.item(i).checkState() == Qt.CheckState.Checked
-        and widget.item(i).data(Qt.ItemDataRole.UserRole) is not None
-    ]
 
 
 def set_checked(widget: QListWidget, values: set[str]) -> None:
@@ -235,7 +209,7 @@ class ExportDialog(_JobDialog):
         group = QButtonGroup(self)
         group.addButton(self.all_documents)
         group.addButton(self.some_documents)
-        self.documents = _check_list(
+        self.documents = check_list(
             [(f"TLP:{d['marking']}  ·  {d['title'] or d['filename']}", d["id"]) for d in docs],
             "exportDocuments",
             "No documents in this workspace",
@@ -256,15 +230,15 @@ class ExportDialog(_JobDialog):
         doc_layout.addLayout(radios)
         doc_layout.addWidget(self.documents)
 
-        self.tags = _check_list(
+        self.tags = check_list(
             [(t["name"], t["name"]) for t in ws.tags()], "exportTags", "No tags yet"
         )
-        self.analysts = _check_list(
+        self.analysts = check_list(
             [(a["name"] or a["id"][:8], a["id"]) for a in ws.analysts()],
             "exportAnalysts",
             "No analysts yet",
         )
-        self.statuses = _check_list(
+        self.statuses = check_list(
             [(s.replace("_", " ").capitalize(), s) for s in STATUSES], "exportStatuses", ""
         )
         filters = QGroupBox("Only annotations with… (nothing checked: all)")

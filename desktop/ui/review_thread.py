@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -27,6 +27,7 @@ from desktop.core.review import Review
 from desktop.core.workspace import Workspace
 
 from .dashboard_data import DECISION_COLOURS, DECISION_LABELS, STATUS_LABELS, local_time_text
+from .widgets import RowsModel
 
 _Display = Qt.ItemDataRole.DisplayRole
 _ToolTip = Qt.ItemDataRole.ToolTipRole
@@ -130,40 +131,15 @@ class ThreadView(QTextBrowser):
         self.clear()
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(RowsModel):
     """Audited changes to one claim (ws.history): when, who, what action, what changed."""
 
     COLUMNS = ("When", "Who", "Action", "Change")
 
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._entries: list[dict] = []
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _Display:
-            if 0 <= section < len(self.COLUMNS):
-                return self.COLUMNS[section]
-        return None
-
     def data(self, index: QModelIndex, role: int = _Display) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._entries)):
+        entry = self.row_at(index)
+        if entry is None:
             return None
-        entry = self._entries[index.row()]
         column = index.column()
         if role in (_Display, _ToolTip):
             if column == 0:
@@ -177,12 +153,10 @@ class HistoryModel(QAbstractTableModel):
         return None
 
     def set_entries(self, entries: list[dict]) -> None:
-        self.beginResetModel()
-        self._entries = list(entries)
-        self.endResetModel()
+        self.set_rows(entries)
 
     def entry(self, row: int) -> dict | None:
-        return self._entries[row] if 0 <= row < len(self._entries) else None
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
 
 def claim_label(a: Annotation, width: int = 70) -> str:
