@@ -189,3 +189,17 @@ def test_agreement_between_two_analysts_on_one_document(setup, analyst, capsys):
 
 def doc_path(setup):
     return setup[0].path
+
+
+def test_last_reviews_in_one_pass_match_one_by_one(setup, analyst):
+    ws, doc, (a, b, c) = setup
+    for x in (a, b, c):
+        ws.submit(x)
+    as_(ws, SAM).review(a, "request_changes", "first")
+    ws.review(b, "reject", "no")
+    as_(ws, analyst).submit(a)
+    as_(ws, SAM).review(a, "approve")
+    batch = ws.last_reviews([a, b, c])
+    assert set(batch) == {a, b}
+    assert batch[a] == ws.last_review(a) and batch[a].decision == "approve"
+    assert batch[b].comment == "no"

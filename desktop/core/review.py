@@ -147,6 +147,22 @@ class ReviewMixin:
             "a.created_by = ? AND a.status IN ('changes_requested', 'rejected')"
             " ORDER BY a.updated_at DESC", [self.profile.id])
 
+    def last_reviews(self, ann_ids: list[str]) -> dict[str, Review]:
+        """The latest supervisor decision on each of these claims, in one pass."""
+        out: dict[str, Review] = {}
+        for i in range(0, len(ann_ids), 500):
+            chunk = ann_ids[i : i + 500]
+            for r in store.rows(
+                self.db,
+                "SELECT r.id, r.annotation_id, r.reviewer_id, coalesce(a.name, r.reviewer_id)"
+                " AS reviewer, r.decision, r.opinion, r.comment, r.created_at FROM reviews r"
+                " LEFT JOIN analysts a ON a.id = r.reviewer_id WHERE r.decision != 'submit'"
+                f" AND r.annotation_id IN ({','.join('?' * len(chunk))}) ORDER BY r.hlc, r.id",
+                chunk,
+            ):
+                out[r["annotation_id"]] = Review(**r)  # later rows replace earlier ones
+        return out
+
     def last_review(self, ann_id: str) -> Review | None:
         thread = [r for r in self.reviews(ann_id) if r.decision != "submit"]
         return thread[-1] if thread else None

@@ -932,7 +932,9 @@ class ReturnedModel(QAbstractTableModel):
         return None
 
     def refresh(self) -> None:
-        items = [(a, self._ws.last_review(a.id)) for a in self._ws.returned_to_me()]
+        returned = self._ws.returned_to_me()
+        last = self._ws.last_reviews([a.id for a in returned])
+        items = [(a, last.get(a.id)) for a in returned]
         self.beginResetModel()
         self._items = items
         self.endResetModel()
