@@ -624,10 +624,6 @@ def main(argv: list[str] | None = None) -> int:
     except AssayError as exc:
         print(f"assay: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # a bug: say where the details are, keep the traceback in the log
-        logging.getLogger("assay.cli").exception("unexpected error")
-        print(f"assay: unexpected error: {exc!r}. Details are in {log}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("assay: interrupted", file=sys.stderr)
         return 130
@@ -635,6 +631,10 @@ def main(argv: list[str] | None = None) -> int:
         # output piped into `head` and closed early: not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug: say where the details are, keep the traceback in the log
+        logging.getLogger("assay.cli").exception("unexpected error")
+        print(f"assay: unexpected error: {exc!r}. Details are in {log}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
