@@ -295,3 +295,12 @@ def m005_read_indexes(db: Database) -> None:
     db["annotations"].create_index(["created_by", "status"])
     db["annotation_tags"].create_index(["tag_id", "deleted"])
     db["documents"].create_index(["deleted"])
+
+
+@migrations(name="m006_covering_indexes")
+def m006_covering_indexes(db: Database) -> None:
+    # `deleted` sits after the document text, so reading it from the table walks the text's
+    # overflow pages; these indexes answer the library's source and language lists alone
+    # (sources() took 2.3 s at 20 000 documents, measured by bench/bench_gui.py).
+    db["documents"].create_index(["source_id", "deleted"])
+    db["documents"].create_index(["deleted", "language"])

@@ -917,9 +917,9 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
     def sources(self) -> list[dict]:
         return store.rows(
             self.db,
-            "SELECT s.id, s.name, s.kind, s.reliability, count(d.id) AS documents FROM sources s"
-            " LEFT JOIN documents d ON d.source_id = s.id AND d.deleted = 0"
-            " WHERE s.deleted = 0 GROUP BY s.id ORDER BY s.name COLLATE NOCASE",
+            "SELECT s.id, s.name, s.kind, s.reliability, (SELECT count(*) FROM documents d"
+            " WHERE d.source_id = s.id AND d.deleted = 0) AS documents FROM sources s"
+            " WHERE s.deleted = 0 ORDER BY s.name COLLATE NOCASE",
         )
 
     def languages(self) -> list[str]:
