@@ -288,7 +288,11 @@ class SearchIndex:
     def _refresh(self, reopen: bool = False) -> None:
         if self._searcher is None:
             return
-        if reopen:
+        from whoosh.reading import EmptyReader
+
+        # Whoosh's reader reuse also fails on a searcher opened over an empty index (its
+        # EmptyReader has no segments): open a new searcher then too.
+        if reopen or isinstance(self._searcher.reader(), EmptyReader):
             self._searcher.close()
             self._searcher = None
         else:

@@ -357,3 +357,10 @@ def test_date_queries_are_exact_to_the_day(ws, tmp_path):
     assert titles("date:2026-01-10") == ["January note"]
     assert titles("controls date:<2026-02-01") == ["January note"]
     assert titles("date:[2026-01-01 to 2026-12-31]") == ["January note", "March note"]
+
+
+def test_searching_an_empty_index_then_importing_finds_the_new_documents(ws, tmp_path):
+    assert ws.search("vulnerability") == []  # opens a searcher over the empty index
+    write_texts(tmp_path / "in", REPORTS)
+    ws.import_paths([tmp_path / "in"])
+    assert [h.title for h in ws.search("vulnerability")] == ["Exploit agents"]
