@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -44,7 +44,7 @@ ALPHA_HELP = (
 )
 
 
-class PairsModel(QAbstractTableModel):
+class PairsModel(RowsModel):
     """One row per pair of analysts: what they marked together and how alike they rated it."""
 
     COLUMNS = (
@@ -58,25 +58,6 @@ class PairsModel(QAbstractTableModel):
         ("α likelihood", "Krippendorff's alpha (ordinal) of the ICD 203 likelihood"),
     )
 
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._pairs: list[PairFigures] = []
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._pairs)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
             label, tip = self.COLUMNS[section]
@@ -87,9 +68,9 @@ class PairsModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role: int = _Display) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._pairs)):
+        p = self.row_at(index)
+        if p is None:
             return None
-        p = self._pairs[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -109,12 +90,10 @@ class PairsModel(QAbstractTableModel):
         )[column]
 
     def set_pairs(self, pairs: list[PairFigures]) -> None:
-        self.beginResetModel()
-        self._pairs = list(pairs)
-        self.endResetModel()
+        self.set_rows(pairs)
 
     def pair(self, row: int) -> PairFigures | None:
-        return self._pairs[row] if 0 <= row < len(self._pairs) else None
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
 
 class DocumentsModel(RowsModel):
