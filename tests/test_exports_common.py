@@ -198,6 +198,19 @@ def snapshot(ws: Workspace) -> list[tuple]:
     return sorted(out, key=repr)
 
 
+def threads(ws: Workspace) -> list[tuple]:
+    """Who made each annotation, when, its state and its whole review thread (ids included)."""
+    out = []
+    for d in ws.list_documents(order="title"):
+        for a in ws.annotations(d["id"]):
+            thread = tuple(
+                (r.id, r.decision, r.reviewer_id, r.reviewer, r.opinion, r.comment, r.created_at)
+                for r in ws.reviews(a.id)
+            )
+            out.append((a.id, a.quote, a.created_by, a.analyst, a.created_at, a.status, thread))
+    return sorted(out)
+
+
 def counts(ws: Workspace) -> tuple[int, int, int, tuple]:
     """Documents, annotations, links and markings: to show an import changed nothing."""
     docs = ws.list_documents(order="title")

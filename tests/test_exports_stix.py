@@ -19,11 +19,13 @@ from desktop.core.imports import StixImportError, import_annotations
 from desktop.core.imports.stix import import_stix
 
 from .test_exports_common import (
+    ANALYST,
     SUPERVISOR,
     counts,
     disable_network,
     fresh_workspace_with_same_documents,
     snapshot,
+    threads,
     workspace_copy,
 )
 
@@ -220,16 +222,239 @@ def test_round_trip_into_another_workstation(work, tmp_path, monkeypatch):
         disable_network(monkeypatch)
         summary = import_annotations(other, dest)
         assert len(summary.annotations_created) == 5 and summary.links_created == 3
-        assert summary.reviews_not_applied == 3
+        # three submissions and three decisions come back as the thread they were
+        assert len(summary.reviews_created) == 6 and summary.reviews_not_applied == 0
         assert snapshot(other) == snapshot(ws)
+        assert threads(other) == threads(ws)
+        assert other.annotation(ids["c1"]).status == "approved"
+        assert other.annotation(ids["c2"]).status == "changes_requested"
+        assert other.annotation(ids["c3"]).status == "rejected"
         # markings travel with the work; they are raised, never lowered
         assert other.document(ids["controls"]).marking == "AMBER"
         assert other.document(ids["red"]).marking == "RED"
         again = import_stix(other, dest)
         assert again.annotations_created == [] and again.duplicates == 5
-        assert snapshot(other) == snapshot(ws)
+        assert again.reviews_created == []
+        assert snapshot(other) == snapshot(ws) and threads(other) == threads(ws)
     finally:
         other.close()
+
+
+def test_importing_back_into_the_same_workspace_changes_nothing(work, tmp_path):
+    ws, _ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+    before = threads(ws), snapshot(ws)
+    summary = import_stix(ws, dest)
+    assert summary.duplicates == 5 and summary.annotations_created == []
+    assert summary.reviews_created == [] and summary.reviews_not_applied == 0
+    assert (threads(ws), snapshot(ws)) == before
+
+
+def test_reviews_made_after_an_earlier_import_follow_it(work, tmp_path):
+    """Ada's claims go out before review; Sam's decisions go out later and land on them."""
+    ws, ids = work
+    early = tmp_path / "early.json"
+    export(ws, "stix", early)
+    other = fresh_workspace_with_same_documents(tmp_path)
+    try:
+        import_stix(other, early)
+        ws.submit(ids["c2"], "named the developer")
+        ws.switch_analyst(SUPERVISOR)
+        ws.review(ids["c2"], "approve", "Now sourced.")
+        late = tmp_path / "late.json"
+        export(ws, "stix", late)
+        summary = import_stix(other, late)
+        assert summary.duplicates == 5 and len(summary.reviews_created) == 2
+        assert other.annotation(ids["c2"]).status == "approved"
+        assert threads(other) == threads(ws)
+    finally:
+        other.close()
+
+
+def test_one_undo_takes_the_whole_import_back(work, tmp_path):
+    ws, _ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+    other = fresh_workspace_with_same_documents(tmp_path)
+    try:
+        before = counts(other)
+        import_stix(other, dest)
+        assert other.undo_label() == "Import STIX 2.1 (bundle.json)"
+        other.undo()
+        assert counts(other)[:3] == before[:3]
+        assert other.claims(kind=None) == []
+    finally:
+        other.close()
+
+
+def test_who_imported_what_is_in_the_audit_log(work, tmp_path):
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+    from desktop.core.profile import Profile
+    from desktop.core.workspace import Workspace
+
+    kofi = Profile(id="44444444-4444-4444-8444-444444444444", name="Kofi Mensah", configured=True)
+    fresh_workspace_with_same_documents(tmp_path).close()
+    other = Workspace.open(tmp_path / "other", profile=kofi)
+    try:
+        import_stix(other, dest)
+        c1 = other.annotation(ids["c1"])
+        assert (c1.created_by, c1.analyst) == (ANALYST.id, ANALYST.name)
+        steps = [(h["actor"], h["action"]) for h in other.history(ids["c1"])]
+        assert steps == [
+            ("Kofi Mensah", "import claim"),
+            ("Kofi Mensah", "import submit"),
+            ("Kofi Mensah", "import approve"),
+        ]
+        approve = other.history(ids["c1"])[-1]["change"]
+        assert approve["reviewer"] == SUPERVISOR.id and approve["from"] == "bundle.json"
+        # Ada's work stays hers: Kofi cannot edit it, only respond to it
+        from desktop.core.claims import PermissionDenied
+
+        with pytest.raises(PermissionDenied):
+            other.edit_claim(ids["c1"], statement="changed")
+    finally:
+        other.close()
+
+
+def _bundle_with(path, edit) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data["objects"])
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_opinions_from_another_tool_become_decisions(work, tmp_path):
+    """An opinion made in a threat-intelligence platform on one of our notes, no extension."""
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest, Selection(documents=("Lab's AI agent",)))
+    identity = "identity--0d6a1b1e-7d2c-4a51-9a3e-6c1f2b3a4d5e"
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"  # after Sam's review
+
+    def add(objects):
+        objects.append(
+            {
+                "type": "identity",
+                "spec_version": "2.1",
+                "id": identity,
+                "created": "2026-01-05T10:00:00.000Z",
+                "modified": "2026-01-05T10:00:00.000Z",
+                "name": "Ines CTI Lead",
+                "identity_class": "individual",
+            }
+        )
+        objects.append(
+            {
+                "type": "opinion",
+                "spec_version": "2.1",
+                "id": "opinion--6c0bd7a4-93a5-4c1e-8d0f-3b8f2f0c9e11",
+                "created": now,
+                "modified": now,
+                "created_by_ref": identity,
+                "opinion": "strongly-disagree",
+                "explanation": "The vendor retracted the figure.",
+                "object_refs": [note_id(ids["c2"])],
+            }
+        )
+
+    _bundle_with(dest, add)
+    other = fresh_workspace_with_same_documents(tmp_path)
+    try:
+        summary = import_stix(other, dest)
+        assert len(summary.reviews_created) == 5  # Ada's two submissions, Sam's two, Ines's one
+        last = other.last_review(ids["c2"])
+        assert (last.reviewer, last.decision, last.opinion, last.comment) == (
+            "Ines CTI Lead",
+            "reject",
+            "strongly-disagree",
+            "The vendor retracted the figure.",
+        )
+        assert other.annotation(ids["c2"]).status == "rejected"
+        # the same identity is the same person the next time
+        assert import_stix(other, dest).reviews_created == []
+    finally:
+        other.close()
+
+
+def test_review_steps_that_break_the_rules_are_left_out_with_a_reason(work, tmp_path):
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+
+    def tamper(objects):
+        for o in objects:
+            ext = (o.get("extensions") or {}).get(EXTENSION_ID, {})
+            if o["type"] == "opinion" and ext.get("annotation_id") == ids["c1"]:
+                ext["reviewer_id"] = ANALYST.id  # Ada approving her own claim
+                ext["reviewer"] = ANALYST.name
+            if o["type"] == "opinion" and ext.get("annotation_id") == ids["c3"]:
+                o["created"] = o["modified"] = "2999-01-01T00:00:00.000Z"  # from the future
+
+    _bundle_with(dest, tamper)
+    other = fresh_workspace_with_same_documents(tmp_path)
+    try:
+        summary = import_stix(other, dest)
+        assert summary.reviews_not_applied == 2 and len(summary.reviews_created) == 4
+        assert any("cannot review their own" in s for s in summary.skipped)
+        assert any("not in the future" in s for s in summary.skipped)
+        assert other.annotation(ids["c1"]).status == "submitted"
+        assert other.annotation(ids["c3"]).status == "submitted"
+        assert other.annotation(ids["c2"]).status == "changes_requested"
+    finally:
+        other.close()
+
+
+def test_people_known_only_from_a_file_travel_in_bundles_without_keys(work, tmp_path):
+    """Ada and Sam reach Kofi's roster from STIX with no key; his bundle imports cleanly
+    elsewhere and carries their names with their work, without vouching for them."""
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+    from desktop.core.profile import Profile
+    from desktop.core.workspace import Workspace
+
+    kofi = Profile(id="44444444-4444-4444-8444-444444444444", name="Kofi Mensah", configured=True)
+    fresh_workspace_with_same_documents(tmp_path).close()
+    other = Workspace.open(tmp_path / "other", profile=kofi)
+    third = fresh_workspace_with_same_documents(tmp_path, "third")
+    try:
+        import_stix(other, dest)
+        keyless = {a["name"] for a in other.analysts() if not a["fingerprint"]}
+        assert keyless == {"Sam Supervisor"}  # Ada made this workspace: her entry has her key
+        key = tmp_path / "kofi.key.json"
+        third.trust_key(key, other.export_public_key(key).fingerprint)
+        out = tmp_path / "kofi.assaybundle"
+        other.export_bundle(out)
+        third.import_bundle(out)
+        assert threads(third) == threads(other)
+        roster = {a["name"]: a["fingerprint"] for a in third.analysts()}
+        assert roster["Kofi Mensah"] and roster["Sam Supervisor"] is None
+        # Sam's own signed entry replaces the name-only one, in whichever order they come
+        ws.switch_analyst(SUPERVISOR)
+        key = tmp_path / "sam.key.json"
+        sam_fp = ws.export_public_key(key).fingerprint
+        sams = tmp_path / "sam.assaybundle"
+        ws.export_bundle(sams)
+        fourth = fresh_workspace_with_same_documents(tmp_path, "fourth")
+        try:
+            for receiver, order in ((third, [sams]), (fourth, [sams, out])):
+                receiver.trust_key(key, sam_fp)
+                if receiver is fourth:
+                    fourth.trust_key(tmp_path / "kofi.key.json", other.my_key().fingerprint)
+                for bundle in order:
+                    receiver.import_bundle(bundle)
+                roster = {a["name"]: a["fingerprint"] for a in receiver.analysts()}
+                signed = {a["name"]: a["fingerprint"] for a in ws.analysts()}
+                assert roster["Sam Supervisor"] == signed["Sam Supervisor"]
+        finally:
+            fourth.close()
+    finally:
+        other.close()
+        third.close()
 
 
 @pytest.mark.parametrize(
@@ -257,8 +482,6 @@ def test_notes_on_unknown_documents_are_refused(work, tmp_path):
     export(ws, "stix", dest)
     from desktop.core.workspace import Workspace
 
-    from .test_exports_common import ANALYST
-
     empty = Workspace.create(tmp_path / "empty", profile=ANALYST)
     try:
         with pytest.raises(StixImportError, match="not in this workspace"):
@@ -268,10 +491,21 @@ def test_notes_on_unknown_documents_are_refused(work, tmp_path):
         empty.close()
 
 
-def test_another_analyst_importing_keeps_the_author_in_the_comment(work, tmp_path):
+def test_notes_with_no_known_author_become_the_importers_drafts(work, tmp_path):
+    """Without an analyst id or an identity to keep as the author, the note becomes the
+    importing analyst's draft, the original author's name in its comment; its opinions cannot
+    be replayed on someone else's draft and are counted instead."""
     ws, ids = work
     dest = tmp_path / "bundle.json"
     export(ws, "stix", dest, Selection(documents=("Lab's AI agent",)))
+
+    def anonymous(objects):
+        for o in objects:
+            if o["type"] == "note":
+                del o["extensions"][EXTENSION_ID]["analyst_id"]
+                del o["created_by_ref"]
+
+    _bundle_with(dest, anonymous)
     from desktop.core.profile import Profile
     from desktop.core.workspace import Workspace
 
@@ -280,12 +514,14 @@ def test_another_analyst_importing_keeps_the_author_in_the_comment(work, tmp_pat
     other.close()
     other = Workspace.open(tmp_path / "other", profile=kofi)
     try:
-        import_stix(other, dest)
-        comments = {a.quote: a.comment for a in other.annotations(ids["exploits"])}
-        c1 = ws.annotation(ids["c1"])
-        assert comments[c1.quote] == "Check the preprint's appendix.\n\nOriginally by Ada Analyst."
-        c2 = ws.annotation(ids["c2"])
-        assert comments[c2.quote] == "Originally by Ada Analyst."
+        summary = import_stix(other, dest)
+        assert summary.reviews_not_applied == 2 and summary.reviews_created == []
+        mine = {a.quote: a for a in other.annotations(ids["exploits"])}
+        c1 = mine[ws.annotation(ids["c1"]).quote]
+        assert c1.comment == "Check the preprint's appendix.\n\nOriginally by Ada Analyst."
+        assert (c1.created_by, c1.status) == (kofi.id, "draft") and c1.id != ids["c1"]
+        c2 = mine[ws.annotation(ids["c2"]).quote]
+        assert c2.comment == "Originally by Ada Analyst."
         assert import_stix(other, dest).duplicates == 3  # and it is recognised again
     finally:
         other.close()

@@ -738,8 +738,8 @@ def _validators() -> dict[str, dict[str, Callable]]:
             "id": _ident(),
             "name": _text(1000, optional=False),
             "role": _one_of(ROLES),
-            "public_key": _text(100, optional=False),
-            "fingerprint": _text(100, optional=False),
+            "public_key": _text(100),  # none for people known only from a STIX/REFI file
+            "fingerprint": _text(100),
             "created_at": _STAMP,
             "hlc": _integer(0, MAX_HLC),
         },
@@ -877,6 +877,11 @@ def _check_semantics(name: str, v: dict) -> None:
         if not ok or v["from_id"] == v["to_id"]:
             raise _Invalid("a link id made from its two claims and relation")
     if name == "analysts":
+        if v["public_key"] is None:
+            # someone known by name only (from an imported file): never outranks a keyed entry
+            if v["fingerprint"] is not None or v["hlc"] != 0:
+                raise _Invalid("an analyst without a key to have no fingerprint and clock 0")
+            return
         try:
             raw = base64.b64decode(v["public_key"], validate=True)
         except ValueError:
@@ -1074,8 +1079,8 @@ class _Merge:
             c.new += 1
             return
         local = {k: local[k] for k in ANALYST_COLUMNS}
-        if local == values:
-            c.unchanged += 1
+        if local == values or (values["public_key"] is None and local["public_key"]):
+            c.unchanged += 1  # a name-only entry never replaces a keyed one
         elif (values["hlc"], _value_sha(values)) > (local["hlc"] or 0, _value_sha(local)):
             self._update("analysts", ("id",), values)
             c.updated += 1

@@ -51,6 +51,49 @@ def default_colour(name: str) -> str:
     return scales.TAG_PALETTE[zlib.crc32(top.encode()) % len(scales.TAG_PALETTE)]
 
 
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone whose work came in from a file (not a bundle): kept as the author or reviewer of
+    what they made. Recorded by name and id only; no key, so never trusted for anything."""
+
+    id: str
+    name: str
+    role: str = "analyst"
+
+    def checked(self) -> Person:
+        try:
+            pid = str(uuid.UUID(self.id))
+        except (ValueError, AttributeError, TypeError):
+            raise AnnotationError(f"{self.id!r} is not an analyst id (a UUID).") from None
+        name = " ".join(str(self.name or "").split())[:200] or pid
+        role = self.role if self.role in ("analyst", "supervisor") else "analyst"
+        return Person(pid, name, role)
+
+
+def imported_stamp(value: object, default: str) -> str:
+    """A creation time carried by an imported record, if it is one Assay writes (UTC, ISO) and
+    not in the future (a day's clock difference allowed); else DEFAULT."""
+    from datetime import UTC, datetime, timedelta
+
+    if not (isinstance(value, str) and _STAMP.match(value)):
+        return default
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    return value if value <= tomorrow else default
+
+
+def free_id(db, table: str, wanted: object) -> str:
+    """WANTED if it is a UUID not used in TABLE yet, else a new one."""
+    try:
+        wanted = str(uuid.UUID(str(wanted)))
+    except ValueError:
+        return str(uuid.uuid4())
+    taken = db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [wanted]).fetchone()
+    return str(uuid.uuid4()) if taken else wanted
+
+
 @dataclass
 class Annotation:
     id: str
@@ -233,13 +276,54 @@ class ClaimsMixin:
         return self._add_annotation(doc_id, start, end, "claim", comment=comment, tags=tags,
                                     claim=ratings)
 
-    def _add_annotation(self, doc_id, start, end, kind, *, comment="", tags=(), claim=None):
+    def add_imported(self, doc_id: str, start: int, end: int, kind: str, *, author: Person,
+                     source: str, ann_id: str | None = None, created_at: str | None = None,
+                     statement: str = "", credibility: int | None = None,
+                     likelihood: str | None = None, confidence: str | None = None,
+                     rationale: str = "", comment: str = "",
+                     tags: tuple[str, ...] | list[str] = ()):
+        """Bring in a note or claim made elsewhere, keeping its author, creation time and (when
+        it is free here) its id, so a later bundle from its workstation merges with it instead of
+        duplicating it. It arrives as a draft; its reviews follow with `add_imported_review`.
+        The import is audited under the active analyst's name with SOURCE (a file name)."""
+        if kind not in KINDS:
+            raise AnnotationError(f"Kind must be one of {', '.join(KINDS)}.")
+        claim = None
+        if kind == "claim":
+            claim = {
+                "statement": statement.strip(),
+                "credibility": scales.check_credibility(credibility),
+                "likelihood": scales.check_likelihood(likelihood),
+                "confidence": scales.check_confidence(confidence),
+                "rationale": rationale.strip(),
+            }
+        origin = {"author": author.checked(), "ann_id": ann_id, "created_at": created_at,
+                  "source": source}
+        return self._add_annotation(doc_id, start, end, kind, comment=comment, tags=tags,
+                                    claim=claim, origin=origin)
+
+    def _ensure_person(self, tx, person: Person) -> None:
+        """A roster entry for someone known only from an imported file (no key; a bundle from
+        their own workstation later replaces it with their signed entry)."""
+        tx.db.execute(
+            "INSERT OR IGNORE INTO analysts(id, name, role, public_key, fingerprint, created_at,"
+            " hlc) VALUES (?,?,?,NULL,NULL,?,0)", [person.id, person.name, person.role, tx.now])
+
+    def _add_annotation(self, doc_id, start, end, kind, *, comment="", tags=(), claim=None,
+                        origin=None):
         span = self._span(doc_id, int(start), int(end))
         names = [normalise_tag(t) for t in tags]
         label = "Add claim" if kind == "claim" else "Add note"
         with self._action(label) as tx:
-            ann_id = str(uuid.uuid4())
-            tx.insert("annotations", {"id": ann_id, **span, "kind": kind,
+            row = {"id": str(uuid.uuid4())}
+            if origin is not None:
+                self._ensure_person(tx, origin["author"])
+                row = {"id": free_id(tx.db, "annotations", origin["ann_id"]),
+                       "created_by": origin["author"].id,
+                       "created_at": imported_stamp(origin["created_at"], tx.now)}
+                label = f"Import {kind}"
+            ann_id = row["id"]
+            tx.insert("annotations", {**row, **span, "kind": kind,
                                       "comment": comment.strip(), "status": "draft"})
             if claim is not None:
                 if not claim["statement"]:
@@ -247,9 +331,11 @@ class ClaimsMixin:
                 tx.insert("claims", {"annotation_id": ann_id, **claim})
             for name in names:
                 self._attach_tag(tx, ann_id, name)
+            extra = {} if origin is None else {"author": origin["author"].id,
+                                                   "from": str(origin["source"])}
             tx.audit(label.lower(), "annotation", ann_id,
                      {"document": span["document_id"], "start": span["start"],
-                      "end": span["end"], "kind": kind, **(claim or {}), "tags": names})
+                      "end": span["end"], "kind": kind, **(claim or {}), "tags": names, **extra})
             self._note_change(tx, "annotations", (ann_id,), {"document_id": doc_id})
             tx.changes.created = ann_id
         return tx.changes

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from db import store
 
-from .claims import Annotation, PermissionDenied
+from .claims import Annotation, AnnotationError, PermissionDenied, Person, imported_stamp
 from .errors import AssayError
 
 DECISIONS = ("approve", "reject", "request_changes")
@@ -93,18 +93,76 @@ class ReviewMixin:
         return tx.changes
 
     def _record_review(self, tx, ann_id: str, decision: str, opinion: str | None,
-                       comment: str) -> None:
-        rid = str(uuid.uuid4())
+                       comment: str, *, imported: dict | None = None) -> None:
+        rid, reviewer, at, action, extra = str(uuid.uuid4()), tx.actor, tx.now, decision, {}
+        if imported is not None:
+            rid, reviewer, at = imported["id"], imported["reviewer"].id, imported["at"]
+            action, extra = f"import {decision}", {"reviewer": reviewer, "at": at,
+                                                   "from": imported["source"]}
         tx.db.execute(
             "INSERT INTO reviews(id, annotation_id, reviewer_id, decision, opinion, comment,"
             " created_at, hlc) VALUES (?,?,?,?,?,?,?,?)",
-            [rid, ann_id, tx.actor, decision, opinion, comment.strip(), tx.now, tx.hlc()],
+            [rid, ann_id, reviewer, decision, opinion, comment.strip(), at, tx.hlc()],
         )
-        tx.update("annotations", (ann_id,), {"status": STATUS_AFTER[decision]})
-        tx.audit(decision, "annotation", ann_id,
-                 {"review": rid, "opinion": opinion, "comment": comment.strip()})
+        if imported is None:
+            tx.update("annotations", (ann_id,), {"status": STATUS_AFTER[decision]})
+        else:  # the newest step of the thread decides the state (an imported one may be older)
+            latest = tx.db.execute(
+                "SELECT decision FROM reviews WHERE annotation_id = ?"
+                " ORDER BY created_at DESC, hlc DESC LIMIT 1", [ann_id]).fetchone()[0]
+            if tx.fetch("annotations", (ann_id,))["status"] != STATUS_AFTER[latest]:
+                tx.update("annotations", (ann_id,), {"status": STATUS_AFTER[latest]})
+        tx.audit(action, "annotation", ann_id,
+                 {"review": rid, "opinion": opinion, "comment": comment.strip(), **extra})
         self._note_change(tx, "annotations", (ann_id,), {})
         tx.changes.reviews.add(rid)
+
+    def add_imported_review(self, ann_id: str, decision: str, *, reviewer: Person, source: str,
+                            review_id: str | None = None, opinion: str | None = None,
+                            comment: str = "", created_at: str | None = None):
+        """Record a submission or a decision made on another workstation, as its reviewer made it
+        and when (a STIX opinion, a REFI-QDA review note). The claim's state follows the newest
+        step of its thread. The rules still hold: only the author submits, nobody reviews their
+        own claim. Returns Changes with `created` = the review id, or None when this step is
+        already in the thread (same id, or same reviewer, decision and time)."""
+        from .workspace import Changes
+
+        if decision not in (*DECISIONS, "submit"):
+            raise ReviewError(f"Decision must be submit or one of {', '.join(DECISIONS)}.")
+        if opinion is not None and opinion not in OPINIONS:
+            raise ReviewError(f"Opinion must be one of {', '.join(OPINIONS)}.")
+        if decision == "submit":
+            opinion = None
+        try:
+            who = reviewer.checked()
+        except AnnotationError as exc:
+            raise ReviewError(str(exc)) from None
+        ann = self.annotation(ann_id)
+        if decision == "submit" and who.id != ann.created_by:
+            raise PermissionDenied(f"Only its author submits a {ann.kind}; {who.name} is not.")
+        if decision != "submit" and who.id == ann.created_by:
+            raise PermissionDenied(f"{who.name} cannot review their own {ann.kind}.")
+        at = imported_stamp(created_at, "")
+        if not at:
+            raise ReviewError(f"A review needs the UTC time it was made, not in the future; "
+                              f"{created_at!r} is not one.")
+        try:
+            rid = str(uuid.UUID(str(review_id)))
+        except ValueError:
+            rid = str(uuid.uuid5(uuid.UUID(ann.id), f"{who.id}:{decision}:{at}"))
+        if self.db.execute(
+            "SELECT 1 FROM reviews WHERE id = ? OR (annotation_id = ? AND reviewer_id = ? AND"
+            " decision = ? AND created_at = ?)", [rid, ann.id, who.id, decision, at]
+        ).fetchone():
+            return Changes()
+        label = "Import submission" if decision == "submit" else "Import review"
+        with self._action(label) as tx:
+            self._ensure_person(tx, who)
+            self._record_review(tx, ann.id, decision, opinion, comment,
+                                imported={"id": rid, "reviewer": who, "at": at,
+                                          "source": str(source)})
+            tx.changes.created = rid
+        return tx.changes
 
     def reviews(self, ann_id: str) -> list[Review]:
         """The whole thread of submissions and decisions on a claim, oldest first."""

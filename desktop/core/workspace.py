@@ -358,8 +358,36 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
     @contextlib.contextmanager
     def _action(self, label: str) -> Iterator[Tx]:
         """One user action: one transaction, one undo step, then the index catches up."""
+        outer = getattr(self._local, "batch", None)
+        if outer is not None:  # part of a batch: a savepoint, so a failed step leaves nothing
+            done = len(outer.records)
+            try:
+                with outer.db.atomic():
+                    yield outer
+            except BaseException:
+                del outer.records[done:]
+                self._audit.reload(outer.db)
+                raise
+            return
         with self._write() as tx:
             yield tx
+        self._undo.push(UndoStep(label, tx.records))
+        tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
+        if tx.changes.index and not self._defer_index:
+            self.index_pending()
+
+    @contextlib.contextmanager
+    def batch(self, label: str) -> Iterator[Changes]:
+        """Many actions as one: one transaction and one undo step named LABEL. If anything in
+        the block raises, nothing of it is kept. Yields the Changes the actions add up to."""
+        if getattr(self._local, "batch", None) is not None:
+            raise WorkspaceError("A batch of changes is already open.")
+        with self._write() as tx:
+            self._local.batch = tx
+            try:
+                yield tx.changes
+            finally:
+                self._local.batch = None
         self._undo.push(UndoStep(label, tx.records))
         tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
         if tx.changes.index and not self._defer_index:

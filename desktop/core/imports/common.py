@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import scales
-from ..claims import RELATIONS, AnnotationError, normalise_tag
+from ..claims import RELATIONS, AnnotationError, PermissionDenied, Person, normalise_tag
 from ..errors import AssayError, NotFound
+from ..review import ReviewError
 from ..workspace import Workspace
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -41,8 +42,24 @@ class PlannedLink:
 
 
 @dataclass
+class PlannedReview:
+    """A step of an annotation's review thread made elsewhere: a submission or a decision."""
+
+    decision: str  # submit | approve | reject | request_changes
+    reviewer: Person
+    created_at: str
+    review_id: str | None = None
+    opinion: str | None = None
+    comment: str = ""
+
+
+@dataclass
 class PlannedAnnotation:
-    """One annotation to make, fully checked against its document before anything is written."""
+    """One annotation to make, fully checked against its document before anything is written.
+
+    With an `author` it is recreated as that person's (keeping `key` as its id when that is a
+    UUID free here, and its creation time), and its `reviews` are replayed; without one it
+    becomes the importing analyst's draft."""
 
     key: str  # the id it had where it came from
     document_id: str
@@ -57,6 +74,9 @@ class PlannedAnnotation:
     rationale: str = ""
     tags: list[str] = field(default_factory=list)
     links: list[PlannedLink] = field(default_factory=list)
+    author: Person | None = None
+    created_at: str | None = None
+    reviews: list[PlannedReview] = field(default_factory=list)
 
 
 @dataclass
@@ -71,7 +91,8 @@ class ImportSummary:
     duplicates: int = 0
     links_created: int = 0
     markings_raised: list[str] = field(default_factory=list)  # document ids
-    reviews_not_applied: int = 0
+    reviews_created: list[str] = field(default_factory=list)  # review ids
+    reviews_not_applied: int = 0  # review steps left out (each with a reason in `skipped`)
     skipped: list[str] = field(default_factory=list)  # one reason per thing left out
     id_map: dict[str, str] = field(default_factory=dict)  # original id → annotation id here
 
@@ -81,6 +102,8 @@ class ImportSummary:
             parts.append(f"{self.duplicates} already here")
         if self.links_created:
             parts.append(f"{self.links_created} link(s)")
+        if self.reviews_created:
+            parts.append(f"{len(self.reviews_created)} review step(s)")
         if self.documents_created:
             parts.append(f"{len(self.documents_created)} new document(s)")
         if self.markings_raised:
@@ -253,8 +276,11 @@ def apply_plan(
     plans: list[PlannedAnnotation],
     summary: ImportSummary,
     error: type[AnnotationImportError],
+    markings: dict[str, str | None] | None = None,
 ) -> None:
-    """Make the planned annotations and their links; undo every step if one fails."""
+    """Make the planned annotations, their links and review threads, and raise the documents'
+    MARKINGS (document id → marking): one transaction and one undo step, so nothing is kept if
+    anything fails."""
     texts: dict[str, int] = {}
     for plan in plans:
         if plan.document_id not in texts:
@@ -269,70 +295,115 @@ def apply_plan(
                 f"Annotation {plan.key}: span {plan.start}–{plan.end} is outside its document."
             )
         check_ratings(plan, error)
-    steps = 0
+    source = summary.path.name
     try:
-        with ws.deferred_indexing():
+        with ws.deferred_indexing(), ws.batch(f"Import {summary.format} ({source})"):
             existing: dict[str, list] = {}
             for plan in plans:
                 if plan.document_id not in existing:
                     existing[plan.document_id] = ws.annotations(plan.document_id)
-                twin = next((a for a in existing[plan.document_id] if _same(a, plan)), None)
+                twin = _twin(existing[plan.document_id], plan)
                 if twin is not None:
                     summary.duplicates += 1
                     summary.id_map[plan.key] = twin.id
                     continue
-                if plan.kind == "claim":
-                    changes = ws.add_claim(
-                        plan.document_id,
-                        plan.start,
-                        plan.end,
-                        plan.statement,
-                        credibility=plan.credibility,
-                        likelihood=plan.likelihood,
-                        confidence=plan.confidence,
-                        rationale=plan.rationale,
-                        comment=plan.comment,
-                        tags=plan.tags,
-                    )
-                else:
-                    changes = ws.add_note(
-                        plan.document_id, plan.start, plan.end, comment=plan.comment, tags=plan.tags
-                    )
-                steps += 1
+                changes = _create(ws, plan, source)
                 summary.annotations_created.append(changes.created)
                 summary.id_map[plan.key] = changes.created
-            done: set[tuple[str, str, str]] = set()
             for plan in plans:
-                source = summary.id_map[plan.key]
-                for link in plan.links:
-                    target = summary.id_map.get(link.target) or _existing_annotation(
-                        ws, link.target
-                    )
-                    if target is None:
-                        summary.skipped.append(
-                            f"link {link.relation} from {plan.key}: its target {link.target} is "
-                            "neither in this file nor in the workspace"
-                        )
-                        continue
-                    if (source, target, link.relation) in done or _linked(
-                        ws, source, target, link.relation
-                    ):
-                        continue
-                    try:
-                        ws.link_claims(source, target, link.relation, link.comment)
-                    except AnnotationError as exc:
-                        summary.skipped.append(f"link {link.relation} from {plan.key}: {exc}")
-                        continue
-                    steps += 1
-                    done.add((source, target, link.relation))
-                    summary.links_created += 1
+                _make_links(ws, plan, summary)
+            for plan in plans:
+                _replay_reviews(ws, plan, summary, source)
+            for doc_id, marking in (markings or {}).items():
+                raise_marking(ws, doc_id, marking, summary)
     except BaseException as exc:
-        for _ in range(steps):
-            ws.undo()
         summary.annotations_created.clear()
+        summary.reviews_created.clear()
+        summary.markings_raised.clear()
         if isinstance(exc, AssayError) and not isinstance(exc, AnnotationImportError):
             raise error(f"{exc} Nothing was imported.") from exc
         raise
+
+
+def _twin(existing: list, plan: PlannedAnnotation):
+    """The annotation already here that PLAN is: the same id, or the same span and content."""
+    same_id = next((a for a in existing if a.id == plan.key), None) if plan.author else None
+    return same_id or next((a for a in existing if _same(a, plan)), None)
+
+
+def _create(ws: Workspace, plan: PlannedAnnotation, source: str):
+    claim = {}
+    if plan.kind == "claim":
+        claim = dict(
+            statement=plan.statement,
+            credibility=plan.credibility,
+            likelihood=plan.likelihood,
+            confidence=plan.confidence,
+            rationale=plan.rationale,
+        )
+    if plan.author is not None:
+        return ws.add_imported(
+            plan.document_id,
+            plan.start,
+            plan.end,
+            plan.kind,
+            author=plan.author,
+            source=source,
+            ann_id=plan.key,
+            created_at=plan.created_at,
+            comment=plan.comment,
+            tags=plan.tags,
+            **claim,
+        )
+    if plan.kind == "claim":
+        return ws.add_claim(
+            plan.document_id, plan.start, plan.end, comment=plan.comment, tags=plan.tags, **claim
+        )
+    return ws.add_note(plan.document_id, plan.start, plan.end, comment=plan.comment, tags=plan.tags)
+
+
+def _make_links(ws: Workspace, plan: PlannedAnnotation, summary: ImportSummary) -> None:
+    source = summary.id_map[plan.key]
+    for link in plan.links:
+        target = summary.id_map.get(link.target) or _existing_annotation(ws, link.target)
+        if target is None:
+            summary.skipped.append(
+                f"link {link.relation} from {plan.key}: its target {link.target} is "
+                "neither in this file nor in the workspace"
+            )
+            continue
+        if _linked(ws, source, target, link.relation):
+            continue
+        try:
+            ws.link_claims(source, target, link.relation, link.comment)
+        except AnnotationError as exc:
+            summary.skipped.append(f"link {link.relation} from {plan.key}: {exc}")
+            continue
+        summary.links_created += 1
+
+
+def _replay_reviews(
+    ws: Workspace, plan: PlannedAnnotation, summary: ImportSummary, source: str
+) -> None:
+    ann_id = summary.id_map[plan.key]
+    for step in sorted(plan.reviews, key=lambda r: r.created_at):
+        try:
+            changes = ws.add_imported_review(
+                ann_id,
+                step.decision,
+                reviewer=step.reviewer,
+                source=source,
+                review_id=step.review_id,
+                opinion=step.opinion,
+                comment=step.comment,
+                created_at=step.created_at,
+            )
+        except (ReviewError, PermissionDenied) as exc:
+            summary.reviews_not_applied += 1
+            summary.skipped.append(f"{step.decision} on {plan.key}: {exc}")
+            continue
+        if changes.created:
+            summary.reviews_created.append(changes.created)
 
 
 def _existing_annotation(ws: Workspace, ann_id: str) -> str | None:

@@ -44,7 +44,6 @@ from .common import (
     apply_plan,
     attribute,
     check_ratings,
-    raise_marking,
     safe_tag,
 )
 
@@ -598,8 +597,6 @@ def import_refiqda(ws: Workspace, path: Path | str) -> ImportSummary:
             _apply_metadata(ws, source, summary)
             summary.documents_created.append(source.doc_id)
     summary.documents_matched = [s.doc_id for s in reader.sources if s.exists]
-    apply_plan(ws, reader.plans, summary, RefiImportError)
-    for source in reader.sources:
-        if source.exists:
-            raise_marking(ws, source.doc_id, source.metadata.get("Marking"), summary)
+    markings = {s.doc_id: s.metadata.get("Marking") for s in reader.sources if s.exists}
+    apply_plan(ws, reader.plans, summary, RefiImportError, markings)
     return summary

@@ -2,16 +2,21 @@
 
 A note is placed on the document whose hash its extension (or its report's external
 reference) names, re-anchored by its quote; its ratings, tags and links come from the
-extension. Opinions are counted but not recorded: the Workspace facade records a review only
-as the active supervisor, never on another analyst's behalf (see ImportSummary).
+extension. A note Assay wrote keeps its author, its id and its creation time, and its review
+thread comes back: the submissions listed in its extension and the opinions that refer to it
+(an opinion from another tool becomes a decision by the identity that made it: agree →
+approve, disagree → reject, neutral → changes requested). The claim's state follows the
+newest step of that thread.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
+from ..claims import Person
 from ..errors import NotFound
 from ..exports.stix import EXTENSION_ID, TLP_FROM_MARKING_ID
 from ..workspace import Workspace, document_id
@@ -20,11 +25,11 @@ from .common import (
     ImportSummary,
     PlannedAnnotation,
     PlannedLink,
+    PlannedReview,
     StixImportError,
     anchor,
     apply_plan,
     attribute,
-    raise_marking,
     read_capped,
     safe_tag,
 )
@@ -57,6 +62,95 @@ def _marking(obj: dict) -> str | None:
     return max(found, key=scales.marking_rank)
 
 
+_DECISION_FROM_OPINION = {
+    "strongly-agree": "approve",
+    "agree": "approve",
+    "neutral": "request_changes",
+    "disagree": "reject",
+    "strongly-disagree": "reject",
+}
+_PEOPLE = uuid.UUID("6f1c7c9e-2d0b-5d8e-9a51-1c0de5a55a11")  # ids for people known by STIX id only
+
+
+def _person(by_id: dict, ref: object, person_id: object, name: object, role: str) -> Person | None:
+    """Who made a note or an opinion: Assay's own ids when its extension names them, else the
+    STIX identity (an id made from it, so the same identity is the same person each time)."""
+    identity = by_id.get(ref) if isinstance(ref, str) else None
+    if identity is not None and identity.get("type") != "identity":
+        identity = None
+    if not isinstance(name, str) or not name.strip():
+        name = (identity or {}).get("name")
+    roles = (identity or {}).get("roles") or []
+    if isinstance(roles, list) and "supervisor" in roles:
+        role = "supervisor"
+    try:
+        pid = str(uuid.UUID(str(person_id)))
+    except ValueError:
+        if identity is None:
+            return None
+        pid = str(uuid.uuid5(_PEOPLE, identity["id"]))
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return Person(pid, name, role).checked()
+
+
+def _stamp(value: object) -> str | None:
+    """A STIX timestamp in the form Assay stores (microseconds, Z)."""
+    if not isinstance(value, str):
+        return None
+    m = re.match(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$", value)
+    if not m:
+        return None
+    return f"{m.group(1)}.{(m.group(2) or '')[:6].ljust(6, '0')}Z"
+
+
+def _thread(
+    note: dict, ext: dict, author: Person, opinions: list[dict], by_id: dict, summary: ImportSummary
+) -> list[PlannedReview]:
+    steps = []
+    for sub in ext.get("submissions") or []:
+        if isinstance(sub, dict) and isinstance(sub.get("at"), str):
+            steps.append(
+                PlannedReview(
+                    "submit",
+                    author,
+                    sub["at"],
+                    sub.get("review_id"),
+                    None,
+                    str(sub.get("comment") or ""),
+                )
+            )
+    for op in opinions:
+        oext = (op.get("extensions") or {}).get(EXTENSION_ID)
+        oext = oext if isinstance(oext, dict) else {}
+        authors = op.get("authors") if isinstance(op.get("authors"), list) else []
+        reviewer = _person(
+            by_id,
+            op.get("created_by_ref"),
+            oext.get("reviewer_id"),
+            oext.get("reviewer") or (authors[0] if authors else None),
+            "supervisor",
+        )
+        decision = oext.get("decision") or _DECISION_FROM_OPINION.get(op.get("opinion"))
+        when = oext.get("at") or _stamp(op.get("created"))
+        if reviewer is None or decision is None or when is None:
+            summary.reviews_not_applied += 1
+            summary.skipped.append(f"{op['id']}: no reviewer, decision or time to record")
+            continue
+        opinion = op.get("opinion") if isinstance(op.get("opinion"), str) else None
+        steps.append(
+            PlannedReview(
+                str(decision),
+                reviewer,
+                when,
+                oext.get("review_id"),
+                opinion,
+                str(op.get("explanation") or ""),
+            )
+        )
+    return steps
+
+
 def load_bundle(path: Path) -> dict:
     raw = read_capped(path, MAX_JSON_BYTES, StixImportError)
     try:
@@ -87,6 +181,17 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
     markings: dict[str, str] = {}
     texts: dict[str, str] = {}
     notes = [o for o in objects if o["type"] == "note"]
+    opinions: dict[str, list[dict]] = {}
+    for obj in objects:
+        if obj["type"] != "opinion":
+            continue
+        refs = [r for r in obj.get("object_refs") or [] if r in by_id]
+        on_notes = [r for r in refs if by_id[r]["type"] == "note"]
+        for ref in on_notes:
+            opinions.setdefault(ref, []).append(obj)
+        if not on_notes:
+            summary.reviews_not_applied += 1
+            summary.skipped.append(f"{obj['id']}: an opinion on no note of this bundle")
     for note in notes:
         ext = (note.get("extensions") or {}).get(EXTENSION_ID)
         if not isinstance(ext, dict):
@@ -149,31 +254,36 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
             for lk in ext.get("links") or []
             if isinstance(lk, dict)
         ]
-        plans.append(
-            PlannedAnnotation(
-                key=key,
-                document_id=doc.id,
-                start=span[0],
-                end=span[1],
-                kind=kind,
-                comment=attribute(str(ext.get("comment") or ""), ext.get("analyst"), ws),
-                statement=str(ext.get("statement") or "") if kind == "claim" else "",
-                credibility=ext.get("credibility") if kind == "claim" else None,
-                likelihood=ext.get("likelihood") if kind == "claim" else None,
-                confidence=ext.get("confidence") if kind == "claim" else None,
-                rationale=str(ext.get("rationale") or "") if kind == "claim" else "",
-                tags=list(dict.fromkeys(tags)),
-                links=[lk for lk in links if lk.target],
-            )
+        author = _person(
+            by_id, note.get("created_by_ref"), ext.get("analyst_id"), ext.get("analyst"), "analyst"
         )
+        plan = PlannedAnnotation(
+            key=key,
+            document_id=doc.id,
+            start=span[0],
+            end=span[1],
+            kind=kind,
+            comment=str(ext.get("comment") or "")
+            if author
+            else attribute(str(ext.get("comment") or ""), ext.get("analyst"), ws),
+            statement=str(ext.get("statement") or "") if kind == "claim" else "",
+            credibility=ext.get("credibility") if kind == "claim" else None,
+            likelihood=ext.get("likelihood") if kind == "claim" else None,
+            confidence=ext.get("confidence") if kind == "claim" else None,
+            rationale=str(ext.get("rationale") or "") if kind == "claim" else "",
+            tags=list(dict.fromkeys(tags)),
+            links=[lk for lk in links if lk.target],
+            author=author,
+            created_at=ext.get("created_at") or _stamp(note.get("created")),
+        )
+        if author is not None:
+            plan.reviews = _thread(note, ext, author, opinions.get(note["id"], []), by_id, summary)
+        else:
+            summary.reviews_not_applied += len(opinions.get(note["id"], []))
+        plans.append(plan)
         marking = _marking(note)
         if marking:
             markings[doc.id] = marking
-    for obj in objects:
-        if obj["type"] == "opinion" and any(
-            r in by_id and by_id[r]["type"] == "note" for r in obj.get("object_refs") or []
-        ):
-            summary.reviews_not_applied += 1
     if not notes:
         raise StixImportError(f"{path.name} holds no notes, so it has no annotations to import.")
     if not plans:
@@ -181,8 +291,6 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
             f"None of the {len(notes)} note(s) in {path.name} could be "
             f"placed: {summary.skipped[0]}."
         )
-    apply_plan(ws, plans, summary, StixImportError)
+    apply_plan(ws, plans, summary, StixImportError, markings)
     summary.documents_matched = sorted({p.document_id for p in plans})
-    for doc_id, marking in markings.items():
-        raise_marking(ws, doc_id, marking, summary)
     return summary

@@ -26,7 +26,6 @@ from .common import (
     anchor,
     apply_plan,
     attribute,
-    raise_marking,
     read_capped,
     safe_tag,
 )
@@ -248,10 +247,8 @@ def import_webanno(ws: Workspace, path: Path | str) -> ImportSummary:
             f"None of the {len(items)} annotation(s) in {path.name} could be placed: "
             f"{summary.skipped[0]}."
         )
-    apply_plan(ws, plans, summary, WebAnnotationImportError)
+    apply_plan(ws, plans, summary, WebAnnotationImportError, markings)
     summary.documents_matched = sorted({p.document_id for p in plans})
-    for doc_id, marking in markings.items():
-        raise_marking(ws, doc_id, marking, summary)
     return summary
 
 
