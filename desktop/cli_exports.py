@@ -75,6 +75,7 @@ def cmd_import_annotations(args) -> int:
                     "links": summary.links_created,
                     "documents_created": summary.documents_created,
                     "markings_raised": summary.markings_raised,
+                    "reviews": summary.reviews_created,
                     "reviews_not_applied": summary.reviews_not_applied,
                     "skipped": summary.skipped,
                 },

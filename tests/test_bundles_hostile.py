@@ -355,6 +355,17 @@ def _edit_record(setting, name: str, change) -> bytes:
         ("sources", lambda r: None, ""),
         ("reviews", lambda r: r[0]["v"].update(decision="shrug"), "decision to be one of"),
         ("analysts", lambda r: r[0]["v"].update(fingerprint="00"), "fingerprint matches"),
+        # a name-only entry (someone known from an imported file) may not outrank a keyed one
+        (
+            "analysts",
+            lambda r: r[0]["v"].update(public_key=None, fingerprint=None, hlc=2**40),
+            "without a key to have no fingerprint and clock 0",
+        ),
+        (
+            "analysts",
+            lambda r: r[0]["v"].update(public_key=None),
+            "without a key to have no fingerprint",
+        ),
     ],
 )
 def test_invalid_records_are_refused(setting, refuse, tmp_path, name, change, match):

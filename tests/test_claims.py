@@ -264,3 +264,40 @@ def test_documents_filtered_by_tag_and_claims(ws, doc):
     assert ws.document_ids(tag="policy") == [other.id]
     assert ws.document_ids(tag="policy", has_claims=True) == []
     assert ws.document_ids(tag="actor/other") == []
+
+
+def test_a_batch_is_one_undo_step_and_all_or_nothing(ws, doc):
+    s1, e1 = span(doc, "AI agents now exploit bugs")
+    s2, e2 = span(doc, "Defenders patch in weeks")
+    with ws.batch("Two claims") as changes:
+        a = ws.add_claim(doc.id, s1, e1, "Agents exploit bugs", tags=["capability"]).created
+        b = ws.add_claim(doc.id, s2, e2, "Patching is slow").created
+        with pytest.raises(AnnotationError):  # a failed step inside leaves nothing behind
+            ws.link_claims(a, a, "refines")
+        ws.link_claims(a, b, "contradicts")
+    assert {a, b} <= changes.annotations and changes.undo_label == "Two claims"
+    assert [h.id for h in ws.search("statement:agents")] == [a]  # indexed once, after
+    assert ws.undo_label() == "Two claims"
+    ws.undo()
+    assert ws.annotations(doc.id) == [] and ws.undo_label() is None
+    ws.redo()
+    assert {x.id for x in ws.annotations(doc.id)} == {a, b} and len(ws.links(a)) == 1
+    # an error that leaves the block undoes all of it
+    before = [(x.id, x.statement) for x in ws.annotations(doc.id)]
+    with pytest.raises(RuntimeError), ws.batch("Doomed"):
+        ws.edit_claim(a, statement="changed")
+        ws.add_note(doc.id, s1, e1, comment="lost")
+        raise RuntimeError("stop")
+    assert [(x.id, x.statement) for x in ws.annotations(doc.id)] == before
+    assert ws.undo_label() == "Two claims"
+    # a step that fails after writing (and auditing) leaves nothing, and the batch goes on
+    with ws.batch("Partly failed"):
+        with pytest.raises(AnnotationError), ws._action("Half") as tx:
+            tx.update("annotations", (a,), {"comment": "half-written"})
+            tx.audit("edit", "annotation", a, {"comment": "half-written"})
+            raise AnnotationError("stop")
+        ws.tag_annotation(b, ["kept"])
+    assert ws.annotation(a).comment == "" and ws.annotation(b).tags == ["kept"]
+    assert ws.verify_audit().ok  # the chain's head followed the rolled-back savepoint
+    ws.undo()
+    assert ws.annotation(b).tags == []

@@ -120,10 +120,12 @@ def test_import_annotations_detects_the_format(capsys, wsdir, tmp_path):
         capsys, "import-annotations", tmp_path / "bundle.json", "-w", tmp_path / "other"
     )
     assert code == 0 and out.startswith("STIX 2.1: 5 annotation(s) imported")
+    assert "6 review step(s)" in out  # three submissions, three decisions
     code, out = run(
         capsys, "import-annotations", tmp_path / "notes.json", "-w", tmp_path / "other", "--json"
     )
-    assert json.loads(out)["duplicates"] == 5  # the same work, already imported
+    report = json.loads(out)
+    assert report["duplicates"] == 5 and report["reviews"] == []  # the same work, already here
     from desktop.core.workspace import Workspace
 
     with (

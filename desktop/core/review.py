@@ -150,9 +150,11 @@ class ReviewMixin:
             rid = str(uuid.UUID(str(review_id)))
         except ValueError:
             rid = str(uuid.uuid5(uuid.UUID(ann.id), f"{who.id}:{decision}:{at}"))
+        # the same step: its id, or who, what and when to the second (REFI-QDA keeps seconds)
         if self.db.execute(
             "SELECT 1 FROM reviews WHERE id = ? OR (annotation_id = ? AND reviewer_id = ? AND"
-            " decision = ? AND created_at = ?)", [rid, ann.id, who.id, decision, at]
+            " decision = ? AND substr(created_at, 1, 19) = ?)",
+            [rid, ann.id, who.id, decision, at[:19]],
         ).fetchone():
             return Changes()
         label = "Import submission" if decision == "submit" else "Import review"

@@ -410,7 +410,8 @@ class ImportAnnotationsDialog(_JobDialog):
         intro = QLabel(
             "Annotations from a REFI-QDA project (.qdpx), a W3C Web Annotation file (.jsonld) "
             "or a STIX 2.1 bundle (.json). Web annotations and STIX notes land on documents "
-            "already in this workspace."
+            "already in this workspace. Work exported from Assay keeps its author and comes "
+            "back with its review thread; the whole import is one step of Edit → Undo."
         )
         intro.setWordWrap(True)
         self.path = QLineEdit()
@@ -490,8 +491,10 @@ class ImportAnnotationsDialog(_JobDialog):
             lines.append(f"Links: {summary.links_created}.")
         if summary.markings_raised:
             lines.append(f"Marking raised on {len(summary.markings_raised)} document(s).")
+        if summary.reviews_created:
+            lines.append(f"Review steps (submissions and decisions): {len(summary.reviews_created)}.")
         if summary.reviews_not_applied:
-            lines.append(f"Reviews not applied: {summary.reviews_not_applied}.")
+            lines.append(f"Review steps left out: {summary.reviews_not_applied} (reasons below).")
         lines.append(
             f"Skipped: {len(summary.skipped)}" + (" (reasons below)." if summary.skipped else ".")
         )

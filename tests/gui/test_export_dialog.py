@@ -173,3 +173,50 @@ def test_web_annotation_round_trip_through_the_dialogs(
         assert dialog.result_label.styleSheet() and len(ws2.claims()) == 2
     finally:
         win2.shutdown()
+
+
+def test_stix_import_brings_the_review_thread_back(
+    qtbot, window, claims, gui_demo_template, tmp_path
+):
+    """A claim approved on one workstation arrives approved on another, with its thread."""
+    from desktop.core.profile import Profile
+
+    ws = window.ws
+    claim = next(c for c in ws.claims() if c.statement.startswith("Green-level"))
+    ws.submit(claim.id, "ready")
+    author = ws.profile
+    sam = Profile(
+        id="77777777-7777-4777-8777-777777777777",
+        name="Sam Supervisor",
+        role="supervisor",
+        configured=True,
+    )
+    ws.switch_analyst(sam)
+    ws.review(claim.id, "approve", "Two sources agree.")
+    ws.switch_analyst(author)
+    dest = tmp_path / "claims.stix.json"
+    run_export(qtbot, open_export(window), "stix", dest)
+
+    other = tmp_path / "other"
+    shutil.copytree(gui_demo_template, other, ignore=shutil.ignore_patterns("lock"))
+    ws2 = Workspace.open(other)
+    win2 = MainWindow(ws2, settings=QSettings(str(tmp_path / "w2.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win2)
+    try:
+        win2.export_ui.import_action.trigger()
+        dialog = win2.export_ui.import_dialog
+        dialog.path.setText(str(dest))
+        with qtbot.waitSignal(dialog.imported, timeout=WAIT):
+            dialog.import_button.click()
+        assert "Review steps (submissions and decisions): 2." in dialog.result_label.text()
+        got = ws2.annotation(claim.id)
+        assert (got.status, got.analyst) == ("approved", author.name)
+        assert [(r.decision, r.reviewer) for r in ws2.reviews(claim.id)] == [
+            ("submit", author.name),
+            ("approve", "Sam Supervisor"),
+        ]
+        shots = os.environ.get("ASSAY_SHOT_DIR")
+        if shots:
+            dialog.grab().save(str(Path(shots) / "import-stix-reviews.png"))
+    finally:
+        win2.shutdown()

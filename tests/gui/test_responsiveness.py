@@ -1,7 +1,11 @@
-"""The GUI thread never waits on the store: a big import runs while the event loop keeps ticking."""
+"""The GUI thread never waits on the store: a big import runs while the event loop keeps ticking.
+
+This checks the design (the work runs on another thread), not speed: the longest pause of the
+event loop is printed for the record (bench/bench_gui.py measures it), never asserted."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from PySide6.QtCore import QTimer
@@ -9,7 +13,6 @@ from PySide6.QtCore import QTimer
 from .conftest import write_texts
 
 FILES = 300
-MAX_GAP = 0.2  # generous: this checks the design (work off the GUI thread), not speed
 
 
 def test_the_event_loop_keeps_ticking_during_a_300_file_import(qtbot, window, tmp_path):
@@ -26,6 +29,14 @@ def test_the_event_loop_keeps_ticking_during_a_300_file_import(qtbot, window, tm
 
     gaps: list[float] = []
     last = time.perf_counter()
+    threads: list[threading.Thread] = []
+    real_import = window.ws.import_paths
+
+    def import_paths(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_import(*args, **kwargs)
+
+    window.ws.import_paths = import_paths
 
     def tick() -> None:
         nonlocal last
@@ -46,6 +57,6 @@ def test_the_event_loop_keeps_ticking_during_a_300_file_import(qtbot, window, tm
     assert len(report.imported) == FILES
     assert task.last_progress[0] == task.last_progress[1]
     assert window.library.model.total() == 16 + FILES
+    assert threads and threading.main_thread() not in threads, "the import ran on the GUI thread"
     assert len(gaps) > 50, "the timer hardly ran: the GUI thread was busy"
-    worst = max(gaps)
-    assert worst < MAX_GAP, f"the GUI thread stalled for {worst * 1000:.0f} ms"
+    print(f"longest pause of the GUI thread during the import: {max(gaps) * 1000:.0f} ms")

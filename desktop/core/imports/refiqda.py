@@ -5,7 +5,9 @@ a private temporary folder under safe names), codes become tags (the code tree b
 paths), each coded text selection becomes an annotation carrying its codes as tags, and the
 notes on a selection or on its codings become its comment. A note Assay wrote for a claim
 turns the selection back into a claim with its ratings. Links between claims come back as
-links. Nothing is written until the whole project has been read and checked.
+links. In a project Assay wrote, each selection keeps its author, id and creation time, and
+its review notes come back as its review thread (submissions and decisions, by whom and when).
+Nothing is written until the whole project has been read and checked.
 
 The archive is hostile until proven otherwise: its size, member count, expansion ratio and
 member names are checked before anything is read, members are read with a cap, and the XML
@@ -26,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element
 
 from .. import ingest, scales
+from ..claims import AnnotationError, Person
 from ..errors import NotFound
 from ..exports.refiqda import (
     CLAIM_NOTE_HEADER,
@@ -39,6 +42,7 @@ from .common import (
     ImportSummary,
     PlannedAnnotation,
     PlannedLink,
+    PlannedReview,
     RefiImportError,
     anchor,
     apply_plan,
@@ -304,12 +308,15 @@ class _Reader:
         self.variables = {
             _g(v.get("guid")): v.get("name") or "" for v in _items(root, "Variables", "Variable")
         }
+        self.ours = self.origin.startswith("Assay")  # ids, authors and reviews are Assay's
         self.notes: dict[str, dict] = {}
         for note in _items(root, "Notes", "Note"):
             self.notes[_g(note.get("guid"))] = {
                 "name": note.get("name") or "",
                 "text": self._source_text(note, "note"),
                 "user": self.users.get(_g(note.get("creatingUser")), ""),
+                "user_id": _g(note.get("creatingUser")),
+                "at": note.get("creationDateTime"),
             }
         self.taken: set[str] = set()
         self.sources: list[_Source] = []
@@ -455,7 +462,14 @@ class _Reader:
             plan.rationale = claim["rationale"]
             return None
         if note["name"].startswith(REVIEW_NOTE_PREFIX):
-            self.summary.reviews_not_applied += 1
+            step = _review_step(note, self.users) if plan.author else None
+            if step is None:
+                self.summary.reviews_not_applied += 1
+                self.summary.skipped.append(
+                    f"review note {guid}: no author of the selection or no reviewer to keep"
+                )
+            else:
+                plan.reviews.append(step)
             return None
         text = note["text"].strip()
         if not text:
@@ -477,6 +491,9 @@ class _Reader:
             return
         plan = PlannedAnnotation(key=key, document_id=source.doc_id, start=span[0], end=span[1])
         coder = self.users.get(_g(sel.get("creatingUser")), "")
+        if self.ours and coder:
+            plan.author = _person(_g(sel.get("creatingUser")), coder)
+            plan.created_at = _stamp(sel.get("creationDateTime"))
         parts = [_text(_child(sel, "Description")).strip()]
         for coding in _children(sel, "Coding"):
             ref = _child(coding, "CodeRef")
@@ -493,8 +510,8 @@ class _Reader:
             self._note_part(_g(n.get("targetGUID")), coder, plan) for n in _children(sel, "NoteRef")
         ]
         comment = "\n\n".join(dict.fromkeys(p for p in parts if p))
-        tool = None if self.origin.startswith("Assay") else self.origin
-        plan.comment = attribute(comment, coder, self.ws, tool)
+        tool = None if self.ours else self.origin
+        plan.comment = comment if plan.author else attribute(comment, coder, self.ws, tool)
         plan.tags = list(dict.fromkeys(plan.tags))
         check_ratings(plan, RefiImportError)
         self.plans.append(plan)
@@ -529,6 +546,52 @@ class _Reader:
                 self.summary.skipped.append(
                     f"the project's {other.lower()}: Assay has nothing to hold them"
                 )
+
+
+_REVIEW_TEXT = re.compile(
+    r"^(Submitted for review|Approved|Rejected|Changes requested)"
+    r"(?: \(opinion: ([a-z-]+)\))?\.(?: (.*))?$",
+    re.DOTALL,
+)
+_DECISIONS = {
+    "Submitted for review": "submit",
+    "Approved": "approve",
+    "Rejected": "reject",
+    "Changes requested": "request_changes",
+}
+
+
+def _person(user_guid: str, name: str) -> Person | None:
+    try:
+        return Person(user_guid, name).checked()
+    except AnnotationError:
+        return None
+
+
+def _stamp(value: str | None) -> str | None:
+    """An xsd:dateTime as Assay stores times (UTC, microseconds, Z); None if it is not one."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _review_step(note: dict, users: dict[str, str]) -> PlannedReview | None:
+    """A review note Assay wrote ('Approved (opinion: agree). Sound sourcing.') as a step."""
+    m = _REVIEW_TEXT.match(note["text"].strip())
+    reviewer = _person(note["user_id"], users.get(note["user_id"], ""))
+    at = _stamp(note["at"])
+    if m is None or reviewer is None or at is None:
+        return None
+    decision = _DECISIONS[m.group(1)]
+    if decision != "submit":
+        reviewer = Person(reviewer.id, reviewer.name, "supervisor")
+    return PlannedReview(decision, reviewer, at, None, m.group(2), (m.group(3) or "").strip())
 
 
 def _apply_metadata(ws: Workspace, source: _Source, summary: ImportSummary) -> None:
