@@ -17,6 +17,8 @@ from desktop.core.exports.stix import (
 )
 from desktop.core.imports import StixImportError, import_annotations
 from desktop.core.imports.stix import import_stix
+from desktop.core.profile import Profile
+from desktop.core.workspace import Workspace
 
 from .test_exports_common import (
     ANALYST,
@@ -37,6 +39,15 @@ OASIS_TLP2 = {
     "TLP:AMBER+STRICT": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
     "TLP:RED": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
+
+
+KOFI = Profile(id="44444444-4444-4444-8444-444444444444", name="Kofi Mensah", configured=True)
+
+
+def kofis_workstation(tmp_path):
+    """Another workstation with the same documents, Kofi Mensah at the keyboard."""
+    fresh_workspace_with_same_documents(tmp_path).close()
+    return Workspace.open(tmp_path / "other", profile=KOFI)
 
 
 @pytest.fixture
@@ -292,12 +303,7 @@ def test_who_imported_what_is_in_the_audit_log(work, tmp_path):
     ws, ids = work
     dest = tmp_path / "bundle.json"
     export(ws, "stix", dest)
-    from desktop.core.profile import Profile
-    from desktop.core.workspace import Workspace
-
-    kofi = Profile(id="44444444-4444-4444-8444-444444444444", name="Kofi Mensah", configured=True)
-    fresh_workspace_with_same_documents(tmp_path).close()
-    other = Workspace.open(tmp_path / "other", profile=kofi)
+    other = kofis_workstation(tmp_path)
     try:
         import_stix(other, dest)
         c1 = other.annotation(ids["c1"])
@@ -414,12 +420,7 @@ def test_people_known_only_from_a_file_travel_in_bundles_without_keys(work, tmp_
     ws, ids = work
     dest = tmp_path / "bundle.json"
     export(ws, "stix", dest)
-    from desktop.core.profile import Profile
-    from desktop.core.workspace import Workspace
-
-    kofi = Profile(id="44444444-4444-4444-8444-444444444444", name="Kofi Mensah", configured=True)
-    fresh_workspace_with_same_documents(tmp_path).close()
-    other = Workspace.open(tmp_path / "other", profile=kofi)
+    other = kofis_workstation(tmp_path)
     third = fresh_workspace_with_same_documents(tmp_path, "third")
     try:
         import_stix(other, dest)
@@ -480,7 +481,6 @@ def test_notes_on_unknown_documents_are_refused(work, tmp_path):
     ws, _ids = work
     dest = tmp_path / "bundle.json"
     export(ws, "stix", dest)
-    from desktop.core.workspace import Workspace
 
     empty = Workspace.create(tmp_path / "empty", profile=ANALYST)
     try:
@@ -506,20 +506,14 @@ def test_notes_with_no_known_author_become_the_importers_drafts(work, tmp_path):
                 del o["created_by_ref"]
 
     _bundle_with(dest, anonymous)
-    from desktop.core.profile import Profile
-    from desktop.core.workspace import Workspace
-
-    kofi = Profile(id="44444444-4444-4444-8444-444444444444", name="Kofi Mensah", configured=True)
-    other = fresh_workspace_with_same_documents(tmp_path)
-    other.close()
-    other = Workspace.open(tmp_path / "other", profile=kofi)
+    other = kofis_workstation(tmp_path)
     try:
         summary = import_stix(other, dest)
         assert summary.reviews_not_applied == 2 and summary.reviews_created == []
         mine = {a.quote: a for a in other.annotations(ids["exploits"])}
         c1 = mine[ws.annotation(ids["c1"]).quote]
         assert c1.comment == "Check the preprint's appendix.\n\nOriginally by Ada Analyst."
-        assert (c1.created_by, c1.status) == (kofi.id, "draft") and c1.id != ids["c1"]
+        assert (c1.created_by, c1.status) == (KOFI.id, "draft") and c1.id != ids["c1"]
         c2 = mine[ws.annotation(ids["c2"]).quote]
         assert c2.comment == "Originally by Ada Analyst."
         assert import_stix(other, dest).duplicates == 3  # and it is recognised again

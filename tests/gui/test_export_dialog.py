@@ -48,6 +48,17 @@ def claims(window) -> dict[str, str]:
     return {"green": green["title"], "amber": amber["title"]}
 
 
+def second_window(qtbot, template: Path, tmp_path: Path) -> MainWindow:
+    """Another workstation: a fresh copy of the demo workspace in its own window."""
+    other = tmp_path / "other"
+    shutil.copytree(template, other, ignore=shutil.ignore_patterns("lock"))
+    win = MainWindow(
+        Workspace.open(other), settings=QSettings(str(tmp_path / "w2.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(win)
+    return win
+
+
 def open_export(window: MainWindow) -> ExportDialog:
     window.export_ui.export_action.trigger()
     dialog = window.export_ui.export_dialog
@@ -139,11 +150,8 @@ def test_web_annotation_round_trip_through_the_dialogs(
     result = run_export(qtbot, open_export(window), "webanno", dest)
     assert result.claims == 2
 
-    other = tmp_path / "other"
-    shutil.copytree(gui_demo_template, other, ignore=shutil.ignore_patterns("lock"))
-    ws2 = Workspace.open(other)
-    win2 = MainWindow(ws2, settings=QSettings(str(tmp_path / "w2.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win2)
+    win2 = second_window(qtbot, gui_demo_template, tmp_path)
+    ws2 = win2.ws
     try:
         assert ws2.claims() == []
         win2.export_ui.import_action.trigger()
@@ -197,11 +205,8 @@ def test_stix_import_brings_the_review_thread_back(
     dest = tmp_path / "claims.stix.json"
     run_export(qtbot, open_export(window), "stix", dest)
 
-    other = tmp_path / "other"
-    shutil.copytree(gui_demo_template, other, ignore=shutil.ignore_patterns("lock"))
-    ws2 = Workspace.open(other)
-    win2 = MainWindow(ws2, settings=QSettings(str(tmp_path / "w2.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win2)
+    win2 = second_window(qtbot, gui_demo_template, tmp_path)
+    ws2 = win2.ws
     try:
         win2.export_ui.import_action.trigger()
         dialog = win2.export_ui.import_dialog
