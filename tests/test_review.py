@@ -6,7 +6,7 @@ import pytest
 
 from desktop.core.claims import PermissionDenied
 from desktop.core.profile import Profile
-from desktop.core.review import ReviewError
+from desktop.core.review import QueueChoices, ReviewError
 
 from .conftest import write_texts
 
@@ -203,3 +203,101 @@ def test_last_reviews_in_one_pass_match_one_by_one(setup, analyst):
     assert set(batch) == {a, b}
     assert batch[a] == ws.last_review(a) and batch[a].decision == "approve"
     assert batch[b].comment == "no"
+
+
+def queue_ids(ws, **filters):
+    """The queue's ids both ways: the ids alone and the full rows must agree."""
+    ids = ws.review_queue_ids(**filters)
+    assert [x.id for x in ws.review_queue(**filters)] == ids
+    return ids
+
+
+def test_queue_ids_follow_the_last_submission(setup, analyst):
+    ws, doc, (a, b, c) = setup
+    s = doc.text.index("A third one")
+    note = ws.add_note(doc.id, s, s + 11, comment="worth a look", tags=["actor/state"]).created
+    for x in (c, note, b, a):
+        ws.submit(x)
+    as_(ws, SAM)
+    assert queue_ids(ws) == [c, note, b, a]  # notes wait too, in submission order
+    ws.review(c, "request_changes", "cite it")
+    as_(ws, analyst).submit(c)  # a second submission queues it again at the back
+    assert queue_ids(ws) == [note, b, a, c]
+    ws.db.execute("UPDATE reviews SET created_at = '2020-01-01T00:00:00.000000Z'"
+                  " WHERE annotation_id = ? AND decision = 'submit'", [a])
+    assert queue_ids(ws) == [a, note, b, c]
+    # a claim marked submitted without a submit step (an old workspace) waits since its update
+    ws.db.execute("DELETE FROM reviews WHERE annotation_id = ?", [b])
+    ws.db.execute("UPDATE annotations SET updated_at = '2019-06-01T00:00:00.000000Z'"
+                  " WHERE id = ?", [b])
+    assert queue_ids(ws) == [b, a, note, c]
+
+
+def test_queue_ids_filters(setup, analyst, tmp_path):
+    ws, doc, (a, b, c) = setup
+    write_texts(tmp_path / "in2", {"other.txt": "Other\n\nA claim in another report."})
+    ws.import_paths([tmp_path / "in2"])
+    other = ws.find_document("Other")
+    s = other.text.index("A claim")
+    d = ws.add_claim(other.id, s, s + 7, "elsewhere", tags=["actor/state"]).created
+    ws.tag_annotation(a, ["actor"])
+    for x in (b, a, d, c):
+        ws.submit(x)
+    as_(ws, BEN)
+    s = doc.text.index("Another claim")
+    e = ws.add_claim(doc.id, s, s + 13, "Ben's reading", tags=["t1"]).created
+    ws.submit(e)
+    as_(ws, SAM)
+    assert queue_ids(ws) == [b, a, d, c, e]
+    assert queue_ids(ws, analyst=analyst.id) == [b, a, d, c]
+    assert queue_ids(ws, analyst="ben analyst") == [e]  # a name, in any case
+    assert queue_ids(ws, analyst="Nobody") == []
+    assert queue_ids(ws, tag="actor") == [a, d]  # a tag takes its children along
+    assert queue_ids(ws, tag="actor/state") == [d]
+    assert queue_ids(ws, tag="T1") == [b, e]
+    assert queue_ids(ws, document=other.id) == [d]
+    assert queue_ids(ws, document=doc.id, analyst=analyst.id, tag="t1") == [b]
+    assert queue_ids(ws, older_than_days=1) == []
+    ws.db.execute("UPDATE reviews SET created_at = '2020-01-01T00:00:00.000000Z'"
+                  " WHERE annotation_id IN (?, ?)", [c, e])
+    assert queue_ids(ws, older_than_days=1) == [e, c]  # submitted together: newest claim first
+    for x, stamp in ((c, "2020-01-01T00:00:00.000000Z"), (e, "2020-02-01T00:00:00.000000Z")):
+        ws.db.execute("UPDATE reviews SET created_at = ? WHERE annotation_id = ?", [stamp, x])
+    assert queue_ids(ws, older_than_days=1) == [c, e]
+    assert queue_ids(ws, older_than_days=1, analyst="Ben Analyst") == [e]
+    ws.review(a, "approve")
+    as_(ws, analyst).delete_annotation(b)
+    assert queue_ids(ws) == [c, e, d]  # decided and deleted claims leave the queue
+
+
+def test_queue_choices_name_what_waits(setup, analyst, tmp_path):
+    ws, doc, (a, b, c) = setup
+    assert ws.review_queue_choices() == QueueChoices([], [], [])
+    write_texts(tmp_path / "in2", {"other.txt": "Other\n\nA claim in another report."})
+    ws.import_paths([tmp_path / "in2"])
+    other = ws.find_document("Other")
+    d = ws.add_claim(other.id, 0, 5, "elsewhere", tags=["actor/state"]).created
+    for x in (a, d):
+        ws.submit(x)
+    as_(ws, BEN)
+    e = ws.add_claim(doc.id, 0, 6, "Ben's", tags=["policy"]).created
+    ws.submit(e)
+    ws.add_claim(other.id, 0, 5, "Ben's draft", tags=["draft-only"])  # not submitted
+    choices = as_(ws, SAM).review_queue_choices()
+    assert choices.analysts == [("Ada Analyst", analyst.id), ("Ben Analyst", BEN.id)]
+    assert choices.tags == ["actor", "actor/state", "policy", "t0"]
+    assert choices.documents == [("Other", other.id), ("Report", doc.id)]
+    ws.review(d, "approve")
+    choices = ws.review_queue_choices()
+    assert choices.tags == ["policy", "t0"] and choices.documents == [("Report", doc.id)]
+
+
+def test_annotations_by_ids_loads_rows_with_tags(setup, analyst):
+    ws, doc, (a, b, c) = setup
+    ws.delete_annotation(c)
+    unknown = [f"00000000-0000-4000-8000-{n:012d}" for n in range(1200)]  # several chunks
+    rows = ws.annotations_by_ids([*unknown[:700], b, *unknown[700:], a, c])
+    assert set(rows) == {a, b}  # unknown and deleted ids are left out
+    assert rows[a] == ws.annotation(a) and rows[a].tags == ["t0"]
+    assert rows[b].statement == "Another claim there" and rows[b].document_title == "Report"
+    assert ws.annotations_by_ids([]) == {}

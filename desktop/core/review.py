@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from db import store
 
-from .claims import Annotation, AnnotationError, PermissionDenied, Person, imported_stamp
+from .claims import (
+    Annotation,
+    AnnotationError,
+    PermissionDenied,
+    Person,
+    imported_stamp,
+    normalise_tag,
+)
 from .errors import AssayError
 
 DECISIONS = ("approve", "reject", "request_changes")
@@ -34,6 +41,15 @@ class Review:
     opinion: str | None
     comment: str
     created_at: str
+
+
+@dataclass
+class QueueChoices:
+    """What the review queue's filters offer: (name, id) pairs, tag names, (title, id) pairs."""
+
+    analysts: list[tuple[str, str]]
+    tags: list[str]
+    documents: list[tuple[str, str]]
 
 
 class ReviewMixin:
@@ -175,30 +191,86 @@ class ReviewMixin:
             " LEFT JOIN analysts a ON a.id = r.reviewer_id WHERE r.annotation_id = ?"
             " ORDER BY r.hlc, r.id", [ann_id])]
 
+    # the time a claim was (last) submitted; older workspaces may lack the submit review
+    _SUBMITTED_AT = ("coalesce((SELECT max(r.created_at) FROM reviews r WHERE r.annotation_id"
+                     " = a.id AND r.decision = 'submit'), a.updated_at)")
+
+    def review_queue_ids(self, *, analyst: str | None = None, tag: str | None = None,
+                         document: str | None = None, older_than_days: int | None = None
+                         ) -> list[str]:
+        """Ids of the submitted claims and notes waiting for a supervisor, oldest submission
+        first, filtered and sorted by SQL (lazy table models load the rows a page at a time).
+        ANALYST is an id or a name; TAG also matches its children."""
+        where, args = ["a.deleted = 0", "a.status = 'submitted'"], []
+        if analyst:
+            where.append("(a.created_by = ? OR a.created_by IN (SELECT id FROM analysts"
+                         " WHERE name = ? COLLATE NOCASE))")
+            args += [analyst, analyst]
+        if document:
+            where.append("a.document_id = ?")
+            args.append(document)
+        if tag:
+            name = normalise_tag(tag)
+            where.append(
+                "a.id IN (SELECT at.annotation_id FROM annotation_tags at JOIN tags t"
+                " ON t.id = at.tag_id WHERE at.deleted = 0 AND (t.name = ? OR t.name LIKE ?))")
+            args += [name, name + "/%"]
+        cutoff = ""
+        if older_than_days is not None:
+            from datetime import UTC, datetime, timedelta
+
+            cutoff = " WHERE submitted_at <= ?"
+            args.append((datetime.now(UTC) - timedelta(days=older_than_days)).strftime(
+                "%Y-%m-%dT%H:%M:%S"))
+        # ties (one batch submitted at once) keep the newest claim first, then a fixed order
+        return [r[0] for r in self.db.execute(
+            f"SELECT id FROM (SELECT a.id, a.created_at, {self._SUBMITTED_AT} AS submitted_at"
+            " FROM annotations a JOIN documents d ON d.id = a.document_id"
+            f" WHERE {' AND '.join(where)}){cutoff} ORDER BY submitted_at, created_at DESC, id",
+            args)]
+
     def review_queue(self, *, analyst: str | None = None, tag: str | None = None,
                      document: str | None = None, older_than_days: int | None = None
                      ) -> list[Annotation]:
         """Submitted claims and notes waiting for a supervisor, oldest first."""
-        items = self.claims(status="submitted", tag=tag, analyst=analyst, document=document,
-                            kind=None)
-        submitted_at = self._submitted_at([a.id for a in items])
-        if older_than_days is not None:
-            from datetime import UTC, datetime, timedelta
+        ids = self.review_queue_ids(analyst=analyst, tag=tag, document=document,
+                                    older_than_days=older_than_days)
+        rows = self.annotations_by_ids(ids)
+        return [rows[i] for i in ids if i in rows]
 
-            cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).strftime(
-                "%Y-%m-%dT%H:%M:%S")
-            items = [a for a in items if submitted_at.get(a.id, a.updated_at) <= cutoff]
-        return sorted(items, key=lambda a: submitted_at.get(a.id, a.updated_at))
+    def review_queue_choices(self) -> QueueChoices:
+        """What the whole queue holds, for its filters: analysts, tags (with their parents) and
+        documents, each sorted by name. Reads no claim rows."""
+        live = "a.deleted = 0 AND a.status = 'submitted'"
+        analysts = self.db.execute(
+            "SELECT DISTINCT coalesce(an.name, a.created_by), a.created_by FROM annotations a"
+            " JOIN documents d ON d.id = a.document_id LEFT JOIN analysts an"
+            f" ON an.id = a.created_by WHERE {live}").fetchall()
+        documents = self.db.execute(
+            "SELECT DISTINCT coalesce(nullif(d.title, ''), a.document_id), a.document_id"
+            f" FROM annotations a JOIN documents d ON d.id = a.document_id WHERE {live}").fetchall()
+        used = [r[0] for r in self.db.execute(
+            "SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM annotation_tags at"
+            " JOIN annotations a ON a.id = at.annotation_id JOIN documents d"
+            f" ON d.id = a.document_id WHERE at.tag_id = t.id AND at.deleted = 0 AND {live})")]
+        tags: set[str] = set()
+        for name in used:
+            parts = name.split("/")
+            tags.update("/".join(parts[: n + 1]) for n in range(len(parts)))
+        return QueueChoices(
+            analysts=sorted(map(tuple, analysts), key=lambda x: x[0].casefold()),
+            tags=sorted(tags),
+            documents=sorted(map(tuple, documents), key=lambda x: x[0].casefold()),
+        )
 
-    def _submitted_at(self, ids: list[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def annotations_by_ids(self, ids: list[str]) -> dict[str, Annotation]:
+        """The live notes and claims with these ids (with their tags), keyed by id; ids that are
+        gone are left out."""
+        out: dict[str, Annotation] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            for ann, at in self.db.execute(
-                    "SELECT annotation_id, max(created_at) FROM reviews WHERE decision = 'submit'"
-                    f" AND annotation_id IN ({','.join('?' * len(chunk))}) GROUP BY annotation_id",
-                    chunk):
-                out[ann] = at
+            for a in self._annotations_where(f"a.id IN ({','.join('?' * len(chunk))})", chunk):
+                out[a.id] = a
         return out
 
     def returned_to_me(self) -> list[Annotation]:
