@@ -62,6 +62,8 @@ class ReviewUi(QObject):
         if isinstance(getattr(window, "analyst_switched", None), SignalInstance):
             window.analyst_switched.connect(lambda _profile: self.update_for_role())
         self.update_for_role()
+        if self.ws.is_supervisor:  # the queue was read as it was built: not again when it shows
+            self._stale.discard("reviewQueueDock")
 
     def _dock(self, pane, title: str, name: str) -> QDockWidget:
         dock = QDockWidget(title, self.window)

@@ -143,3 +143,31 @@ def test_refresh_keeps_the_selection_and_shows_edits(qtbot, big_queue):
     assert model.annotation(2).tags == ["policy", "supply chain"]
     assert model.total() == CLAIMS - 1 and model.rowCount() == model.PAGE - 1
     assert model.canFetchMore(QModelIndex())
+
+
+def test_a_supervisors_window_reads_the_queue_once(qtbot, big_queue, tmp_path):
+    """Built with the window, the queue is not read again when its dock first shows."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.ui.main_window import MainWindow
+
+    ws, _loaded = big_queue
+    reads: list[dict] = []
+    ids = ws.review_queue_ids
+
+    def counting(**filters):
+        reads.append(filters)
+        return ids(**filters)
+
+    ws.review_queue_ids = counting
+    win = MainWindow(ws, settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    try:
+        win.show()
+        qtbot.waitExposed(win)
+        qtbot.waitUntil(lambda: win.review_ui.queue_dock.isVisible())
+        qtbot.wait(50)
+        assert win.review_ui.queue.model.total() == CLAIMS
+        assert len(reads) == 1
+    finally:
+        win.shutdown()
