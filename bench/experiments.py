@@ -8,6 +8,11 @@
 of the stored phase and of the index phase. `search`: where a query's time goes (parse, Whoosh
 search, highlights, SQL), and variants. `micro`: per-document costs of the ingest steps.
 Each variant is applied, measured and undone; figures are from one run on a shared machine.
+
+Since applied in db/index.py (so these variants now measure nothing new): the C-cached stemmer
+(CachedStemFilter), one CJK scan per value in MixedTokenizer, and a faster highlighter (`_Highlights`; it keeps Whoosh's ContextFragmenter,
+which the PinpointFragmenter variant here does not: that one gives other fragments). A/B of
+the applied code against an older copy: bench/bench_index_ab.py.
 """
 
 from __future__ import annotations

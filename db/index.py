@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import logging
 import re
@@ -13,15 +15,22 @@ from datetime import datetime
 from pathlib import Path
 
 from whoosh import fields, highlight, index, qparser, query
-from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.lang.porter import stem as porter_stem
 from whoosh.qparser.dateparse import DateParserPlugin
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = "4"
 
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 MIN_PREFIX = 3
+# Writer processes for bulk writes (multisegment: one segment per process and batch). 1 was
+# measured (bench/bench_index_ab.py, 2 000 documents) at 19-27 % less CPU, half the segments
+# and searches without highlights ~25 % faster, but the index phase took 1.4-1.6x the wall
+# time whenever a core was idle (at load 2+ the same); so 2.
+BULK_PROCS = 2
 MAX_EXPANSION = 32  # measured: 200 terms put prefix p95 at 5 s on 20 000 documents
 
 _jieba = None
@@ -80,6 +89,21 @@ class MixedTokenizer(Tokenizer):
             yield t
             return
         pos = start_pos
+        if not _CJK.search(value):
+            # the common case: plain regex words, one scan for CJK over the whole value
+            for m in _WORD.finditer(value):
+                t.text = text = m.group()
+                t.boost = 1.0
+                if keeporiginal:
+                    t.original = text
+                t.stopped = False
+                if positions:
+                    t.pos = pos
+                    pos += 1
+                if chars:
+                    t.startchar, t.endchar = start_char + m.start(), start_char + m.end()
+                yield t
+            return
         for start, end, text in self._pieces(value):
             t.text = text
             t.boost = 1.0
@@ -114,8 +138,45 @@ class MixedTokenizer(Tokenizer):
                 yield m.start() + last, m.end(), word[last:]
 
 
+class CachedStemFilter(StemFilter):
+    """Whoosh's StemFilter (same Porter stemmer, same terms) with functools.lru_cache around it.
+
+    Whoosh's own cache is a pure-Python LFU dictionary; with the C lru_cache the analyzer
+    measured 16 % cheaper. `clear()` is what StemFilter calls from __init__ and after unpickling
+    (the schema, analyzers included, is pickled into the index).
+    """
+
+    def __init__(self, stemfn=porter_stem, lang=None, ignore=None, cachesize=50_000):
+        super().__init__(stemfn=stemfn, lang=lang, ignore=ignore, cachesize=cachesize)
+
+    def clear(self):
+        stemfn = self.stemfn
+        if self.lang:
+            from whoosh.lang import stemmer_for_language
+
+            stemfn = stemmer_for_language(self.lang)
+        size = self.cachesize
+        if isinstance(size, int) and size != 0:
+            self._stem = functools.lru_cache(maxsize=None if size < 0 else size)(stemfn)
+        else:
+            self._stem = stemfn
+
+    def cache_info(self):
+        return self._stem.cache_info() if hasattr(self._stem, "cache_info") else None
+
+    def __reduce__(self):
+        # The index keeps its schema pickled: store a plain StemFilter (the same terms), so
+        # indexes written before this class existed and after stay readable both ways. This
+        # code opens an index with make_schema() (see SearchIndex), never the pickled copy.
+        return StemFilter, (), self.__getstate__()
+
+
+STOP_MINSIZE = 1
+
+
 def text_analyzer():
-    return MixedTokenizer() | LowercaseFilter() | StopFilter(minsize=1) | StemFilter(cachesize=50000)
+    return (MixedTokenizer() | LowercaseFilter() | StopFilter(minsize=STOP_MINSIZE)
+            | CachedStemFilter())
 
 
 def make_schema() -> fields.Schema:
@@ -212,6 +273,12 @@ def _compact_dates(text: str) -> str:
     return _DATE_TERM.sub(compact, text)
 
 
+def _open(path: Path, *, readonly: bool = False) -> index.FileIndex:
+    # this version's schema, not the one pickled in the index: the same fields and terms (or
+    # SCHEMA_VERSION would differ), with this code's analyzer classes (CachedStemFilter)
+    return index.open_dir(str(path), readonly=readonly, schema=make_schema())
+
+
 class SearchIndex:
     """One process-wide handle on the index folder: a single writer and a reused searcher."""
 
@@ -237,7 +304,7 @@ class SearchIndex:
             index.create_in(str(path), make_schema())
             version_file.write_text(SCHEMA_VERSION)
             self.rebuilt = True
-        self.ix = index.open_dir(str(path), readonly=readonly)
+        self.ix = _open(path, readonly=readonly)
         self._parser = self._make_parser()
 
     # -- writing -----------------------------------------------------------------------------
@@ -246,8 +313,10 @@ class SearchIndex:
         """Apply a batch; `fresh` means the ids are known to be absent (add, don't update)."""
         deletes = list(deletes)
         with self._lock:
-            if bulk:
-                w = self.ix.writer(procs=2, limitmb=256, multisegment=True)
+            if bulk and BULK_PROCS > 1:
+                w = self.ix.writer(procs=BULK_PROCS, limitmb=256, multisegment=True)
+            elif bulk:
+                w = self.ix.writer(limitmb=256)
             else:
                 w = self.ix.writer(limitmb=128)
             n = 0
@@ -277,7 +346,7 @@ class SearchIndex:
             self.path.mkdir(parents=True)
             index.create_in(str(self.path), make_schema())
             (self.path / "VERSION").write_text(SCHEMA_VERSION)
-            self.ix = index.open_dir(str(self.path))
+            self.ix = _open(self.path)
 
     def optimize(self) -> None:
         with self._lock:
@@ -394,17 +463,17 @@ class SearchIndex:
             if kinds:
                 flt = query.Or([query.Term("kind", k) for k in kinds])
             results = s.search(q, limit=limit, filter=flt, terms=bool(text_for))
+            hl = None
             if highlight_format and text_for:
-                results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
-                results.formatter = _formatter(highlight_format)
+                hl = _Highlights(results, _formatter(highlight_format))
             hits = []
             for r in results:
                 stored = r.fields()
                 hit = Hit(stored["id"], stored.get("kind", ""), stored.get("doc_id", ""), r.score)
-                if highlight_format and text_for:
+                if hl is not None:
                     for fname, ftext in text_for(hit).items():
                         if ftext:
-                            frag = r.highlights(fname, text=ftext, top=2)
+                            frag = hl.fragments(r, fname, ftext)
                             if frag:
                                 hit.fragments[fname] = frag
                 hits.append(hit)
@@ -416,6 +485,151 @@ class SearchIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+
+# -- highlights ----------------------------------------------------------------------------------
+HIGHLIGHT_TOP = 2  # fragments per field
+
+
+def _fragmenter() -> highlight.ContextFragmenter:
+    return highlight.ContextFragmenter(maxchars=160, surround=40)
+
+
+_STOPS = frozenset(STOP_WORDS)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word_term(word: str) -> str:
+    """The term text_analyzer() makes of one regex word of text without CJK, stop words kept.
+
+    Highlighting analyses with removestops=False: a stop word stays, lowercased and unstemmed
+    (StemFilter skips stopped tokens); any other word is lowercased and Porter-stemmed.
+    """
+    low = word.lower()
+    if len(low) < STOP_MINSIZE or low in _STOPS:
+        return low
+    return porter_stem(low)
+
+
+class _Tok:
+    """The attributes of a Whoosh Token that the fragmenter, scorer and formatter read."""
+
+    __slots__ = ("startchar", "endchar", "text", "matched", "boost")
+
+    def __init__(self, startchar: int, endchar: int, text: str, matched: bool):
+        self.startchar = startchar
+        self.endchar = endchar
+        self.text = text
+        self.matched = matched
+        self.boost = 1.0
+
+    def copy(self) -> _Tok:
+        return _Tok(self.startchar, self.endchar, self.text, self.matched)
+
+
+class _Highlights:
+    """Whoosh's highlighting (ContextFragmenter, BasicFragmentScorer, top 2, FIRST), faster.
+
+    `Hit.highlights` re-analyses the whole text of each hit through the analyzer chain and feeds
+    every token to the fragmenter. For text without CJK this splits the text by the tokenizer's
+    regex (in C), turns each distinct word into its term once (cached), and gives Whoosh's
+    ContextFragmenter only the tokens near a match (see `_tokens`), so the fragments are the
+    same. Text with CJK (jieba, overlapping tokens) goes through Whoosh's own path.
+    tests/test_index.py compares both paths on texts made to reach the edge cases.
+    """
+
+    def __init__(self, results, formatter: highlight.Formatter):
+        self.results = results
+        self.fragmenter = _fragmenter()
+        self.formatter = formatter
+        self.scorer = highlight.BasicFragmentScorer()
+        results.fragmenter = self.fragmenter
+        results.formatter = formatter
+        self._words: dict[str, frozenset] = {}
+        self._fast: dict[str, bool] = {}
+
+    def words(self, fname: str) -> frozenset:
+        # the terms that matched in any of the top hits, as Highlighter.highlight_hit takes them
+        words = self._words.get(fname)
+        if words is None:
+            field_ = self.results.searcher.schema[fname]
+            words = frozenset(field_.from_bytes(t) for f, t in self.results.matched_terms()
+                              if f == fname)
+            self._words[fname] = words
+        return words
+
+    def fragments(self, hit, fname: str, text: str) -> str:
+        fast = self._fast.get(fname)
+        if fast is None:
+            field_ = self.results.searcher.schema[fname]
+            fast = self._fast[fname] = (isinstance(field_, fields.TEXT)
+                                        and _is_text_analyzer(field_.analyzer))
+        if not fast or has_cjk(text):
+            return hit.highlights(fname, text=text, top=HIGHLIGHT_TOP)
+        words = self.words(fname)
+        if not words:
+            return ""
+        frags = self.fragmenter.fragment_tokens(text, self._tokens(text, words))
+        best = highlight.top_fragments(frags, HIGHLIGHT_TOP, self.scorer, highlight.FIRST,
+                                       minscore=1)
+        return self.formatter.format(best)
+
+    def _tokens(self, text: str, words: frozenset) -> list[_Tok]:
+        """The tokens near matches, in order, as the analyzer would give them (no CJK here)."""
+        # One C-level split gives the words and, by running sums of the piece lengths, their
+        # offsets: parts = [gap, word, gap, word, ..., gap]
+        parts = _WORD_SPLIT.split(text)
+        bounds = list(itertools.accumulate(map(len, parts)))
+        tokens = parts[1::2]
+        starts = bounds[0::2]
+        ends = bounds[1::2]
+        charlimit = self.fragmenter.charlimit
+        if charlimit and ends and ends[-1] > charlimit:
+            # the fragmenter stops at the first token ending past the limit (and ends an open
+            # fragment there): keep that token, drop the rest
+            del tokens[bisect.bisect_right(ends, charlimit) + 1 :]
+        n = len(tokens)
+        found = {w for w in set(tokens) if _word_term(w) in words}
+        if not found:
+            return []
+        matched = list(itertools.compress(range(n), map(found.__contains__, tokens)))
+        # ContextFragmenter reads tokens one by one. Outside a fragment it keeps only the starts
+        # of unmatched tokens that begin within `surround` characters of the last one's end; a
+        # match opens a fragment whose countdown (at most 2 * `surround`) falls by each token's
+        # length, and the fragment is emitted when it reaches 0 (which may take one more token).
+        # So a match needs the tokens from the newest one that buffer has already dropped (any
+        # older leftover is dropped with it) to the one where token lengths since the match add
+        # up to 2 * `surround`, plus two; the tokens between such ranges change nothing.
+        lengths = list(itertools.accumulate(map(len, tokens), initial=0))
+        surround = self.fragmenter.surround
+        reach = 2 * surround
+        ranges: list[list[int]] = []
+        for i in matched:
+            if i == 0:
+                lo = 0
+            else:
+                lo = max(0, bisect.bisect_left(starts, ends[i - 1] - surround, 0, i) - 1)
+            hi = min(n - 1, bisect.bisect_left(lengths, lengths[i] + reach) + 1)
+            if ranges and lo <= ranges[-1][1] + 1:
+                ranges[-1][1] = max(ranges[-1][1], hi)
+            else:
+                ranges.append([lo, hi])
+        toks = []
+        term = _word_term
+        for lo, hi in ranges:
+            for k in range(lo, hi + 1):
+                word = tokens[k]
+                toks.append(_Tok(starts[k], ends[k], term(word), word in found))
+        return toks
+
+
+def _is_text_analyzer(ana) -> bool:
+    items = getattr(ana, "items", ())
+    return (len(items) == 4 and isinstance(items[0], MixedTokenizer)
+            and isinstance(items[1], LowercaseFilter) and isinstance(items[2], StopFilter)
+            and isinstance(items[3], StemFilter) and items[2].stops == _STOPS
+            and items[2].min == STOP_MINSIZE and items[2].max is None
+            and items[3].stemfn is porter_stem and not items[3].lang and not items[3].ignore)
 
 
 class _AnsiFormatter(highlight.Formatter):
