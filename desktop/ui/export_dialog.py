@@ -482,22 +482,10 @@ class ImportAnnotationsDialog(_JobDialog):
         lines = [
             f"Imported {len(summary.annotations_created)} annotation(s) from "
             f"{Path(summary.path).name} ({summary.format}).",
+            *(f"{figure}." for figure in summary.figures()),
         ]
-        if summary.duplicates:
-            lines.append(f"Already in the workspace: {summary.duplicates}.")
-        if summary.documents_created:
-            lines.append(f"New documents: {len(summary.documents_created)}.")
-        if summary.links_created:
-            lines.append(f"Links: {summary.links_created}.")
-        if summary.markings_raised:
-            lines.append(f"Marking raised on {len(summary.markings_raised)} document(s).")
-        if summary.reviews_created:
-            lines.append(f"Review steps (submissions and decisions): {len(summary.reviews_created)}.")
-        if summary.reviews_not_applied:
-            lines.append(f"Review steps left out: {summary.reviews_not_applied} (reasons below).")
-        lines.append(
-            f"Skipped: {len(summary.skipped)}" + (" (reasons below)." if summary.skipped else ".")
-        )
+        if summary.skipped:
+            lines.append("Why each was left out is listed below.")
         self.show_result("\n".join(lines))
         self.details.setPlainText("\n".join(f"Skipped: {r}" for r in summary.skipped))
         self.details.setVisible(bool(summary.skipped))

@@ -172,7 +172,7 @@ def test_web_annotation_round_trip_through_the_dialogs(
         # a second import finds them already there; a bad file is a clear error
         with qtbot.waitSignal(dialog.imported, timeout=WAIT):
             dialog.import_button.click()
-        assert "Already in the workspace: 2" in dialog.result_label.text()
+        assert "2 already here." in dialog.result_label.text()
         bad = tmp_path / "bad.json"
         bad.write_text("not json at all", encoding="utf-8")
         dialog.path.setText(str(bad))
@@ -213,7 +213,7 @@ def test_stix_import_brings_the_review_thread_back(
         dialog.path.setText(str(dest))
         with qtbot.waitSignal(dialog.imported, timeout=WAIT):
             dialog.import_button.click()
-        assert "Review steps (submissions and decisions): 2." in dialog.result_label.text()
+        assert "2 review step(s)." in dialog.result_label.text()
         got = ws2.annotation(claim.id)
         assert (got.status, got.analyst) == ("approved", author.name)
         assert [(r.decision, r.reviewer) for r in ws2.reviews(claim.id)] == [

@@ -96,23 +96,22 @@ class ImportSummary:
     skipped: list[str] = field(default_factory=list)  # one reason per thing left out
     id_map: dict[str, str] = field(default_factory=dict)  # original id → annotation id here
 
+    def figures(self) -> list[str]:
+        """What the import did beyond the annotations it made, one phrase each, zeros left out."""
+        counts = [
+            (self.duplicates, "already here"),
+            (self.links_created, "link(s)"),
+            (len(self.reviews_created), "review step(s)"),
+            (len(self.documents_created), "new document(s)"),
+            (len(self.markings_raised), "document(s) with a raised marking"),
+            (self.reviews_not_applied, "review step(s) left out"),
+            (len(self.skipped), "item(s) skipped"),
+        ]
+        return [f"{n} {what}" for n, what in counts if n]
+
     def summary(self) -> str:
-        parts = [f"{len(self.annotations_created)} annotation(s) imported"]
-        if self.duplicates:
-            parts.append(f"{self.duplicates} already here")
-        if self.links_created:
-            parts.append(f"{self.links_created} link(s)")
-        if self.reviews_created:
-            parts.append(f"{len(self.reviews_created)} review step(s)")
-        if self.documents_created:
-            parts.append(f"{len(self.documents_created)} new document(s)")
-        if self.markings_raised:
-            parts.append(f"marking raised on {len(self.markings_raised)} document(s)")
-        if self.reviews_not_applied:
-            parts.append(f"{self.reviews_not_applied} review(s) not applied")
-        if self.skipped:
-            parts.append(f"{len(self.skipped)} item(s) skipped")
-        return f"{self.format}: " + ", ".join(parts)
+        made = f"{len(self.annotations_created)} annotation(s) imported"
+        return f"{self.format}: " + ", ".join([made, *self.figures()])
 
 
 def read_capped(path: Path, limit: int, error: type[AnnotationImportError]) -> bytes:
