@@ -32,6 +32,9 @@ from desktop.core.claims import Annotation, AnnotationError, default_colour
 from desktop.core.review import Review
 from desktop.core.workspace import Workspace
 
+from .dashboard_data import STATUS_LABELS
+from .widgets import read_only_flags
+
 AnnotationIdRole = Qt.ItemDataRole.UserRole + 20
 AnnotationRole = Qt.ItemDataRole.UserRole + 21
 ReviewRole = Qt.ItemDataRole.UserRole + 22
@@ -40,13 +43,7 @@ _Display = Qt.ItemDataRole.DisplayRole
 _ToolTip = Qt.ItemDataRole.ToolTipRole
 _Accessible = Qt.ItemDataRole.AccessibleTextRole
 
-STATUS_WORDS = {
-    "draft": "draft",
-    "submitted": "submitted",
-    "approved": "approved",
-    "rejected": "rejected",
-    "changes_requested": "changes requested",
-}
+STATUS_WORDS = STATUS_LABELS  # the words the review panes and the dashboard use too
 STATUS_COLOURS = {
     "draft": "#6b7280",
     "submitted": "#2563eb",
@@ -121,13 +118,7 @@ class AnnotationListModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._keys)
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return read_only_flags(index)
 
     def data(self, index: QModelIndex, role: int = _Display) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._keys)):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop.core import scales
 from desktop.core.claims import STATUSES
@@ -45,11 +45,9 @@ DECISION_LABELS = {
 
 
 @dataclass
-class PairFigures:
-    """Agreement between two analysts, with their display names."""
+class AgreementFigures:
+    """The figures the core reports for the team and for each pair of analysts alike."""
 
-    a: str
-    b: str
     shared_documents: int
     units: int
     shared_units: int
@@ -60,18 +58,19 @@ class PairFigures:
 
 
 @dataclass
-class AgreementSummary:
+class PairFigures(AgreementFigures):
+    """Agreement between two analysts, with their display names."""
+
+    a: str
+    b: str
+
+
+@dataclass
+class AgreementSummary(AgreementFigures):
     """The team's agreement (see desktop.core.agreement) reduced to what the views show."""
 
     analysts: list[str]  # display names, in report order
     documents: int
-    shared_documents: int
-    units: int
-    shared_units: int
-    single_share: float | None
-    alpha_tags: float | None
-    alpha_credibility: float | None
-    alpha_likelihood: float | None
     pairs: list[PairFigures] = field(default_factory=list)
 
     @property
@@ -188,32 +187,21 @@ def parse_time(timestamp: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _figures(report: Any) -> dict[str, Any]:
+    """The AgreementFigures of the core's report or of one of its pairs, by name."""
+    return {f.name: getattr(report, f.name) for f in fields(AgreementFigures)}
+
+
 def agreement_summary(report: AgreementReport) -> AgreementSummary:
     names = report.names
     return AgreementSummary(
         analysts=[names.get(a, a) for a in report.analysts],
         documents=report.documents,
-        shared_documents=report.shared_documents,
-        units=report.units,
-        shared_units=report.shared_units,
-        single_share=report.single_share,
-        alpha_tags=report.alpha_tags,
-        alpha_credibility=report.alpha_credibility,
-        alpha_likelihood=report.alpha_likelihood,
         pairs=[
-            PairFigures(
-                a=names.get(p.a, p.a),
-                b=names.get(p.b, p.b),
-                shared_documents=p.shared_documents,
-                units=p.units,
-                shared_units=p.shared_units,
-                single_share=p.single_share,
-                alpha_tags=p.alpha_tags,
-                alpha_credibility=p.alpha_credibility,
-                alpha_likelihood=p.alpha_likelihood,
-            )
+            PairFigures(a=names.get(p.a, p.a), b=names.get(p.b, p.b), **_figures(p))
             for p in report.pairs.values()
         ],
+        **_figures(report),
     )
 
 

@@ -29,6 +29,7 @@ from .annotations import TagCatalog
 from .labels import language_name
 from .models import COLUMNS, MARKING_COLUMN, DocumentIdRole, DocumentTableModel, MarkingRole
 from .theme import TLP_BACKGROUND, tlp_colour
+from .widgets import select_table_row
 
 FILTER_DEBOUNCE_MS = 150
 TITLE_WIDTH = 230
@@ -238,13 +239,7 @@ class LibraryPane(QWidget):
             return False
         if not notify:
             self._selected_id = doc_id
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
+        select_table_row(self.table, row)
         return True
 
     def selected_id(self) -> str | None:

@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
 from desktop.core.workspace import SearchHit, Workspace
 
 from .labels import RELIABILITY, TLP_DESCRIPTIONS, language_name
+from .widgets import PagedIdsModel, read_only_flags
 
 DocumentIdRole = Qt.ItemDataRole.UserRole + 1
 MarkingRole = Qt.ItemDataRole.UserRole + 2
@@ -44,7 +45,7 @@ MARKING_COLUMN = 4
 ANNOTATIONS_COLUMN = 6
 
 
-class DocumentTableModel(QAbstractTableModel):
+class DocumentTableModel(PagedIdsModel):
     """The library: holds only ordered ids; loads summary rows a page at a time.
 
     The core sorts and filters (SQL), so 100 000 documents open as fast as ten.
@@ -58,48 +59,13 @@ class DocumentTableModel(QAbstractTableModel):
         self._order = "published"
         self._descending = True
         self._filters: dict[str, str] = {}
-        self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
         self._rows: dict[str, dict | None] = {}
-        self._loaded = 0
-        self._fetching = False
         self._reload(keep=self.PAGE)
 
-    # -- what the views ask ------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._loaded
-
+    # -- what the views ask (rows, paging and flags: PagedIdsModel) ------------------------
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
-
-    def canFetchMore(self, parent: QModelIndex) -> bool:
-        return not parent.isValid() and not self._fetching and self._loaded < len(self._ids)
-
-    def fetchMore(self, parent: QModelIndex) -> None:
-        if parent.isValid() or self._fetching:
-            return
-        start = self._loaded
-        end = min(start + self.PAGE, len(self._ids))
-        if end <= start:
-            return
-        self._load(self._ids[start:end])
-        # views (and the model tester) may ask again from inside beginInsertRows
-        self._fetching = True
-        try:
-            self.beginInsertRows(QModelIndex(), start, end - 1)
-            self._loaded = end
-            self.endInsertRows()
-        finally:
-            self._fetching = False
-
-    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
@@ -266,13 +232,7 @@ class SearchResultsModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._hits)
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return read_only_flags(index)
 
     def data(self, index: QModelIndex, role: int = _Display) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._hits)):

@@ -6,9 +6,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
-    QItemSelectionModel,
     QModelIndex,
     QObject,
     Qt,
@@ -17,12 +15,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -43,6 +39,7 @@ from .dashboard_data import STATUS_COLOURS, STATUS_LABELS, age_text, local_time_
 from .operations import error_box
 from .reader import ReaderPane
 from .review_thread import ThreadView
+from .widgets import PagedIdsModel, RowsModel, configure_table, select_table_row
 from .worker import Job, SerialWorker
 
 AnnotationIdRole = Qt.ItemDataRole.UserRole + 40
@@ -76,18 +73,10 @@ def compact_rating(a: Annotation) -> str:
     return a.admiralty + (f" · {likelihood}" if likelihood else "")
 
 
-def _item_flags(index: QModelIndex) -> Qt.ItemFlag:
-    if not index.isValid():
-        return Qt.ItemFlag.NoItemFlags
-    return (
-        Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-    )
-
-
 # -- the supervisor's queue ------------------------------------------------------------------------
 
 
-class ReviewQueueModel(QAbstractTableModel):
+class ReviewQueueModel(PagedIdsModel):
     """Submitted claims waiting for a supervisor (ws.review_queue_ids), oldest first.
 
     Holds only the ordered ids; the claims themselves are loaded a page at a time when a view
@@ -103,41 +92,14 @@ class ReviewQueueModel(QAbstractTableModel):
         super().__init__(parent)
         self._ws = ws
         self._filters: dict[str, Any] = {}
-        self._ids: list[str] = []
         self._rows: dict[str, Annotation | None] = {}  # None: gone from the store
-        self._loaded = 0
-        self._fetching = False
         self._pending: set[str] = set()
         # an analyst's window keeps the queue hidden: it fills when it is first shown
         self._reset(self._query() if ws.is_supervisor else [])
 
-    # -- what the views ask ----------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._loaded
-
+    # -- what the views ask (rows, paging and flags: PagedIdsModel) ----------------------------
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def canFetchMore(self, parent: QModelIndex) -> bool:
-        return not parent.isValid() and not self._fetching and self._loaded < len(self._ids)
-
-    def fetchMore(self, parent: QModelIndex) -> None:
-        if parent.isValid() or self._fetching:
-            return
-        start, end = self._loaded, min(self._loaded + self.PAGE, len(self._ids))
-        if end <= start:
-            return
-        self._load(self._ids[start:end])
-        self._fetching = True  # the model tester asks again from inside beginInsertRows
-        try:
-            self.beginInsertRows(QModelIndex(), start, end - 1)
-            self._loaded = end
-            self.endInsertRows()
-        finally:
-            self._fetching = False
-
-    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        return _item_flags(index)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == _Display:
@@ -466,20 +428,12 @@ class ReviewQueuePanel(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("paneCaption")
         self.table = QueueTable()
-        self.table.setObjectName("reviewQueueTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 100), (2, 130), (3, 100), (4, 56)):
-            header.resizeSection(column, width)
+        configure_table(
+            self.table,
+            "reviewQueueTable",
+            self.model,
+            widths=((1, 100), (2, 130), (3, 100), (4, 56)),
+        )
         # The reader beside the queue names the document; the column is there for wide docks.
         self.table.setColumnHidden(2, True)
         self.keys_hint = QLabel(
@@ -661,13 +615,7 @@ class ReviewQueuePanel(QWidget):
     def select_row(self, row: int | None) -> None:
         if row is None or not (0 <= row < self.model.rowCount()):
             return
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
+        select_table_row(self.table, row)
 
     def select_annotation(self, ann_id: str) -> bool:
         row = self.model.row_of(ann_id)
@@ -890,36 +838,23 @@ def _refill(combo: QComboBox, any_label: str, items: list[tuple[str, Any]]) -> N
 # -- returned to me --------------------------------------------------------------------------------
 
 
-class ReturnedModel(QAbstractTableModel):
-    """My claims a supervisor sent back (ws.returned_to_me), each with the last decision on it."""
+class ReturnedModel(RowsModel):
+    """My claims a supervisor sent back (ws.returned_to_me), each with the last decision on it.
+
+    Rows are (annotation, its last review or None)."""
 
     COLUMNS = ("Claim", "Status", "Supervisor's comment", "Supervisor", "Returned", "Document")
 
     def __init__(self, ws: Workspace, parent: QObject | None = None):
         super().__init__(parent)
         self._ws = ws
-        self._items: list[tuple[Annotation, Review | None]] = []
         self.refresh()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        return _item_flags(index)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _Display:
-            if 0 <= section < len(self.COLUMNS):
-                return self.COLUMNS[section]
-        return None
-
     def data(self, index: QModelIndex, role: int = _Display) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._items)):
+        item = self.row_at(index)
+        if item is None:
             return None
-        a, review = self._items[index.row()]
+        a, review = item
         column = index.column()
         if role == AnnotationIdRole:
             return a.id
@@ -952,16 +887,13 @@ class ReturnedModel(QAbstractTableModel):
     def refresh(self) -> None:
         returned = self._ws.returned_to_me()
         last = self._ws.last_reviews([a.id for a in returned])
-        items = [(a, last.get(a.id)) for a in returned]
-        self.beginResetModel()
-        self._items = items
-        self.endResetModel()
+        self.set_rows([(a, last.get(a.id)) for a in returned])
 
     def item(self, row: int) -> tuple[Annotation, Review | None] | None:
-        return self._items[row] if 0 <= row < len(self._items) else None
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, ann_id: str) -> int | None:
-        return next((n for n, (a, _r) in enumerate(self._items) if a.id == ann_id), None)
+        return next((n for n, (a, _r) in enumerate(self._rows) if a.id == ann_id), None)
 
 
 class ReturnedPane(QWidget):
@@ -982,20 +914,13 @@ class ReturnedPane(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("paneCaption")
         self.table = QTableView()
-        self.table.setObjectName("returnedTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 130), (3, 130), (4, 130), (5, 200)):
-            header.resizeSection(column, width)
+        configure_table(
+            self.table,
+            "returnedTable",
+            self.model,
+            stretch=(0, 2),
+            widths=((1, 130), (3, 130), (4, 130), (5, 200)),
+        )
         self.comment = QLabel()
         self.comment.setObjectName("returnedComment")
         self.comment.setWordWrap(True)

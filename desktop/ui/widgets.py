@@ -1,11 +1,24 @@
-"""Small widgets and models several dialogs share: check lists and read-only row tables."""
+"""Small widgets and models several panes share: check lists, read-only row tables and their
+item flags, tables paged over ordered ids, and the set-up of a read-only table view."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import QListWidget, QListWidgetItem
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QListWidget,
+    QListWidgetItem,
+    QTableView,
+)
 
 _Display = Qt.ItemDataRole.DisplayRole
 
@@ -36,6 +49,54 @@ def checked_values(widget: QListWidget) -> list[str]:
     ]
 
 
+def read_only_flags(index: QModelIndex) -> Qt.ItemFlag:
+    """Item flags of a flat, read-only model: rows can be selected, not edited or expanded."""
+    if not index.isValid():
+        return Qt.ItemFlag.NoItemFlags
+    return (
+        Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+    )
+
+
+def configure_table(
+    view: QTableView,
+    name: str,
+    model: QAbstractItemModel,
+    *,
+    stretch: tuple[int, ...] = (0,),
+    widths: tuple[tuple[int, int], ...] = (),
+) -> QHeaderView:
+    """Set up a read-only table that selects one whole row at a time, without row numbers or
+    word wrap; its columns are resized by hand but for the `stretch` ones, which share what is
+    left; `widths` are (column, pixels). Returns the horizontal header."""
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(False)
+    for column in stretch:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    for column, width in widths:
+        header.resizeSection(column, width)
+    return header
+
+
+def select_table_row(view: QAbstractItemView, row: int) -> None:
+    """Make `row` the view's current row, selected alone and whole, and scroll it into view."""
+    index = view.model().index(row, 0)
+    view.selectionModel().setCurrentIndex(
+        index,
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    view.scrollTo(index)
+
+
 class RowsModel(QAbstractTableModel):
     """A read-only, flat table over a list of rows; subclasses name COLUMNS and draw `data`."""
 
@@ -52,13 +113,7 @@ class RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return read_only_flags(index)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == _Display:
@@ -76,3 +131,44 @@ class RowsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
+
+
+class PagedIdsModel(QAbstractTableModel):
+    """A read-only table over ordered ids whose rows are loaded a page (PAGE rows) at a time, as
+    views scroll. Subclasses fill `_ids`, count the rows shown so far in `_loaded`, and load a
+    page of rows in `_load`."""
+
+    PAGE = 100
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._ids: list[str] = []
+        self._loaded = 0
+        self._fetching = False
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._loaded
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        return read_only_flags(index)
+
+    def canFetchMore(self, parent: QModelIndex) -> bool:
+        return not parent.isValid() and not self._fetching and self._loaded < len(self._ids)
+
+    def fetchMore(self, parent: QModelIndex) -> None:
+        if parent.isValid() or self._fetching:
+            return
+        start, end = self._loaded, min(self._loaded + self.PAGE, len(self._ids))
+        if end <= start:
+            return
+        self._load(self._ids[start:end])
+        self._fetching = True  # views (and the model tester) ask again from inside beginInsertRows
+        try:
+            self.beginInsertRows(QModelIndex(), start, end - 1)
+            self._loaded = end
+            self.endInsertRows()
+        finally:
+            self._fetching = False
+
+    def _load(self, ids: list[str]) -> None:
+        raise NotImplementedError
