@@ -386,6 +386,96 @@ def test_opinions_from_another_tool_become_decisions(work, tmp_path):
         other.close()
 
 
+def test_notes_from_another_tool_on_our_reports_come_back(work, tmp_path):
+    """A note made in a CTI platform on one of our reports names no span: it lands on the
+    document's title line, by the identity that wrote it, its labels as tags; a colleague's
+    opinion on it comes back as a decision; its stricter marking raises the document's."""
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest, Selection(documents=("Lab's AI agent",)))
+    ines = "identity--0d6a1b1e-7d2c-4a51-9a3e-6c1f2b3a4d5e"
+    omar = "identity--5f0e9a1c-2b3d-4e5f-8a6b-7c8d9e0f1a2b"
+    note = "note--2a4b6c8d-1e3f-4a5b-9c7d-0e1f2a3b4c5d"
+    amber = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+    stamp = "2026-02-03T08:00:00.000Z"
+
+    def add(objects):
+        for ident, name in ((ines, "Ines CTI Lead"), (omar, "Omar Desk Chief")):
+            objects.append(
+                {
+                    "type": "identity",
+                    "spec_version": "2.1",
+                    "id": ident,
+                    "created": stamp,
+                    "modified": stamp,
+                    "name": name,
+                    "identity_class": "individual",
+                }
+            )
+        objects.append(
+            {
+                "type": "note",
+                "spec_version": "2.1",
+                "id": note,
+                "created": stamp,
+                "modified": stamp,
+                "created_by_ref": ines,
+                "content": "Vendor advisory VA-2025-114 confirms the exploit count.",
+                "labels": ["Confirmed", "vendor::advisory"],
+                "object_refs": [report_id(ids["exploits"])],
+                "object_marking_refs": [amber],
+            }
+        )
+        objects.append(
+            {
+                "type": "opinion",
+                "spec_version": "2.1",
+                "id": "opinion--9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                "created": stamp,
+                "modified": stamp,
+                "created_by_ref": omar,
+                "opinion": "agree",
+                "object_refs": [note],
+            }
+        )
+        objects.append(  # a note on a report that is not ours is left out, with its reason
+            {
+                "type": "note",
+                "spec_version": "2.1",
+                "id": "note--3b5c7d9e-2f4a-4b6c-8d0e-1f2a3b4c5d6e",
+                "created": stamp,
+                "modified": stamp,
+                "content": "Unrelated.",
+                "object_refs": ["report--8c1f0c34-41a4-4a3c-9a37-07e9fdc1e2a1"],
+            }
+        )
+
+    _bundle_with(dest, add)
+    assert_valid(dest.read_text(encoding="utf-8"))
+    other = fresh_workspace_with_same_documents(tmp_path)
+    try:
+        before = other.document(ids["exploits"]).marking
+        summary = import_stix(other, dest)
+        theirs = [a for a in other.annotations(ids["exploits"]) if a.analyst == "Ines CTI Lead"]
+        assert len(theirs) == 1
+        got = theirs[0]
+        title = other.document(ids["exploits"]).text.split("\n", 1)[0]
+        assert (got.start, got.quote, got.kind) == (0, title, "note")
+        assert got.comment == "Vendor advisory VA-2025-114 confirms the exploit count."
+        assert got.tags == ["confirmed", "vendor/advisory"]
+        assert got.created_at.startswith("2026-02-03T08:00:00")
+        assert [(r.reviewer, r.decision) for r in other.reviews(got.id)] == [
+            ("Omar Desk Chief", "approve")
+        ]
+        assert got.status == "approved"
+        assert (before, other.document(ids["exploits"]).marking) == ("CLEAR", "AMBER")
+        assert any("refers to no report Assay exported" in r for r in summary.skipped)
+        again = import_stix(other, dest)  # recognised, nothing added
+        assert again.annotations_created == [] and again.reviews_created == []
+    finally:
+        other.close()
+
+
 def test_review_steps_that_break_the_rules_are_left_out_with_a_reason(work, tmp_path):
     ws, ids = work
     dest = tmp_path / "bundle.json"

@@ -16,6 +16,7 @@ import re
 import uuid
 from pathlib import Path
 
+from .. import scales
 from ..claims import Person
 from ..errors import NotFound
 from ..exports.stix import EXTENSION_ID, TLP_FROM_MARKING_ID
@@ -57,8 +58,6 @@ def _marking(obj: dict) -> str | None:
     ]
     if not found:
         return None
-    from .. import scales
-
     return max(found, key=scales.marking_rank)
 
 
@@ -151,6 +150,60 @@ def _thread(
     return steps
 
 
+_FOREIGN_NOTES = uuid.UUID("0b7e3c52-6a0f-5d1b-8f53-2f4c8f7d9e21")  # ids for other tools' notes
+
+
+def _foreign_note(
+    ws: Workspace, note: dict, by_id: dict, summary: ImportSummary
+) -> PlannedAnnotation | None:
+    """A note another tool (OpenCTI, MISP…) made on one of our reports: it names no span, so it
+    goes on the document's title line, by the identity that wrote it, with its labels as tags."""
+    reports = [by_id.get(r) for r in note.get("object_refs") or []]
+    sha = next((_report_sha(r) for r in reports if r and r.get("type") == "report"), None)
+    if not sha:
+        summary.skipped.append(f"{note['id']}: it refers to no report Assay exported")
+        return None
+    try:
+        doc = ws.document(document_id(sha))
+    except NotFound:
+        summary.skipped.append(
+            f"{note['id']}: document {sha[:12]}… is not in this workspace; import the original "
+            "file first"
+        )
+        return None
+    authors = note.get("authors") if isinstance(note.get("authors"), list) else []
+    author = _person(
+        by_id, note.get("created_by_ref"), None, authors[0] if authors else None, "analyst"
+    )
+    text = " ".join(
+        str(note.get(k) or "").strip() for k in ("abstract", "content") if note.get(k)
+    ).strip()
+    if author is None or not text:
+        summary.skipped.append(f"{note['id']}: a note with no author or no text to keep")
+        return None
+    first = doc.text.split("\n", 1)[0]
+    end = len(first.rstrip()) or min(len(doc.text), 80)
+    tags = [t for t in (safe_tag(x) for x in note.get("labels") or [] if isinstance(x, str)) if t]
+    return PlannedAnnotation(
+        key=str(uuid.uuid5(_FOREIGN_NOTES, note["id"])),
+        document_id=doc.id,
+        start=0,
+        end=end,
+        comment=text,
+        tags=list(dict.fromkeys(tags)),
+        author=author,
+        created_at=_stamp(note.get("created")),
+    )
+
+
+def _keep_highest(markings: dict[str, str], doc_id: str, marking: str | None) -> None:
+    if marking and (
+        doc_id not in markings
+        or scales.marking_rank(marking) > scales.marking_rank(markings[doc_id])
+    ):
+        markings[doc_id] = marking
+
+
 def load_bundle(path: Path) -> dict:
     raw = read_capped(path, MAX_JSON_BYTES, StixImportError)
     try:
@@ -195,9 +248,13 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
     for note in notes:
         ext = (note.get("extensions") or {}).get(EXTENSION_ID)
         if not isinstance(ext, dict):
-            summary.skipped.append(
-                f"{note['id']}: a note without Assay's extension has no selector to place it by"
-            )
+            plan = _foreign_note(ws, note, by_id, summary)
+            if plan is not None:
+                plan.reviews = _thread(
+                    note, {}, plan.author, opinions.get(note["id"], []), by_id, summary
+                )
+                plans.append(plan)
+                _keep_highest(markings, plan.document_id, _marking(note))
             continue
         sha = ext.get("document_sha256")
         if not (isinstance(sha, str) and _SHA.match(sha)):
@@ -281,9 +338,7 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
         else:
             summary.reviews_not_applied += len(opinions.get(note["id"], []))
         plans.append(plan)
-        marking = _marking(note)
-        if marking:
-            markings[doc.id] = marking
+        _keep_highest(markings, doc.id, _marking(note))
     if not notes:
         raise StixImportError(f"{path.name} holds no notes, so it has no annotations to import.")
     if not plans:
