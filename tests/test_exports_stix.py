@@ -609,3 +609,25 @@ def test_notes_with_no_known_author_become_the_importers_drafts(work, tmp_path):
         assert import_stix(other, dest).duplicates == 3  # and it is recognised again
     finally:
         other.close()
+
+
+def test_one_bad_note_refuses_the_whole_bundle(work, tmp_path):
+    """A bundle whose last note carries an impossible rating changes nothing, reviews included."""
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+
+    def spoil(objects):
+        notes = [o for o in objects if o["type"] == "note"]
+        notes[-1]["extensions"][EXTENSION_ID].update(kind="claim", credibility=9)
+
+    _bundle_with(dest, spoil)
+    other = fresh_workspace_with_same_documents(tmp_path)
+    try:
+        before = counts(other), threads(other), other.analysts()
+        with pytest.raises(StixImportError, match="[Cc]redibility"):
+            import_stix(other, dest)
+        assert (counts(other), threads(other), other.analysts()) == before
+        assert other.verify_audit().ok and other.undo_label() is None
+    finally:
+        other.close()
