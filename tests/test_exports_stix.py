@@ -315,7 +315,8 @@ def test_who_imported_what_is_in_the_audit_log(work, tmp_path):
             ("Kofi Mensah", "import approve"),
         ]
         approve = other.history(ids["c1"])[-1]["change"]
-        assert approve["reviewer"] == SUPERVISOR.id and approve["from"] == "bundle.json"
+        assert (approve["reviewer"], approve["reviewer_id"]) == (SUPERVISOR.name, SUPERVISOR.id)
+        assert approve["file"] == "bundle.json"
         # Ada's work stays hers: Kofi cannot edit it, only respond to it
         from desktop.core.claims import PermissionDenied
 

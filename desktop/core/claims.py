@@ -331,8 +331,9 @@ class ClaimsMixin:
                 tx.insert("claims", {"annotation_id": ann_id, **claim})
             for name in names:
                 self._attach_tag(tx, ann_id, name)
-            extra = {} if origin is None else {"author": origin["author"].id,
-                                                   "from": str(origin["source"])}
+            extra = {} if origin is None else {"file": str(origin["source"]),
+                                                   "author": origin["author"].name,
+                                                   "author_id": origin["author"].id}
             tx.audit(label.lower(), "annotation", ann_id,
                      {"document": span["document_id"], "start": span["start"],
                       "end": span["end"], "kind": kind, **(claim or {}), "tags": names, **extra})

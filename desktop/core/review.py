@@ -113,8 +113,9 @@ class ReviewMixin:
         rid, reviewer, at, action, extra = str(uuid.uuid4()), tx.actor, tx.now, decision, {}
         if imported is not None:
             rid, reviewer, at = imported["id"], imported["reviewer"].id, imported["at"]
-            action, extra = f"import {decision}", {"reviewer": reviewer, "at": at,
-                                                   "from": imported["source"]}
+            action = f"import {decision}"
+            extra = {"file": imported["source"], "reviewer": imported["reviewer"].name,
+                     "reviewer_id": reviewer, "at": at}
         tx.db.execute(
             "INSERT INTO reviews(id, annotation_id, reviewer_id, decision, opinion, comment,"
             " created_at, hlc) VALUES (?,?,?,?,?,?,?,?)",

@@ -33,9 +33,10 @@ _Display = Qt.ItemDataRole.DisplayRole
 _ToolTip = Qt.ItemDataRole.ToolTipRole
 
 # Fields of an audited change that say nothing to a reader (ids, offsets handled apart).
-_QUIET = {"review", "document", "from", "to", "id"}
+_QUIET = {"review", "document", "from", "to", "id", "author_id", "reviewer_id"}
 # The order a reader wants the fields of a change in; others follow as they come.
 _FIELD_ORDER = (
+    "file",
     "statement",
     "credibility",
     "likelihood",
@@ -47,6 +48,7 @@ _FIELD_ORDER = (
     "kind",
 )
 _FIELD_LABELS = {
+    "file": "from file",
     "statement": "statement",
     "credibility": "credibility",
     "likelihood": "likelihood",
