@@ -383,7 +383,8 @@ def cmd_review(args) -> int:
             print("  review thread:")
             for r in ws.reviews(a.id):
                 print(f"    {r.created_at[:19]}  {r.reviewer}: {r.decision}"
-                      f"{' (' + r.opinion + ')' if r.opinion else ''}  {r.comment}")
+                      f"{' (' + r.opinion + ')' if r.opinion else ''}  {r.comment}"
+                      f"{'  [imported from ' + r.imported_from + ']' if r.imported_from else ''}")
             print("  changes:")
             for h in ws.history(a.id):
                 print(f"    {h['at'][:19]}  {h['actor']}: {h['action']}")

@@ -317,6 +317,9 @@ def test_who_imported_what_is_in_the_audit_log(work, tmp_path):
         approve = other.history(ids["c1"])[-1]["change"]
         assert (approve["reviewer"], approve["reviewer_id"]) == (SUPERVISOR.name, SUPERVISOR.id)
         assert approve["file"] == "bundle.json"
+        # where each step came from shows in the thread, here and in the window
+        assert [r.imported_from for r in other.reviews(ids["c1"])] == ["bundle.json"] * 2
+        assert [r.imported_from for r in ws.reviews(ids["c1"])] == ["", ""]
         # Ada's work stays hers: Kofi cannot edit it, only respond to it
         from desktop.core.claims import PermissionDenied
 

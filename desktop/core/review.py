@@ -41,6 +41,7 @@ class Review:
     opinion: str | None
     comment: str
     created_at: str
+    imported_from: str = ""  # the file it came in with, when it was imported (not a bundle)
 
 
 @dataclass
@@ -188,9 +189,13 @@ class ReviewMixin:
         return [Review(**r) for r in store.rows(
             self.db,
             "SELECT r.id, r.annotation_id, r.reviewer_id, coalesce(a.name, r.reviewer_id)"
-            " AS reviewer, r.decision, r.opinion, r.comment, r.created_at FROM reviews r"
-            " LEFT JOIN analysts a ON a.id = r.reviewer_id WHERE r.annotation_id = ?"
-            " ORDER BY r.hlc, r.id", [ann_id])]
+            " AS reviewer, r.decision, r.opinion, r.comment, r.created_at,"
+            " coalesce((SELECT json_extract(au.change, '$.file') FROM audit au"
+            "  WHERE au.entity_id = r.annotation_id AND au.entity = 'annotation'"
+            "  AND au.action LIKE 'import %' AND json_extract(au.change, '$.review') = r.id"
+            "  LIMIT 1), '') AS imported_from"
+            " FROM reviews r LEFT JOIN analysts a ON a.id = r.reviewer_id"
+            " WHERE r.annotation_id = ? ORDER BY r.hlc, r.id", [ann_id])]
 
     # the time a claim was (last) submitted; older workspaces may lack the submit review
     _SUBMITTED_AT = ("coalesce((SELECT max(r.created_at) FROM reviews r WHERE r.annotation_id"

@@ -220,6 +220,9 @@ def test_stix_import_brings_the_review_thread_back(
             ("submit", author.name),
             ("approve", "Sam Supervisor"),
         ]
+        from desktop.ui.review_thread import thread_html
+
+        assert thread_html(ws2.reviews(claim.id)).count("imported from claims.stix.json") == 2
         shots = os.environ.get("ASSAY_SHOT_DIR")
         if shots:
             dialog.grab().save(str(Path(shots) / "import-stix-reviews.png"))
