@@ -120,7 +120,9 @@ def test_import_annotations_detects_the_format(capsys, wsdir, tmp_path):
         capsys, "import-annotations", tmp_path / "bundle.json", "-w", tmp_path / "other"
     )
     assert code == 0 and out.startswith("STIX 2.1: 5 annotation(s) imported")
-    assert "6 review step(s)" in out  # three submissions, three decisions
+    # an analyst brings the submissions in; the decisions wait for a supervisor, with a reason
+    assert "3 review step(s), " in out and "3 review step(s) left out" in out
+    assert "Only a supervisor brings review decisions in from a file" in out
     code, out = run(
         capsys, "import-annotations", tmp_path / "notes.json", "-w", tmp_path / "other", "--json"
     )

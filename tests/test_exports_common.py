@@ -16,6 +16,12 @@ from desktop.core.workspace import Workspace
 ANALYST = Profile(
     id="11111111-1111-4111-8111-111111111111", name="Ada Analyst", role="analyst", configured=True
 )
+DESK = Profile(  # the supervisor of another workstation, who brings files in
+    id="44444444-4444-4444-8444-444444444444",
+    name="Kofi Mensah",
+    role="supervisor",
+    configured=True,
+)
 SUPERVISOR = Profile(
     id="33333333-3333-4333-8333-333333333333",
     name="Sam Supervisor",
@@ -219,8 +225,10 @@ def counts(ws: Workspace) -> tuple[int, int, int, tuple]:
     return len(docs), len(anns), len(links), tuple(d["marking"] for d in docs)
 
 
-def fresh_workspace_with_same_documents(tmp_path: Path, name: str = "other") -> Workspace:
+def fresh_workspace_with_same_documents(
+    tmp_path: Path, name: str = "other", profile: Profile = ANALYST
+) -> Workspace:
     """Another workstation that imported the same files (same bytes → same document ids)."""
-    ws = Workspace.create(tmp_path / name, profile=ANALYST)
+    ws = Workspace.create(tmp_path / name, profile=profile)
     ws.import_paths(sorted((tmp_path / "in").iterdir()))
     return ws

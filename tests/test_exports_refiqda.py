@@ -16,6 +16,7 @@ from desktop.core.workspace import Workspace
 
 from .test_exports_common import (
     ANALYST,
+    DESK,
     disable_network,
     fresh_workspace_with_same_documents,
     snapshot,
@@ -156,7 +157,7 @@ def test_round_trip(work, tmp_path, monkeypatch):
     export(ws, "refiqda", dest)
     disable_network(monkeypatch)
     # the same documents already here: codings land on them
-    other = fresh_workspace_with_same_documents(tmp_path)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
     try:
         summary = import_annotations(other, dest)
         assert summary.documents_created == [] and len(summary.documents_matched) == 3

@@ -17,11 +17,11 @@ from desktop.core.exports.stix import (
 )
 from desktop.core.imports import StixImportError, import_annotations
 from desktop.core.imports.stix import import_stix
-from desktop.core.profile import Profile
 from desktop.core.workspace import Workspace
 
 from .test_exports_common import (
     ANALYST,
+    DESK,
     SUPERVISOR,
     counts,
     disable_network,
@@ -41,7 +41,7 @@ OASIS_TLP2 = {
 }
 
 
-KOFI = Profile(id="44444444-4444-4444-8444-444444444444", name="Kofi Mensah", configured=True)
+KOFI = DESK  # a supervisor: only a supervisor brings review decisions in from a file
 
 
 def kofis_workstation(tmp_path):
@@ -228,7 +228,7 @@ def test_round_trip_into_another_workstation(work, tmp_path, monkeypatch):
     dest = tmp_path / "bundle.json"
     result = export(ws, "stix", dest)
     assert result.highest_marking == "RED" and result.claims == 4
-    other = fresh_workspace_with_same_documents(tmp_path)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
     try:
         disable_network(monkeypatch)
         summary = import_annotations(other, dest)
@@ -267,7 +267,7 @@ def test_reviews_made_after_an_earlier_import_follow_it(work, tmp_path):
     ws, ids = work
     early = tmp_path / "early.json"
     export(ws, "stix", early)
-    other = fresh_workspace_with_same_documents(tmp_path)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
     try:
         import_stix(other, early)
         ws.submit(ids["c2"], "named the developer")
@@ -372,7 +372,7 @@ def test_opinions_from_another_tool_become_decisions(work, tmp_path):
         )
 
     _bundle_with(dest, add)
-    other = fresh_workspace_with_same_documents(tmp_path)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
     try:
         summary = import_stix(other, dest)
         assert len(summary.reviews_created) == 5  # Ada's two submissions, Sam's two, Ines's one
@@ -456,7 +456,7 @@ def test_notes_from_another_tool_on_our_reports_come_back(work, tmp_path):
 
     _bundle_with(dest, add)
     assert_valid(dest.read_text(encoding="utf-8"))
-    other = fresh_workspace_with_same_documents(tmp_path)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
     try:
         before = other.document(ids["exploits"]).marking
         summary = import_stix(other, dest)
@@ -495,7 +495,7 @@ def test_review_steps_that_break_the_rules_are_left_out_with_a_reason(work, tmp_
                 o["created"] = o["modified"] = "2999-01-01T00:00:00.000Z"  # from the future
 
     _bundle_with(dest, tamper)
-    other = fresh_workspace_with_same_documents(tmp_path)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
     try:
         summary = import_stix(other, dest)
         assert summary.reviews_not_applied == 2 and len(summary.reviews_created) == 4
@@ -633,5 +633,181 @@ def test_one_bad_note_refuses_the_whole_bundle(work, tmp_path):
             import_stix(other, dest)
         assert (counts(other), threads(other), other.analysts()) == before
         assert other.verify_audit().ok and other.undo_label() is None
+    finally:
+        other.close()
+
+
+def test_an_analyst_cannot_bring_in_a_supervisors_approval(work, tmp_path):
+    """A file is unsigned: an approval in it, in Sam's name, is not taken from an analyst."""
+    ws, ids = work
+    s, e = ws.document(ids["controls"]).text.index("Transshipment"), None
+    e = s + len("Transshipment through third countries")
+    mine = ws.add_claim(ids["controls"], s, e, "Transshipment continues.").created
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+
+    def forge(objects):
+        objects.append(
+            {
+                "type": "opinion",
+                "spec_version": "2.1",
+                "id": "opinion--1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b",
+                "created": "2026-03-01T09:00:00.000Z",
+                "modified": "2026-03-01T09:00:00.000Z",
+                "opinion": "strongly-agree",
+                "object_refs": [note_id(mine)],
+                "extensions": {
+                    EXTENSION_ID: {
+                        "extension_type": "property-extension",
+                        "review_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+                        "annotation_id": mine,
+                        "decision": "approve",
+                        "reviewer_id": SUPERVISOR.id,
+                        "reviewer": SUPERVISOR.name,
+                    }
+                },
+            }
+        )
+
+    _bundle_with(dest, forge)
+    summary = import_stix(ws, dest)  # Ada, an analyst, back into her own workspace
+    assert summary.reviews_created == [] and summary.reviews_not_applied == 1
+    assert any("Only a supervisor brings review decisions in" in r for r in summary.skipped)
+    assert ws.annotation(mine).status == "draft" and ws.reviews(mine) == []
+
+
+def test_an_identical_claim_of_another_analyst_is_not_taken_for_the_imported_one(work, tmp_path):
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
+    try:
+        c1 = ws.annotation(ids["c1"])
+        kofis = other.add_claim(ids["exploits"], c1.start, c1.end, c1.statement).created
+        summary = import_stix(other, dest)
+        assert len(summary.annotations_created) == 5
+        assert other.annotation(kofis).status == "draft" and other.reviews(kofis) == []
+        assert other.annotation(ids["c1"]).status == "approved"
+    finally:
+        other.close()
+
+
+def test_a_claim_edited_since_its_review_keeps_its_new_state(work, tmp_path):
+    """Ada edits her approved claim (back to draft); a later file with one more opinion on it
+    adds the opinion to the thread but does not put the old approval back."""
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+    ws.edit_claim(ids["c1"], statement="An AI agent exploited 11 of 20 bugs (revised).")
+    assert ws.annotation(ids["c1"]).status == "draft"
+    stamp = "2026-01-10T10:00:00.000Z"
+
+    def another_opinion(objects):
+        objects.append(
+            {
+                "type": "identity",
+                "spec_version": "2.1",
+                "id": "identity--7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+                "created": stamp,
+                "modified": stamp,
+                "name": "Ines CTI Lead",
+                "identity_class": "individual",
+            }
+        )
+        objects.append(
+            {
+                "type": "opinion",
+                "spec_version": "2.1",
+                "id": "opinion--2e3d4c5b-6a79-4887-9b6a-5d4c3b2a1f0e",
+                "created": stamp,
+                "modified": stamp,
+                "created_by_ref": "identity--7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+                "opinion": "agree",
+                "object_refs": [note_id(ids["c1"])],
+            }
+        )
+
+    _bundle_with(dest, another_opinion)
+    ws.switch_analyst(SUPERVISOR)
+    summary = import_stix(ws, dest)
+    assert len(summary.reviews_created) == 1
+    assert ws.annotation(ids["c1"]).status == "draft"
+    thread = [(r.reviewer, r.decision) for r in ws.reviews(ids["c1"])]
+    assert thread[-1] == ("Sam Supervisor", "approve") and ("Ines CTI Lead", "approve") in thread
+
+
+def test_undo_then_import_again_brings_the_threads_back(work, tmp_path):
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
+    try:
+        import_stix(other, dest)
+        other.undo()
+        summary = import_stix(other, dest)
+        assert len(summary.annotations_created) == 5 and len(summary.reviews_created) == 6
+        states = sorted(a.status for a in other.claims(kind=None))
+        assert states == sorted(a.status for a in ws.claims(kind=None))
+    finally:
+        other.close()
+
+
+def test_the_same_note_twice_in_one_file_is_one_annotation(work, tmp_path):
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest, Selection(documents=("Lab's AI agent",)))
+
+    def twice(objects):
+        note = next(o for o in objects if o["id"] == note_id(ids["c2"]))
+        copy = json.loads(json.dumps(note))
+        copy["id"] = "note--4c5d6e7f-8091-4a2b-8c3d-4e5f60718293"
+        copy["extensions"][EXTENSION_ID]["annotation_id"] = ids["c2"].upper()
+        objects.append(copy)
+
+    _bundle_with(dest, twice)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
+    try:
+        summary = import_stix(other, dest)
+        assert len(summary.annotations_created) == 3 and summary.duplicates == 1
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize(
+    "where, value",
+    [
+        ("opinion.extensions", [1]),
+        ("note.submissions", 5),
+        ("note.tags", 5),
+        ("note.object_refs", 7),
+        ("note.object_marking_refs", [["x"]]),
+    ],
+)
+def test_properties_of_the_wrong_type_are_a_clear_error(work, tmp_path, where, value):
+    ws, ids = work
+    dest = tmp_path / "bundle.json"
+    export(ws, "stix", dest)
+
+    def spoil(objects):
+        kind, prop = where.split(".")
+        target = next(o for o in objects if o["type"] == kind)
+        if prop in ("submissions", "tags"):
+            target["extensions"][EXTENSION_ID][prop] = value
+        else:
+            target[prop] = value
+
+    _bundle_with(dest, spoil)
+    other = fresh_workspace_with_same_documents(tmp_path, profile=DESK)
+    try:
+        before = counts(other), threads(other)
+        # either the odd property is passed over and the rest comes in, or the file is refused
+        # with Assay's own error and nothing changes; never a raw Python error
+        try:
+            summary = import_stix(other, dest)
+        except StixImportError as exc:
+            assert dest.name in str(exc)
+            assert (counts(other), threads(other)) == before
+        else:
+            assert summary.annotations_created and counts(other) != before[0]
     finally:
         other.close()

@@ -343,3 +343,12 @@ def test_hostile_or_broken_projects_change_nothing(ws, tmp_path, case):
         import_refiqda(ws, path)
     assert counts(ws) == before
     assert not list((ws.path / "blobs" / "sha256").rglob("*?"))  # no document bytes stored
+
+
+def test_review_note_times_that_utc_cannot_hold_are_refused_not_raised():
+    from desktop.core.imports.refiqda import _stamp
+
+    assert _stamp("2024-01-01T10:00:00Z") == "2024-01-01T10:00:00.000000Z"
+    assert _stamp("2024-01-01T12:00:00+02:00") == "2024-01-01T10:00:00.000000Z"
+    assert _stamp("0001-01-01T00:00:00+01:00") is None  # before year 1 in UTC
+    assert _stamp("yesterday") is None

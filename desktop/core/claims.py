@@ -78,8 +78,11 @@ def imported_stamp(value: object, default: str) -> str:
     not in the future (a day's clock difference allowed); else DEFAULT."""
     from datetime import UTC, datetime, timedelta
 
-    if not (isinstance(value, str) and _STAMP.match(value)):
+    m = _STAMP.match(value) if isinstance(value, str) else None
+    if m is None:
         return default
+    # one form (microseconds), so that times compare as strings
+    value = f"{value[:19]}.{(m.group(1) or '.')[1:7].ljust(6, '0')}Z"
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
     return value if value <= tomorrow else default
 

@@ -124,11 +124,11 @@ class ReviewMixin:
         )
         if imported is None:
             tx.update("annotations", (ann_id,), {"status": STATUS_AFTER[decision]})
-        else:  # the newest step of the thread decides the state (an imported one may be older)
-            latest = tx.db.execute(
-                "SELECT decision FROM reviews WHERE annotation_id = ?"
-                " ORDER BY created_at DESC, hlc DESC LIMIT 1", [ann_id]).fetchone()[0]
-            if tx.fetch("annotations", (ann_id,))["status"] != STATUS_AFTER[latest]:
+        else:  # the newest step of the thread decides the state (an imported one may be older),
+            # unless something else moved the state since its last step (an edit back to draft)
+            latest = self._newest_step(tx.db, ann_id)
+            status = tx.fetch("annotations", (ann_id,))["status"]
+            if imported["in_step"] and status != STATUS_AFTER[latest]:
                 tx.update("annotations", (ann_id,), {"status": STATUS_AFTER[latest]})
         tx.audit(action, "annotation", ann_id,
                  {"review": rid, "opinion": opinion, "comment": comment.strip(), **extra})
@@ -170,19 +170,34 @@ class ReviewMixin:
             rid = str(uuid.uuid5(uuid.UUID(ann.id), f"{who.id}:{decision}:{at}"))
         # the same step: its id, or who, what and when to the second (REFI-QDA keeps seconds)
         if self.db.execute(
-            "SELECT 1 FROM reviews WHERE id = ? OR (annotation_id = ? AND reviewer_id = ? AND"
-            " decision = ? AND substr(created_at, 1, 19) = ?)",
-            [rid, ann.id, who.id, decision, at[:19]],
+            "SELECT 1 FROM reviews WHERE annotation_id = ? AND (id = ? OR (reviewer_id = ? AND"
+            " decision = ? AND substr(created_at, 1, 19) = ?))",
+            [ann.id, rid, who.id, decision, at[:19]],
         ).fetchone():
             return Changes()
+        if decision != "submit" and not self.is_supervisor:
+            # a file carries no signature: a decision in it is taken on the word of whoever
+            # brings it in, so only a supervisor may (signed bundles carry decisions for anyone)
+            raise PermissionDenied("Only a supervisor brings review decisions in from a file; "
+                                   "a signed bundle carries them for anyone.")
+        if self.db.execute("SELECT 1 FROM reviews WHERE id = ?", [rid]).fetchone():
+            rid = str(uuid.uuid5(uuid.UUID(ann.id), f"{who.id}:{decision}:{at}"))  # id taken
+        before = self._newest_step(self.db, ann.id)
+        in_step = ann.status == ("draft" if before is None else STATUS_AFTER[before])
         label = "Import submission" if decision == "submit" else "Import review"
         with self._action(label) as tx:
             self._ensure_person(tx, who)
             self._record_review(tx, ann.id, decision, opinion, comment,
                                 imported={"id": rid, "reviewer": who, "at": at,
-                                          "source": str(source)})
+                                          "source": str(source), "in_step": in_step})
             tx.changes.created = rid
         return tx.changes
+
+    @staticmethod
+    def _newest_step(db, ann_id: str) -> str | None:
+        row = db.execute("SELECT decision FROM reviews WHERE annotation_id = ?"
+                         " ORDER BY created_at DESC, hlc DESC LIMIT 1", [ann_id]).fetchone()
+        return row[0] if row else None
 
     def reviews(self, ann_id: str) -> list[Review]:
         """The whole thread of submissions and decisions on a claim, oldest first."""
@@ -195,7 +210,7 @@ class ReviewMixin:
             "  AND au.action LIKE 'import %' AND json_extract(au.change, '$.review') = r.id"
             "  LIMIT 1), '') AS imported_from"
             " FROM reviews r LEFT JOIN analysts a ON a.id = r.reviewer_id"
-            " WHERE r.annotation_id = ? ORDER BY r.hlc, r.id", [ann_id])]
+            " WHERE r.annotation_id = ? ORDER BY r.created_at, r.hlc, r.id", [ann_id])]
 
     # the time a claim was (last) submitted; older workspaces may lack the submit review
     _SUBMITTED_AT = ("coalesce((SELECT max(r.created_at) FROM reviews r WHERE r.annotation_id"
@@ -295,7 +310,8 @@ class ReviewMixin:
                 "SELECT r.id, r.annotation_id, r.reviewer_id, coalesce(a.name, r.reviewer_id)"
                 " AS reviewer, r.decision, r.opinion, r.comment, r.created_at FROM reviews r"
                 " LEFT JOIN analysts a ON a.id = r.reviewer_id WHERE r.decision != 'submit'"
-                f" AND r.annotation_id IN ({','.join('?' * len(chunk))}) ORDER BY r.hlc, r.id",
+                f" AND r.annotation_id IN ({','.join('?' * len(chunk))})"
+                " ORDER BY r.created_at, r.hlc, r.id",
                 chunk,
             ):
                 out[r["annotation_id"]] = Review(**r)  # later rows replace earlier ones

@@ -207,6 +207,15 @@ def test_stix_import_brings_the_review_thread_back(
 
     win2 = second_window(qtbot, gui_demo_template, tmp_path)
     ws2 = win2.ws
+    # only a supervisor brings decisions in from a file (it is unsigned)
+    ws2.switch_analyst(
+        Profile(
+            id="88888888-8888-4888-8888-888888888888",
+            name="Rui Desk",
+            role="supervisor",
+            configured=True,
+        )
+    )
     try:
         win2.export_ui.import_action.trigger()
         dialog = win2.export_ui.import_dialog

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -309,6 +310,7 @@ def apply_plan(
                 changes = _create(ws, plan, source)
                 summary.annotations_created.append(changes.created)
                 summary.id_map[plan.key] = changes.created
+                existing[plan.document_id].append(ws.annotation(changes.created))
             for plan in plans:
                 _make_links(ws, plan, summary)
             for plan in plans:
@@ -325,9 +327,22 @@ def apply_plan(
 
 
 def _twin(existing: list, plan: PlannedAnnotation):
-    """The annotation already here that PLAN is: the same id, or the same span and content."""
-    same_id = next((a for a in existing if a.id == plan.key), None) if plan.author else None
-    return same_id or next((a for a in existing if _same(a, plan)), None)
+    """The annotation already here that PLAN is: the same id, or the same span and content —
+    by the same author when the plan keeps one (another analyst's identical claim is theirs)."""
+    if plan.author is not None:
+        key = _uuid(plan.key)
+        same_id = next((a for a in existing if a.id == key), None)
+        if same_id is not None:
+            return same_id
+        existing = [a for a in existing if a.created_by == plan.author.id]
+    return next((a for a in existing if _same(a, plan)), None)
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(value)
 
 
 def _create(ws: Workspace, plan: PlannedAnnotation, source: str):

@@ -39,12 +39,12 @@ _SHA = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def _report_sha(report: dict) -> str | None:
-    ext = (report.get("extensions") or {}).get(EXTENSION_ID) or {}
+    ext = _dict(_dict(report.get("extensions")).get(EXTENSION_ID))
     if isinstance(ext.get("sha256"), str) and _SHA.match(ext["sha256"]):
         return ext["sha256"].lower()
-    for ref in report.get("external_references") or []:
+    for ref in _list(report.get("external_references")):
         if isinstance(ref, dict):
-            sha = (ref.get("hashes") or {}).get("SHA-256")
+            sha = _dict(ref.get("hashes")).get("SHA-256")
             if isinstance(sha, str) and _SHA.match(sha):
                 return sha.lower()
     return None
@@ -53,7 +53,7 @@ def _report_sha(report: dict) -> str | None:
 def _marking(obj: dict) -> str | None:
     found = [
         TLP_FROM_MARKING_ID[m]
-        for m in obj.get("object_marking_refs") or []
+        for m in _refs(obj, "object_marking_refs")
         if m in TLP_FROM_MARKING_ID
     ]
     if not found:
@@ -93,6 +93,18 @@ def _person(by_id: dict, ref: object, person_id: object, name: object, role: str
     return Person(pid, name, role).checked()
 
 
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _refs(obj: dict, key: str = "object_refs") -> list[str]:
+    return [r for r in _list(obj.get(key)) if isinstance(r, str)]
+
+
 def _stamp(value: object) -> str | None:
     """A STIX timestamp in the form Assay stores (microseconds, Z)."""
     if not isinstance(value, str):
@@ -107,7 +119,7 @@ def _thread(
     note: dict, ext: dict, author: Person, opinions: list[dict], by_id: dict, summary: ImportSummary
 ) -> list[PlannedReview]:
     steps = []
-    for sub in ext.get("submissions") or []:
+    for sub in _list(ext.get("submissions")):
         if isinstance(sub, dict) and isinstance(sub.get("at"), str):
             steps.append(
                 PlannedReview(
@@ -120,7 +132,7 @@ def _thread(
                 )
             )
     for op in opinions:
-        oext = (op.get("extensions") or {}).get(EXTENSION_ID)
+        oext = _dict(op.get("extensions")).get(EXTENSION_ID)
         oext = oext if isinstance(oext, dict) else {}
         authors = op.get("authors") if isinstance(op.get("authors"), list) else []
         reviewer = _person(
@@ -131,7 +143,7 @@ def _thread(
             "supervisor",
         )
         decision = oext.get("decision") or _DECISION_FROM_OPINION.get(op.get("opinion"))
-        when = oext.get("at") or _stamp(op.get("created"))
+        when = _stamp(op.get("created"))
         if reviewer is None or decision is None or when is None:
             summary.reviews_not_applied += 1
             summary.skipped.append(f"{op['id']}: no reviewer, decision or time to record")
@@ -158,7 +170,7 @@ def _foreign_note(
 ) -> PlannedAnnotation | None:
     """A note another tool (OpenCTI, MISP…) made on one of our reports: it names no span, so it
     goes on the document's title line, by the identity that wrote it, with its labels as tags."""
-    reports = [by_id.get(r) for r in note.get("object_refs") or []]
+    reports = [by_id.get(r) for r in _refs(note)]
     sha = next((_report_sha(r) for r in reports if r and r.get("type") == "report"), None)
     if not sha:
         summary.skipped.append(f"{note['id']}: it refers to no report Assay exported")
@@ -183,7 +195,7 @@ def _foreign_note(
         return None
     first = doc.text.split("\n", 1)[0]
     end = len(first.rstrip()) or min(len(doc.text), 80)
-    tags = [t for t in (safe_tag(x) for x in note.get("labels") or [] if isinstance(x, str)) if t]
+    tags = [t for t in (safe_tag(x) for x in _list(note.get("labels")) if isinstance(x, str)) if t]
     return PlannedAnnotation(
         key=str(uuid.uuid5(_FOREIGN_NOTES, note["id"])),
         document_id=doc.id,
@@ -228,8 +240,29 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
     """Import the Assay notes of a STIX 2.1 bundle onto documents already in the workspace."""
     path = Path(path)
     objects = load_bundle(path)["objects"]
-    by_id = {o["id"]: o for o in objects}
     summary = ImportSummary("STIX 2.1", path)
+    try:
+        plans, markings, notes = _plan(ws, objects, summary)
+    except (TypeError, AttributeError, ValueError, KeyError) as exc:
+        # a property of an unexpected type (a number where a list or an object belongs)
+        raise StixImportError(
+            f"{path.name} holds an object Assay cannot read ({type(exc).__name__}: {exc}); "
+            "nothing was imported."
+        ) from exc
+    if not notes:
+        raise StixImportError(f"{path.name} holds no notes, so it has no annotations to import.")
+    if not plans:
+        raise StixImportError(
+            f"None of the {len(notes)} note(s) in {path.name} could be "
+            f"placed: {summary.skipped[0]}."
+        )
+    apply_plan(ws, plans, summary, StixImportError, markings)
+    summary.documents_matched = sorted({p.document_id for p in plans})
+    return summary
+
+
+def _plan(ws: Workspace, objects: list[dict], summary: ImportSummary):
+    by_id = {o["id"]: o for o in objects}
     plans: list[PlannedAnnotation] = []
     markings: dict[str, str] = {}
     texts: dict[str, str] = {}
@@ -238,7 +271,7 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
     for obj in objects:
         if obj["type"] != "opinion":
             continue
-        refs = [r for r in obj.get("object_refs") or [] if r in by_id]
+        refs = [r for r in _refs(obj) if r in by_id]
         on_notes = [r for r in refs if by_id[r]["type"] == "note"]
         for ref in on_notes:
             opinions.setdefault(ref, []).append(obj)
@@ -246,7 +279,7 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
             summary.reviews_not_applied += 1
             summary.skipped.append(f"{obj['id']}: an opinion on no note of this bundle")
     for note in notes:
-        ext = (note.get("extensions") or {}).get(EXTENSION_ID)
+        ext = _dict(note.get("extensions")).get(EXTENSION_ID)
         if not isinstance(ext, dict):
             plan = _foreign_note(ws, note, by_id, summary)
             if plan is not None:
@@ -258,7 +291,7 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
             continue
         sha = ext.get("document_sha256")
         if not (isinstance(sha, str) and _SHA.match(sha)):
-            reports = [by_id.get(r) for r in note.get("object_refs") or []]
+            reports = [by_id.get(r) for r in _refs(note)]
             sha = next(
                 (
                     _report_sha(r)
@@ -298,7 +331,7 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
         kind = ext.get("kind") if ext.get("kind") in ("note", "claim") else "note"
         key = str(ext.get("annotation_id") or note["id"])
         tags = []
-        for tag in ext.get("tags") or []:
+        for tag in _list(ext.get("tags")):
             name = tag.get("name") if isinstance(tag, dict) else tag
             if isinstance(name, str) and safe_tag(name):
                 tags.append(safe_tag(name))
@@ -308,7 +341,7 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
                 str(lk.get("relation")),
                 str(lk.get("comment") or ""),
             )
-            for lk in ext.get("links") or []
+            for lk in _list(ext.get("links"))
             if isinstance(lk, dict)
         ]
         author = _person(
@@ -339,13 +372,4 @@ def import_stix(ws: Workspace, path: Path | str) -> ImportSummary:
             summary.reviews_not_applied += len(opinions.get(note["id"], []))
         plans.append(plan)
         _keep_highest(markings, doc.id, _marking(note))
-    if not notes:
-        raise StixImportError(f"{path.name} holds no notes, so it has no annotations to import.")
-    if not plans:
-        raise StixImportError(
-            f"None of the {len(notes)} note(s) in {path.name} could be "
-            f"placed: {summary.skipped[0]}."
-        )
-    apply_plan(ws, plans, summary, StixImportError, markings)
-    summary.documents_matched = sorted({p.document_id for p in plans})
-    return summary
+    return plans, markings, notes
