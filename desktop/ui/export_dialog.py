@@ -411,7 +411,8 @@ class ImportAnnotationsDialog(_JobDialog):
             "Annotations from a REFI-QDA project (.qdpx), a W3C Web Annotation file (.jsonld) "
             "or a STIX 2.1 bundle (.json). Web annotations and STIX notes land on documents "
             "already in this workspace. Work exported from Assay keeps its author and comes "
-            "back with its review thread; the whole import is one step of Edit → Undo."
+            "back with its review thread (decisions only when a supervisor imports); the "
+            "whole import is one step of Edit → Undo."
         )
         intro.setWordWrap(True)
         self.path = QLineEdit()
