@@ -48,6 +48,39 @@ GUI_TESTER = Profile(
 )
 
 
+def event_loops_still_run() -> bool:
+    """False once QCoreApplication.exit() ran outside app.exec(): Qt then keeps its quit flag
+    and every later QEventLoop.exec() returns -1 at once, so each waitSignal in the rest of the
+    session times out without a single event processed."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(0, lambda: loop.exit(7))
+    return loop.exec() == 7
+
+
+def clear_quit_flag(qapp) -> None:
+    """app.exec() clears Qt's quit flag when it returns; run it for one turn of the loop."""
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    QTimer.singleShot(0, lambda: QCoreApplication.exit(0))
+    qapp.exec()
+
+
+@pytest.fixture(autouse=True)
+def _event_loop_not_quit(qapp):
+    """Fail the test during which the application was told to quit, then clear the flag so the
+    tests after it are not failed too (the exit() may come from a timer an earlier test armed)."""
+    yield
+    if not event_loops_still_run():
+        clear_quit_flag(qapp)
+        pytest.fail(
+            "QCoreApplication.exit()/quit() ran during this test outside app.exec() "
+            "(perhaps from a timer an earlier test left armed); every later event loop "
+            "would have returned at once"
+        )
+
+
 @pytest.fixture(autouse=True)
 def configured_profile(private_profile) -> Profile:
     """The person at the keyboard has answered the first-run question (tested on its own)."""

@@ -114,10 +114,16 @@ def test_main_parses_its_arguments_opens_the_window_and_returns_on_close(
         QTimer.singleShot(20, close_when_shown)
 
     QTimer.singleShot(0, close_when_shown)
-    QTimer.singleShot(30000, lambda: QApplication.exit(99))  # never hang the suite
+    # Never hang the suite, but stop the guard once main() returned: fired later, exit() would
+    # leave Qt's quit flag set and every later event loop in the session would return at once.
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(lambda: QApplication.exit(99))
+    guard.start(30000)
     try:
         code = app_module.main(["--workspace", str(tmp_path / "desk"), "--demo"])
     finally:
+        guard.stop()
         theme.apply_theme(QApplication.instance(), "light")
     assert code == 0
     assert seen
