@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from desktop.core import scales
@@ -251,6 +253,39 @@ def test_annotations_survive_reindex_and_reopen(ws, doc, analyst):
         assert again.check().ok
     finally:
         again.close()
+
+
+def test_documents_imported_inside_a_batch_go_with_it(ws, doc, tmp_path):
+    """A failed batch takes back the documents it imported (rows, bytes, audit); a batch
+    inside a batch is part of it; the index learns of the documents only once all is kept."""
+    files = write_texts(tmp_path / "more", {"memo.txt": "Memo\n\nThe quartermaster ledger."})
+    blobs = ws.path / "blobs" / "sha256"
+
+    def stored() -> list[Path]:
+        return sorted(f for f in blobs.rglob("*") if f.is_file())
+
+    before_docs, before_blobs = ws.count_documents(), stored()
+    audit_before = ws.db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    with pytest.raises(WorkspaceError, match="stop"), ws.batch("Import and annotate"):
+        report = ws.import_paths(files)
+        memo = report.imported[0]
+        assert ws.document(memo).title == "Memo"  # visible inside the transaction
+        with ws.batch("inner"):  # nested: a savepoint of the outer batch
+            ws.add_note(memo, 0, 4, comment="x")
+        assert ws.search("quartermaster") == []  # nothing committed yet, nothing indexed
+        raise WorkspaceError("stop")
+    assert ws.count_documents() == before_docs
+    assert stored() == before_blobs  # the memo's bytes were removed again
+    assert ws.db.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_before
+    assert ws.verify_audit().ok and not (ws.path / "import.journal").exists()
+    assert ws.search("quartermaster") == [] and ws.pending_index() == 0
+    with ws.batch("Import and annotate"):
+        memo = ws.import_paths(files).imported[0]
+        ws.add_note(memo, 0, 4, comment="kept")
+    assert ws.undo_label() == "Import and annotate"
+    assert [h.doc_id for h in ws.search("quartermaster")] == [memo]
+    assert [a.comment for a in ws.annotations(memo)] == ["kept"]
+    assert not (ws.path / "import.journal").exists()
 
 
 def test_documents_filtered_by_tag_and_claims(ws, doc):

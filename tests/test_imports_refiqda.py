@@ -222,6 +222,42 @@ def test_project_from_another_tool(ws, tmp_path):
     assert again.documents_created == []
 
 
+def test_a_failure_after_the_sources_were_stored_leaves_nothing(ws, tmp_path, monkeypatch):
+    """Sources, their metadata and the codings are one transaction: a failure while writing
+    the third coding (a full disk, say) takes the two new documents back too."""
+    from desktop.core.errors import WorkspaceError
+    from desktop.core.imports import common
+
+    path = write_qdpx(
+        tmp_path / "interviews.qdpx",
+        {"project.qde": foreign_project(), f"sources/{SOURCE_1}.txt": INTERVIEW},
+    )
+    real_create, made = common._create, []
+
+    def failing_create(*args, **kwargs):
+        if len(made) == 2:
+            raise WorkspaceError("The disk is full.")
+        made.append(1)
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(common, "_create", failing_create)
+    audit_before = ws.db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    with pytest.raises(RefiImportError, match="The disk is full. Nothing was imported."):
+        import_refiqda(ws, path)
+    assert len(made) == 2  # two codings were written before the failure
+    assert counts(ws) == (0, 0, 0, ())
+    assert not [f for f in (ws.path / "blobs" / "sha256").rglob("*") if f.is_file()]
+    assert ws.search("Singapore") == [] and ws.undo_label() is None
+    assert ws.db.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_before
+    monkeypatch.setattr(common, "_create", real_create)
+    summary = import_refiqda(ws, path)
+    assert len(summary.documents_created) == 2 and len(summary.annotations_created) == 3
+    assert ws.undo_label() == "Import REFI-QDA (interviews.qdpx)"  # one step for all of it
+    assert {h.title for h in ws.search("Singapore")} == {"Interview 3 — officer"}
+    ws.undo()  # the codings go; the documents stay, as after any import of files
+    assert counts(ws)[:2] == (2, 0)
+
+
 def test_claim_note_is_parsed():
     parsed = parse_claim_note(
         "Assay claim\nStatement: two\n  lines\nCredibility: 2 (probably "

@@ -153,6 +153,7 @@ class Tx:
         self.actor = ws.profile.id
         self.changes = Changes()
         self.records: list[RowChange] = []
+        self.blobs = False  # documents were imported inside this transaction (a batch)
 
     def hlc(self) -> int:
         return self.ws.clock.now()
@@ -223,6 +224,7 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
         self._recovering = False
         self._undo = UndoStack()
         self._defer_index = False
+        self._defer_depth = 0
         db_path = self.path / self.DB_NAME
         if not db_path.exists():
             raise WorkspaceError(
@@ -342,6 +344,11 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
             raise ReadOnlyWorkspace(
                 f"The workspace {self.path} is open read-only; nothing was changed."
             )
+        outer = getattr(self._local, "batch", None)
+        if outer is not None:  # inside a batch: its transaction, in a savepoint
+            with self._savepoint(outer):
+                yield outer
+            return
         with self._write_lock:
             db = self.db
             tx = Tx(self, db)
@@ -360,14 +367,8 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
         """One user action: one transaction, one undo step, then the index catches up."""
         outer = getattr(self._local, "batch", None)
         if outer is not None:  # part of a batch: a savepoint, so a failed step leaves nothing
-            done = len(outer.records)
-            try:
-                with outer.db.atomic():
-                    yield outer
-            except BaseException:
-                del outer.records[done:]
-                self._audit.reload(outer.db)
-                raise
+            with self._savepoint(outer):
+                yield outer
             return
         with self._write() as tx:
             yield tx
@@ -377,17 +378,46 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
             self.index_pending()
 
     @contextlib.contextmanager
+    def _savepoint(self, outer: Tx) -> Iterator[None]:
+        """A step inside an open batch: if it fails, its rows, undo records and audit entries
+        go and the batch goes on (or fails as a whole, as its caller decides)."""
+        done = len(outer.records)
+        try:
+            with outer.db.atomic():
+                yield
+        except BaseException:
+            del outer.records[done:]
+            self._audit.reload(outer.db)
+            raise
+
+    @contextlib.contextmanager
     def batch(self, label: str) -> Iterator[Changes]:
         """Many actions as one: one transaction and one undo step named LABEL. If anything in
-        the block raises, nothing of it is kept. Yields the Changes the actions add up to."""
-        if getattr(self._local, "batch", None) is not None:
-            raise WorkspaceError("A batch of changes is already open.")
-        with self._write() as tx:
-            self._local.batch = tx
-            try:
-                yield tx.changes
-            finally:
-                self._local.batch = None
+        the block raises, nothing of it is kept — documents imported inside it included (their
+        bytes are removed again). Yields the Changes the actions add up to. A batch opened
+        inside another is part of it (a savepoint; the outer label names the undo step)."""
+        outer = getattr(self._local, "batch", None)
+        if outer is not None:
+            with self._savepoint(outer):
+                yield outer.changes
+            return
+        tx = None
+        try:
+            with self._write() as tx:
+                self._local.batch = tx
+                try:
+                    yield tx.changes
+                finally:
+                    self._local.batch = None
+        except BaseException:
+            if tx is not None and tx.blobs:  # stored for documents that were rolled back
+                with contextlib.suppress(Exception):
+                    self._collect_orphan_blobs()
+            raise
+        finally:
+            if tx is not None and tx.blobs:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.path / "import.journal").unlink()
         self._undo.push(UndoStep(label, tx.records))
         tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
         if tx.changes.index and not self._defer_index:
@@ -395,13 +425,17 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
 
     @contextlib.contextmanager
     def deferred_indexing(self) -> Iterator[None]:
-        """Run many small actions, then bring the index up to date once."""
+        """Run many small actions, then bring the index up to date once (the outermost block
+        does, when several are nested)."""
+        self._defer_depth += 1
         self._defer_index = True
         try:
             yield
         finally:
-            self._defer_index = False
-            self.index_pending()
+            self._defer_depth -= 1
+            if self._defer_depth == 0:
+                self._defer_index = False
+                self.index_pending()
 
     def undo_label(self) -> str | None:
         return self._undo.undo_label()
@@ -572,6 +606,9 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
         total = len(files)
         journal = self.path / "import.journal"
         journal.write_text(str(os.getpid()))
+        outer = getattr(self._local, "batch", None)
+        if outer is not None:  # if the batch fails, the bytes stored here belong to nobody
+            outer.blobs = True
         seen: set[str] = set()
         pending: list[tuple[Path, str, int, object]] = []
         last_commit = time.perf_counter()
@@ -598,8 +635,9 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                 self._collect_orphan_blobs()
             raise
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                journal.unlink()
+            if outer is None:  # else the batch's end removes it
+                with contextlib.suppress(FileNotFoundError):
+                    journal.unlink()
         report.seconds_stored = time.perf_counter() - started
         if index:
             report.indexed = self.index_pending(progress=progress, cancel=cancel)
@@ -759,8 +797,8 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
     def index_pending(self, *, progress: Progress | None = None, cancel: Cancel | None = None
                       ) -> int:
         """Drain the index queue in batches; the store stays the truth if this is interrupted."""
-        if self.readonly:
-            return 0
+        if self.readonly or getattr(self._local, "batch", None) is not None:
+            return 0  # inside a batch nothing is committed yet: its end indexes
         done = 0
         total = self.pending_index()
         bulk = total >= 2 * INDEX_BATCH

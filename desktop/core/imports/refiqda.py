@@ -29,7 +29,7 @@ from xml.etree.ElementTree import Element
 
 from .. import ingest, scales
 from ..claims import AnnotationError, Person
-from ..errors import NotFound
+from ..errors import AssayError, NotFound
 from ..exports.refiqda import (
     CLAIM_NOTE_HEADER,
     LINK_NOTE_PREFIX,
@@ -643,23 +643,37 @@ def import_refiqda(ws: Workspace, path: Path | str) -> ImportSummary:
     if not reader.sources:
         raise RefiImportError(f"{path.name} holds no text source Assay can import.")
     new = [s for s in reader.sources if not s.exists]
-    if new:
-        with tempfile.TemporaryDirectory(prefix="assay-qdpx-") as tmp:
-            files = []
-            for source in new:
-                target = Path(tmp) / source.filename
-                target.write_bytes(source.data)
-                files.append(target)
-            report = ws.import_paths(files)
-        if report.failed:
-            problem = report.failed[0]
-            raise RefiImportError(
-                f"Source {Path(problem.path).name} could not be imported: {problem.reason}"
-            )
-        for source in new:
-            _apply_metadata(ws, source, summary)
-            summary.documents_created.append(source.doc_id)
     summary.documents_matched = [s.doc_id for s in reader.sources if s.exists]
     markings = {s.doc_id: s.metadata.get("Marking") for s in reader.sources if s.exists}
-    apply_plan(ws, reader.plans, summary, RefiImportError, markings)
+    # The new sources, their metadata and the annotations are one transaction and one undo
+    # step: if anything fails, the workspace is as it was (no half-imported project).
+    try:
+        with ws.deferred_indexing(), ws.batch(f"Import REFI-QDA ({path.name})"):
+            if new:
+                _import_sources(ws, new, summary)
+            apply_plan(ws, reader.plans, summary, RefiImportError, markings)
+    except BaseException as exc:
+        summary.documents_created.clear()
+        if isinstance(exc, AssayError) and not isinstance(exc, RefiImportError):
+            raise RefiImportError(f"{exc} Nothing was imported.") from exc
+        raise
     return summary
+
+
+def _import_sources(ws: Workspace, new: list[_Source], summary: ImportSummary) -> None:
+    with tempfile.TemporaryDirectory(prefix="assay-qdpx-") as tmp:
+        files = []
+        for source in new:
+            target = Path(tmp) / source.filename
+            target.write_bytes(source.data)
+            files.append(target)
+        report = ws.import_paths(files, index=False)
+    if report.failed:
+        problem = report.failed[0]
+        raise RefiImportError(
+            f"Source {Path(problem.path).name} could not be imported: {problem.reason} "
+            "Nothing was imported."
+        )
+    for source in new:
+        _apply_metadata(ws, source, summary)
+        summary.documents_created.append(source.doc_id)
