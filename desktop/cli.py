@@ -160,6 +160,20 @@ def cmd_show(args) -> int:
     return 0
 
 
+def cmd_remove(args) -> int:
+    with _workspace(args) as ws:
+        doc = ws.find_document(args.doc)
+        n = len(ws.annotations(doc.id))
+        what = f"{doc.title!r} ({doc.id[:12]}) and its {n} note(s) and claim(s)"
+        if not args.yes:
+            print(f"Would remove {what}. Run again with --yes to remove it; importing the "
+                  "same file again brings the document back (its annotations stay removed).")
+            return 1
+        ws.remove_document(doc.id)
+    print(f"Removed {what}.")
+    return 0
+
+
 def cmd_reindex(args) -> int:
     update, close = _progress_bar("indexing")
     with _workspace(args) as ws:
@@ -516,6 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("show", cmd_show, "show one document (by id prefix or title)")
     p.add_argument("doc", metavar="DOC")
     p.add_argument("--json", action="store_true")
+    p = add("remove", cmd_remove, "remove a document and its annotations from the workspace")
+    p.add_argument("doc", metavar="DOC", help="id prefix or title")
+    p.add_argument("--yes", action="store_true", help="remove it (without: say what would go)")
     add("reindex", cmd_reindex, "rebuild the search index from the store")
     add("check", cmd_check, "check the store, index, blobs and audit log agree")
     p = add("backup", cmd_backup, "online backup of the workspace into a new folder")

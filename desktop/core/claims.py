@@ -167,7 +167,9 @@ class ClaimsMixin:
 
     # -- reading ---------------------------------------------------------------------------------
     def _annotations_where(self, where: str, args: list) -> list[Annotation]:
-        rows = store.rows(self.db, f"{ANNOTATION_SELECT} WHERE a.deleted = 0 AND {where}", args)
+        # a removed document hides its annotations, even ones a bundle brought in after
+        rows = store.rows(self.db, f"{ANNOTATION_SELECT} WHERE a.deleted = 0 AND d.deleted = 0"
+                                   f" AND {where}", args)
         anns = [Annotation(**r) for r in rows]
         if anns:
             tags = self._tags_for([a.id for a in anns])

@@ -682,13 +682,23 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
         return f, sha, len(data), parsed
 
     def _has_sha(self, sha: str) -> bool:
-        return self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone() is not None
+        """A live document holds these bytes (a removed one comes back when imported again)."""
+        return self.db.execute(
+            "SELECT 1 FROM documents WHERE sha256 = ? AND deleted = 0", [sha]).fetchone() is not None
 
     def _commit_documents(self, pending: list, report: ImportReport) -> None:
         with self._write() as tx:
             doc_rows, queue_rows = [], []
             for f, sha, size, parsed in pending:
                 doc_id = document_id(sha)
+                if tx.fetch("documents", (doc_id,)) is not None:  # removed before: restore it
+                    tx.update("documents", (doc_id,), {"deleted": 0})
+                    tx.audit("restore document", "document", doc_id,
+                             {"sha256": sha, "filename": f.name})
+                    queue_rows.append(["document", doc_id, "update"])
+                    report.imported.append(doc_id)
+                    tx.changes.documents.add(doc_id)
+                    continue
                 source_id = self._ensure_source(tx, parsed.source) if parsed.source else None
                 marking = parsed.marking if parsed.marking in MARKINGS else "CLEAR"
                 doc_rows.append([
@@ -774,6 +784,47 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                 tx.queue("document", doc.id)
                 self._requeue_annotations(tx, "document_id = ?", [doc.id])
                 tx.changes.documents.add(doc.id)
+        return tx.changes
+
+    def remove_document(self, doc_id: str) -> Changes:
+        """Take a document out of the workspace with its notes and claims (their tags and the
+        links that touch them): all become tombstones, so the removal is one undo step and
+        travels in bundles. An analyst removes only documents that hold no one else's work; a
+        supervisor removes any. The original file stays in the blob store, so an undo — or
+        importing the same file again — brings the document back."""
+        doc = self.document(doc_id)
+        with self._action("Remove document") as tx:
+            anns = tx.db.execute(
+                "SELECT a.id, a.created_by, coalesce(an.name, a.created_by) FROM annotations a"
+                " LEFT JOIN analysts an ON an.id = a.created_by"
+                " WHERE a.document_id = ? AND a.deleted = 0", [doc.id]).fetchall()
+            others = sorted({name for _id, by, name in anns if by != tx.actor})
+            if others and not self.is_supervisor:
+                from .claims import PermissionDenied
+
+                raise PermissionDenied(
+                    f"{doc.title!r} holds work by {', '.join(others)}; only a supervisor "
+                    "removes a document with other analysts' notes or claims.")
+            ids = [a[0] for a in anns]
+            tx.update("documents", (doc.id,), {"deleted": 1})
+            self._note_change(tx, "documents", (doc.id,), {})
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                for ann_id, tag in tx.db.execute(
+                        "SELECT annotation_id, tag_id FROM annotation_tags WHERE deleted = 0"
+                        f" AND annotation_id IN ({marks})", chunk).fetchall():
+                    tx.update("annotation_tags", (ann_id, tag), {"deleted": 1})
+                    tx.changes.tags.add(tag)
+                for (link_id,) in tx.db.execute(
+                        f"SELECT id FROM links WHERE deleted = 0 AND (from_id IN ({marks})"
+                        f" OR to_id IN ({marks}))", chunk + chunk).fetchall():
+                    row = tx.update("links", (link_id,), {"deleted": 1})
+                    self._note_change(tx, "links", (link_id,), row)
+            for ann_id in ids:
+                tx.update("annotations", (ann_id,), {"deleted": 1})
+                self._note_change(tx, "annotations", (ann_id,), {"document_id": doc.id})
+            tx.audit("remove document", "document", doc.id,
+                     {"title": doc.title, "annotations": len(ids)})
         return tx.changes
 
     # -- index -----------------------------------------------------------------------------------
