@@ -890,7 +890,8 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                 self.db,
                 "SELECT d.id, d.title, d.text, d.author, d.language, d.marking, d.published_at,"
                 " d.imported_at, d.deleted, s.name AS source FROM documents d"
-                f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN ({marks})",
+                f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN ({marks})"
+                " AND d.deleted = 0",
                 chunk,
             ):
                 found.add(r["id"])
@@ -1007,14 +1008,15 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
             f" WHERE {where} ORDER BY {col} {direction}, d.rowid {direction}", args)]
 
     def document_summaries(self, ids: list[str]) -> dict[str, dict]:
-        """Summary rows (no text) for the given ids, keyed by id."""
+        """Summary rows (no text) for the given ids, keyed by id; removed documents have none."""
         out: dict[str, dict] = {}
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             for r in store.rows(
                 self.db,
                 f"SELECT {self.DOC_SUMMARY} FROM documents d"
-                f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN ({marks})",
+                f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN ({marks})"
+                " AND d.deleted = 0",
                 chunk,
             ):
                 out[r["id"]] = r

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation
+from desktop.core.claims import Annotation, PermissionDenied
 from desktop.core.errors import AssayError, ReadOnlyWorkspace
 from desktop.core.profile import Profile
 from desktop.core.workspace import Changes, Document, ImportReport, SearchHit, Workspace
@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
     import_finished = Signal(object)  # ImportReport
     reindex_finished = Signal(int)
     changes_applied = Signal(object)  # Changes, once every view showing them has refreshed
+    document_removed = Signal(str)  # the id, once the removal is committed and shown
     analyst_switched = Signal(object)  # Profile, after the core recorded the switch
 
     def __init__(
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.last_task: ProgressTask | None = None
         self.import_summary: ImportSummaryDialog | None = None
         self.last_error: QMessageBox | None = None
+        self.remove_prompt: QMessageBox | None = None
         self._shut_down = False
         self._undo_labels: tuple[str | None, str | None] = (ws.undo_label(), ws.redo_label())
         self.switch_dialog: ProfileDialog | None = None
@@ -178,7 +180,25 @@ class MainWindow(QMainWindow):
         )
         self.reindex_action.setToolTip("Rebuild the search index from the stored documents")
         self.reindex_action.triggered.connect(self.reindex)
-        for action in (self.import_files_action, self.import_folder_action, self.reindex_action):
+        self.remove_document_action = QAction("&Remove document…", self)
+        self.remove_document_action.setToolTip(
+            "Take the selected document and its notes and claims out of the workspace"
+        )
+        self.remove_document_action.triggered.connect(lambda: self.remove_document())
+        # the Delete key removes a document in the library list only, after asking
+        remove_key = QAction("Remove document…", self.library.table)
+        remove_key.setShortcut(QKeySequence.StandardKey.Delete)
+        remove_key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_key.triggered.connect(lambda: self.remove_document())
+        self.library.table.addAction(remove_key)
+        self.library.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.library.table.customContextMenuRequested.connect(self._library_menu)
+        for action in (
+            self.import_files_action,
+            self.import_folder_action,
+            self.reindex_action,
+            self.remove_document_action,
+        ):
             action.setEnabled(not self.ws.readonly)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -240,6 +260,7 @@ class MainWindow(QMainWindow):
         file_menu = self._menu("&File")
         file_menu.addAction(self.import_files_action)
         file_menu.addAction(self.import_folder_action)
+        file_menu.addAction(self.remove_document_action)
         file_menu.addSeparator()
         file_menu.addAction(self.reindex_action)
         # exports and bundles go between here and Quit (add_menu_action)
@@ -591,6 +612,87 @@ class MainWindow(QMainWindow):
         self.import_summary = ImportSummaryDialog(report, self)
         self.import_summary.open()
 
+    def _library_menu(self, pos) -> None:
+        index = self.library.table.indexAt(pos)
+        if not index.isValid():
+            return
+        self.library.table.selectRow(index.row())
+        menu = QMenu(self.library.table)
+        menu.addAction(self.remove_document_action)
+        menu.popup(self.library.table.viewport().mapToGlobal(pos))
+        self.library_menu = menu
+
+    def remove_document(self, doc_id: str | None = None) -> QMessageBox | None:
+        """Ask, then remove the document (the library's selection, else the open one) with
+        its notes and claims in the writer thread. The question is non-blocking."""
+        doc_id = doc_id or self.library.selected_id() or self.reader.document_id
+        if self.ws.readonly or not doc_id:
+            return None
+        summary = self.ws.document_summaries([doc_id]).get(doc_id)
+        if summary is None:
+            return None
+        title = summary.get("title") or "this document"
+        annotations = self.ws.annotations(doc_id)
+        other = sum(a.created_by != self.ws.profile.id for a in annotations)
+        if other and not self.ws.is_supervisor:
+            # the core refuses it too; say so before asking anything
+            self.show_error(
+                PermissionDenied(
+                    f"“{title}” holds {_counted(other, 'note or claim', 'notes or claims')} "
+                    "by other analysts; only a supervisor removes a document with other "
+                    "analysts' work."
+                ),
+                "remove the document",
+            )
+            return None
+        claims = sum(a.kind == "claim" for a in annotations)
+        parts = [
+            _counted(len(annotations) - claims, "note", "notes"),
+            _counted(claims, "claim", "claims"),
+        ]
+        work = " and ".join(p for p in parts if not p.startswith("0 "))
+        if work:
+            by_others = f", {other} of them by other analysts" if other else ""
+            detail = f"Its {work} go{'es' if len(annotations) == 1 else ''} with it{by_others}. "
+        else:
+            detail = "It holds no notes or claims. "
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Remove document",
+            f"Remove “{title}” from this workspace?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(
+            detail + "Edit → Undo brings everything back; importing the same file again "
+            "brings back the document without them. Peers receive the removal in your next "
+            "bundle."
+        )
+        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setObjectName("removeDocumentPrompt")
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is remove:
+                self._remove_document(doc_id, title)
+
+        box.finished.connect(answered)
+        self.remove_prompt = box
+        box.open()
+        return box
+
+    def _remove_document(self, doc_id: str, title: str) -> Job:
+        job = self.writer.submit(self.ws.remove_document, doc_id)
+
+        def done(changes: Changes) -> None:
+            self.apply_changes(changes)
+            self.statusBar().showMessage(f"Removed “{title}” (Edit → Undo brings it back)", 10000)
+            self.document_removed.emit(doc_id)
+
+        job.finished.connect(done)
+        job.failed.connect(lambda exc: self.show_error(exc, "remove the document"))
+        return job
+
     def _reindex_done(self, count: int) -> None:
         self.search.rerun()
         self.statusBar().showMessage(f"Reindexed {count} document(s)", 10000)
@@ -794,3 +896,7 @@ def _local_paths(mime: QMimeData) -> list[str]:
     if not mime.hasUrls():
         return []
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
