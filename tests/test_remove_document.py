@@ -129,7 +129,13 @@ def test_a_removal_travels_in_a_bundle(tmp_path, ada):
         assert {a.id for a in ben.annotations(ada.find_document("Alpha report").id)} == {c1, own}
         ada.remove_document(ada.find_document("Alpha report").id)
         ada.export_bundle(tmp_path / "2.assay")
-        ben.import_bundle(tmp_path / "2.assay")
+        preview = ben.preview_bundle(tmp_path / "2.assay")
+        assert preview.counts["documents"].removed == 1
+        assert preview.counts["annotations"].removed == 1  # Ada's claim; Ben's note stays
+        assert "removes 1 document(s) here" in "\n".join(preview.table())
+        result = ben.import_bundle(tmp_path / "2.assay")
+        assert "documents: 0 new, 1 updated" in result.summary()
+        assert "1 of them removed by the sender" in result.summary()
         assert sorted(d["title"] for d in ben.list_documents()) == ["Beta brief", "Gamma note"]
         # Ben's own note, which Ada never saw, is hidden with its document, not lost
         with pytest.raises(NotFound):

@@ -390,6 +390,7 @@ class EntityCounts:
     unchanged: int = 0
     conflicting: int = 0
     quarantined: int = 0
+    removed: int = 0  # of the updated: live here, a tombstone after the merge
 
     @property
     def total(self) -> int:
@@ -420,6 +421,9 @@ class ImportPreview:
                 f"{name:16} {c.new:7} {c.updated:8} {c.unchanged:10} "
                 f"{c.conflicting:12} {c.quarantined:12}"
             )
+        gone = self.counts.get("documents", EntityCounts()).removed
+        if gone:
+            lines.append(f"removes {gone} document(s) here: the sender removed them")
         return lines
 
 
@@ -1228,6 +1232,8 @@ class _Merge:
         if any(f in ent.fields for f in new_values):
             self._changed(ent.name, row)
             c.updated += 1
+            if new_values.get("deleted") == 1 and not local.get("deleted"):
+                c.removed += 1
         else:
             c.unchanged += 1
 
@@ -2320,6 +2326,8 @@ def _import_log(r: ImportResult) -> list[str]:
         c = r.counts[name]
         if c.new or c.updated or c.conflicting or c.quarantined:
             parts = [f"{c.new} new", f"{c.updated} updated", f"{c.unchanged} unchanged"]
+            if c.removed:
+                parts.append(f"{c.removed} of them removed by the sender")
             if c.conflicting:
                 parts.append(f"{c.conflicting} with conflicts")
             if c.quarantined:

@@ -454,6 +454,9 @@ class ImportBundleDialog(_WriterDialog):
             _show(self.status, "Already imported here: importing it again changes nothing.")
         else:
             extra = f" {preview.conflicts} value(s) will conflict." if preview.conflicts else ""
+            gone = preview.counts["documents"].removed if "documents" in preview.counts else 0
+            if gone:
+                extra += f" It removes {gone} document(s) here (the sender removed them)."
             _show(self.status, f"Signature verified. Review what will change, then Apply.{extra}")
         self.apply_button.setEnabled(not self.ws.readonly)
 

@@ -207,3 +207,24 @@ def test_export_trust_import_reimport_and_resolve(qtbot, stations, tmp_path):
     assert b.conflicts() == [] and b.conflicts(unresolved_only=False)[0].resolved_by == SUE.id
     assert conflicts.empty.isVisible() and "Resolved" in conflicts.status.text()
     shot(conflicts, "conflicts-resolved.png", tmp_path)
+
+
+def test_the_preview_says_a_bundle_removes_documents(qtbot, stations, tmp_path):
+    a, b, _win_a, win_b = stations
+    key = tmp_path / "ada.key.json"
+    b.trust_key(key, a.export_public_key(key).fingerprint)
+    gone = a.list_documents()[0]
+    a.remove_document(gone["id"])
+    a.export_bundle(tmp_path / "removal.assay")
+
+    win_b.exchange_ui.import_action.trigger()
+    imp = win_b.exchange_ui.import_dialog
+    imp.path.setText(str(tmp_path / "removal.assay"))
+    qtbot.mouseClick(imp.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: imp.inspection is not None and not imp.busy(), timeout=WAIT)
+    assert "It removes 1 document(s) here (the sender removed them)." in imp.status.text()
+    assert b.document(gone["id"]).title == gone["title"]  # only a preview so far
+    qtbot.mouseClick(imp.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: imp.result is not None, timeout=WAIT)
+    assert "removed by the sender" in imp.log.toPlainText()
+    assert win_b.library.model.row_of(gone["id"]) is None
