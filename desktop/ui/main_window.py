@@ -186,11 +186,7 @@ class MainWindow(QMainWindow):
         )
         self.remove_document_action.triggered.connect(lambda: self.remove_document())
         # the Delete key removes a document in the library list only, after asking
-        remove_key = QAction("Remove document…", self.library.table)
-        remove_key.setShortcut(QKeySequence.StandardKey.Delete)
-        remove_key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        remove_key.triggered.connect(lambda: self.remove_document())
-        self.library.table.addAction(remove_key)
+        _delete_key(self.library.table, "Remove document…", lambda: self.remove_document())
         self.library.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.library.table.customContextMenuRequested.connect(self._library_menu)
         for action in (
@@ -226,11 +222,7 @@ class MainWindow(QMainWindow):
         self.delete_action = QAction("&Delete annotation…", self)
         self.delete_action.triggered.connect(lambda: self.delete_annotation())
         # the Delete key works in the annotations list only (text fields keep theirs)
-        delete_key = QAction("Delete annotation", self.annotations.view)
-        delete_key.setShortcut(QKeySequence.StandardKey.Delete)
-        delete_key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        delete_key.triggered.connect(lambda: self.delete_annotation())
-        self.annotations.view.addAction(delete_key)
+        _delete_key(self.annotations.view, "Delete annotation", lambda: self.delete_annotation())
         for action in (self.note_action, self.claim_action, self.submit_action, self.delete_action):
             action.setEnabled(not self.ws.readonly)
         self.switch_action = QAction("S&witch analyst…", self)
@@ -900,3 +892,13 @@ def _local_paths(mime: QMimeData) -> list[str]:
 
 def _counted(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
+
+
+def _delete_key(widget: QWidget, text: str, slot: Callable[[], object]) -> QAction:
+    """The Delete key for one widget only (the text fields elsewhere keep theirs)."""
+    action = QAction(text, widget)
+    action.setShortcut(QKeySequence.StandardKey.Delete)
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    action.triggered.connect(slot)
+    widget.addAction(action)
+    return action
