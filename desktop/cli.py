@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop import __version__
-from desktop.core.errors import AssayError
+from desktop.core.errors import AssayError, WorkspaceError
 from desktop.core.profile import default_workspace_path
 
 
@@ -157,6 +157,46 @@ def cmd_show(args) -> int:
             print(f"{label:>12}: {value}")
     print()
     print(doc.text)
+    return 0
+
+
+EDIT_OPTIONS = (
+    ("title", "title"),
+    ("author", "author"),
+    ("published", "published_at"),
+    ("url", "url"),
+    ("lang", "language"),
+    ("marking", "marking"),
+    ("source", "source"),
+    ("reliability", "reliability"),
+)
+
+
+def cmd_edit(args) -> int:
+    values = {field: getattr(args, opt) for opt, field in EDIT_OPTIONS
+              if getattr(args, opt) is not None}
+    if "marking" in values:
+        values["marking"] = values["marking"].strip().upper().removeprefix("TLP:")
+    if "reliability" in values:
+        values["reliability"] = values["reliability"].strip().upper()
+    rating = args.source_reliability.strip().upper() if args.source_reliability else None
+    if not values and rating is None:
+        raise WorkspaceError("Nothing to change: give at least one of --title, --author, "
+                             "--published, --url, --lang, --marking, --source, --reliability, "
+                             "--source-reliability.")
+    with _workspace(args) as ws:
+        doc = ws.find_document(args.doc)
+        ws.update_document(doc.id, source_reliability=rating, **values)
+        props = ws.document_properties(doc.id)
+    print(f"Edited {props['title']!r} ({doc.id[:12]}):")
+    for label, key in (("title", "title"), ("author", "author"), ("published", "published_at"),
+                       ("url", "url"), ("language", "language"), ("marking", "marking")):
+        print(f"  {label}: {props[key] or '—'}")
+    source = props["source"] or "—"
+    if props["source"]:
+        source += f" ({props['source_reliability']})"
+    print(f"  source: {source}")
+    print(f"  reliability: {props['reliability'] or 'as its source'}")
     return 0
 
 
@@ -530,6 +570,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("show", cmd_show, "show one document (by id prefix or title)")
     p.add_argument("doc", metavar="DOC")
     p.add_argument("--json", action="store_true")
+    p = add("edit", cmd_edit, "edit a document's metadata: title, marking, source and its rating…")
+    p.add_argument("doc", metavar="DOC", help="id prefix or title")
+    p.add_argument("--title")
+    p.add_argument("--author", help="'' clears it")
+    p.add_argument("--published", help="YYYY-MM-DD ('' clears it)")
+    p.add_argument("--url", help="'' clears it")
+    p.add_argument("--lang", help="language code: en, fr, zh, pt-br…")
+    p.add_argument("--marking", help="TLP marking: CLEAR, GREEN, AMBER, AMBER+STRICT, RED")
+    p.add_argument("--source", help="the outlet, agency or person ('' clears it)")
+    p.add_argument("--reliability", help="this document's own rating A–F ('' = its source's)")
+    p.add_argument("--source-reliability", help="rate the source A–F (all its documents)")
     p = add("remove", cmd_remove, "remove a document and its annotations from the workspace")
     p.add_argument("doc", metavar="DOC", help="id prefix or title")
     p.add_argument("--yes", action="store_true", help="remove it (without: say what would go)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import threading
 import time
@@ -763,21 +764,42 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
     DOCUMENT_FIELDS = ("title", "author", "published_at", "url", "language", "marking", "source",
                        "reliability")
 
-    def update_document(self, doc_id: str, **values) -> Changes:
-        """Edit a document's metadata (title, author, date, url, language, marking, source)."""
+    def document_properties(self, doc_id: str) -> dict:
+        """A document's editable metadata as stored: its own reliability (None: its source's)
+        and its source's reliability apart, for a properties form."""
+        row = store.row(
+            self.db,
+            "SELECT d.id, d.title, d.author, d.published_at, d.url, d.language, d.marking,"
+            " d.reliability, s.name AS source, s.reliability AS source_reliability"
+            " FROM documents d LEFT JOIN sources s ON s.id = d.source_id"
+            " WHERE d.id = ? AND d.deleted = 0", [doc_id])
+        if row is None:
+            raise NotFound(f"No document with id {doc_id}.")
+        return row
+
+    def update_document(self, doc_id: str, *, source_reliability: str | None = None,
+                        **values) -> Changes:
+        """Edit a document's metadata (title, author, date, url, language, marking, source,
+        its own reliability) and, with SOURCE_RELIABILITY, rate its source (A–F) in the same
+        undo step. Empty strings clear the optional fields; every value is checked first."""
         unknown = set(values) - set(self.DOCUMENT_FIELDS)
         if unknown:
             raise WorkspaceError(f"Unknown document field(s): {', '.join(sorted(unknown))}.")
-        if "marking" in values and values["marking"] not in MARKINGS:
-            raise WorkspaceError(f"Marking must be one of {', '.join(MARKINGS)}.")
-        if values.get("reliability") is not None and values["reliability"] not in "ABCDEF":
-            raise WorkspaceError(f"Reliability must be one of A–F, not {values['reliability']!r}.")
+        values = _clean_document_values(values)
+        if source_reliability is not None and source_reliability not in RELIABILITIES:
+            raise WorkspaceError(f"Reliability must be one of A–F, not {source_reliability!r}.")
         doc = self.document(doc_id)
         with self._action("Edit document") as tx:
             sets = {k: v for k, v in values.items() if k != "source"}
+            source_name = values["source"] if "source" in values else doc.source
             if "source" in values:
                 sets["source_id"] = (self._ensure_source(tx, values["source"])
                                      if values["source"] else None)
+            if source_reliability is not None:
+                if not source_name:
+                    raise WorkspaceError("This document names no source to rate; give it one.")
+                self._ensure_source(tx, source_name, reliability=source_reliability)
+                tx.changes.documents.add(doc.id)
             if sets:
                 tx.update("documents", (doc.id,), sets)
                 tx.audit("edit document", "document", doc.id, values)
@@ -1160,6 +1182,53 @@ class Document:
     source: str | None
     reliability: str | None
     text: str = ""
+
+
+RELIABILITIES = ("A", "B", "C", "D", "E", "F")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def is_iso_date(value: str) -> bool:
+    """YYYY-MM-DD, or an ISO 8601 time stamp as imports store (2025-03-18T09:30:00Z)."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return len(value) >= 10
+
+
+def _clean_document_values(values: dict) -> dict:
+    """Check and normalise edited document metadata; a clear error names the first bad one."""
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            value = " ".join(value.split()) if key != "url" else value.strip()
+        if key == "title":
+            if not value:
+                raise WorkspaceError("A document needs a title.")
+        elif key == "marking":
+            if value not in MARKINGS:
+                raise WorkspaceError(f"Marking must be one of {', '.join(MARKINGS)}.")
+        elif key == "reliability":
+            value = value or None
+            if value is not None and value not in RELIABILITIES:
+                raise WorkspaceError(f"Reliability must be one of A–F, not {value!r}.")
+        elif key == "published_at":
+            value = value or None
+            if value is not None and not is_iso_date(value):
+                raise WorkspaceError(
+                    f"The publication date must be a day as YYYY-MM-DD, not {value!r}."
+                )
+        elif key == "language":
+            value = (value or "und").lower()
+            if value != "und" and not _LANGUAGE.fullmatch(value):
+                raise WorkspaceError(
+                    f"The language must be a code such as en, fr, zh or pt-br, not {value!r}."
+                )
+        elif key in ("author", "url", "source"):
+            value = value or None
+        out[key] = value
+    return out
 
 
 def _document_fields(r: dict) -> dict:

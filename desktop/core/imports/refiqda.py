@@ -36,7 +36,7 @@ from ..exports.refiqda import (
     REVIEW_NOTE_PREFIX,
     schema_errors,
 )
-from ..workspace import Workspace, document_id
+from ..workspace import Workspace, document_id, is_iso_date
 from .common import (
     CONTEXT,
     ImportSummary,
@@ -605,6 +605,11 @@ def _apply_metadata(ws: Workspace, source: _Source, summary: ImportSummary) -> N
     ):
         if meta.get(var):
             values[field_name] = meta[var]
+    if values.get("published_at") and not is_iso_date(values["published_at"]):
+        summary.skipped.append(
+            f"source {source.name!r}: publication date {values.pop('published_at')!r} is not "
+            "a date"
+        )
     marking = meta.get("Marking") or meta.get("TLP")
     if marking:
         try:
