@@ -20,6 +20,8 @@ SHORTCUTS = (
     ("Ctrl+Shift+C", "claim on the selected text"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (the step is named in the Edit menu)"),
     ("Ctrl+O", "import files"),
+    ("Ctrl+I", "the document's properties: source and its reliability, marking, date…"),
+    ("Delete", "in the library: remove the document (asks first; undo brings it back)"),
     ("A / R / C, J / K", "review queue: approve, reject, request changes; next / previous"),
 )
 

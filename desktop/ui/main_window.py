@@ -38,6 +38,7 @@ from desktop.core.workspace import Changes, Document, ImportReport, SearchHit, W
 from . import theme
 from .annotations import AnnotationsPane, TagCatalog
 from .claim_editor import ClaimEditor, NewSpan
+from .document_dialog import DocumentPropertiesDialog
 from .first_run import ProfileDialog
 from .library import LibraryPane
 from .operations import ImportSummaryDialog, ProgressTask, error_box
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.import_summary: ImportSummaryDialog | None = None
         self.last_error: QMessageBox | None = None
         self.remove_prompt: QMessageBox | None = None
+        self.properties_dialog: DocumentPropertiesDialog | None = None
         self._shut_down = False
         self._undo_labels: tuple[str | None, str | None] = (ws.undo_label(), ws.redo_label())
         self.switch_dialog: ProfileDialog | None = None
@@ -180,6 +182,12 @@ class MainWindow(QMainWindow):
         )
         self.reindex_action.setToolTip("Rebuild the search index from the stored documents")
         self.reindex_action.triggered.connect(self.reindex)
+        self.properties_action = QAction("Document &properties…", self)
+        self.properties_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.properties_action.setToolTip(
+            "Title, source and its reliability, author, date, language and TLP marking"
+        )
+        self.properties_action.triggered.connect(lambda: self.edit_properties())
         self.remove_document_action = QAction("&Remove document…", self)
         self.remove_document_action.setToolTip(
             "Take the selected document and its notes and claims out of the workspace"
@@ -194,6 +202,7 @@ class MainWindow(QMainWindow):
             self.import_folder_action,
             self.reindex_action,
             self.remove_document_action,
+            self.properties_action,
         ):
             action.setEnabled(not self.ws.readonly)
         self.quit_action = QAction("&Quit", self)
@@ -252,6 +261,8 @@ class MainWindow(QMainWindow):
         file_menu = self._menu("&File")
         file_menu.addAction(self.import_files_action)
         file_menu.addAction(self.import_folder_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.properties_action)
         file_menu.addAction(self.remove_document_action)
         file_menu.addSeparator()
         file_menu.addAction(self.reindex_action)
@@ -610,9 +621,32 @@ class MainWindow(QMainWindow):
             return
         self.library.table.selectRow(index.row())
         menu = QMenu(self.library.table)
+        menu.addAction(self.properties_action)
         menu.addAction(self.remove_document_action)
         menu.popup(self.library.table.viewport().mapToGlobal(pos))
         self.library_menu = menu
+
+    def edit_properties(self, doc_id: str | None = None) -> DocumentPropertiesDialog | None:
+        """The document's properties form (the library's selection, else the open one)."""
+        doc_id = doc_id or self.library.selected_id() or self.reader.document_id
+        if self.ws.readonly or not doc_id:
+            return None
+        if self.properties_dialog is not None:
+            self.properties_dialog.close()
+        try:
+            dialog = DocumentPropertiesDialog(self.ws, self.writer, doc_id, self)
+        except AssayError as exc:  # removed meanwhile
+            self.show_error(exc, "show the document's properties")
+            return None
+
+        def saved(changes: Changes) -> None:
+            self.apply_changes(changes)
+            self.statusBar().showMessage("Document properties saved", 5000)
+
+        dialog.saved.connect(saved)
+        self.properties_dialog = dialog
+        dialog.open()
+        return dialog
 
     def remove_document(self, doc_id: str | None = None) -> QMessageBox | None:
         """Ask, then remove the document (the library's selection, else the open one) with

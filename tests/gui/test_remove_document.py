@@ -42,7 +42,7 @@ def test_delete_asks_then_removes_and_undo_brings_it_back(qtbot, window):
     row = window.library.model.row_of(doc_id)
     pos = window.library.table.visualRect(window.library.model.index(row, 0)).center()
     window._library_menu(pos)  # right-click on the row: the same action
-    assert window.library_menu.actions() == [window.remove_document_action]
+    assert window.library_menu.actions()[-1] is window.remove_document_action
     window.library_menu.close()
     window.library.table.setFocus()
     qtbot.keyClick(window.library.table, Qt.Key.Key_Delete)

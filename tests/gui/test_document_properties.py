@@ -1,0 +1,67 @@
+"""The document properties form: Ctrl+I on a library row, a new marking and source rating
+saved in the writer thread, the banner and header following; a bad date refused in the form
+with the core's words; Cancel and an unchanged form write nothing.
+
+Set ASSAY_SHOT_DIR to keep the form's PNG (docs/screenshots/document-properties.png)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from .test_annotate import MERIDIAN, open_titled
+
+
+def test_marking_and_source_rating_from_the_form(qtbot, window):
+    doc_id = open_titled(qtbot, window, MERIDIAN)
+    window.library.table.setFocus()
+    qtbot.keyClick(window.library.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.properties_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.fields["title"].text().startswith("Lab's AI agent wrote working exploits")
+    assert dialog.source.currentText() == "The Meridian Ledger"
+    assert dialog.source_reliability.currentData() == "C"
+    assert dialog.reliability.currentData() is None  # "As its source"
+    assert dialog.marking.currentData() == "CLEAR"
+
+    dialog.marking.setCurrentIndex(dialog.marking.findData("AMBER"))
+    assert "Limited disclosure" in dialog.marking_words.text()
+    dialog.source_reliability.setCurrentIndex(dialog.source_reliability.findData("B"))
+    dialog.fields["published_at"].setText("18 March 2025")
+    dialog.layout().activate()
+    shots = os.environ.get("ASSAY_SHOT_DIR")
+    if shots:
+        dialog.grab().save(str(Path(shots) / "document-properties.png"))
+
+    dialog.save_button.click()  # the date is refused by the core, shown in the form
+    qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=10000)
+    assert "YYYY-MM-DD" in dialog.problem.text() and dialog.isVisible()
+    assert window.ws.document_properties(doc_id)["marking"] == "CLEAR"  # nothing written
+    if shots:
+        dialog.layout().activate()
+        dialog.grab().save(str(Path(shots) / "document-properties-refused.png"))
+
+    dialog.fields["published_at"].setText("2025-03-19")
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        dialog.save_button.click()
+    assert not dialog.isVisible()
+    props = window.ws.document_properties(doc_id)
+    assert (props["marking"], props["source_reliability"], props["published_at"]) == (
+        "AMBER", "B", "2025-03-19")
+    assert window.reader.banner.marking == "AMBER"
+    assert "reliability B" in window.reader.meta.text()
+    assert window.undo_action.text() == "&Undo Edit document"
+
+    # unchanged, then Cancel: no step is added
+    window.edit_properties()
+    window.properties_dialog.save_button.click()
+    assert not window.properties_dialog.isVisible()
+    window.edit_properties()
+    window.properties_dialog.fields["title"].setText("Something else")
+    window.properties_dialog.reject()
+    assert window.ws.undo_label() == "Edit document"
+    assert window.ws.document_properties(doc_id)["title"] != "Something else"
+    window.ws.undo()
+    assert window.ws.document_properties(doc_id)["source_reliability"] == "C"
