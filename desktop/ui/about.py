@@ -15,7 +15,8 @@ from desktop.core.profile import default_workspace_path, profile_dir
 from desktop.logs import log_path
 
 SHORTCUTS = (
-    ("Ctrl+K / Ctrl+F", "search everything"),
+    ("Ctrl+K", "search everything"),
+    ("Ctrl+F, then Enter / F3", "find in the open document; next match (Shift: previous)"),
     ("Ctrl+Shift+N", "note on the selected text"),
     ("Ctrl+Shift+C", "claim on the selected text"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (the step is named in the Edit menu)"),

@@ -239,10 +239,27 @@ class MainWindow(QMainWindow):
         self.switch_action.triggered.connect(self.choose_analyst)
         self.switch_action.setEnabled(not self.ws.readonly)
         self.find_action = QAction("&Search…", self)
-        self.find_action.setShortcuts([QKeySequence("Ctrl+K"), QKeySequence.StandardKey.Find])
+        self.find_action.setShortcut(QKeySequence("Ctrl+K"))
         self.find_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.find_action.triggered.connect(self.focus_search)
         self.addAction(self.find_action)
+        self.find_in_document_action = QAction("&Find in document…", self)
+        self.find_in_document_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_in_document_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.find_in_document_action.setToolTip(
+            "Find words in the open document (with no document open: search everything)"
+        )
+        self.find_in_document_action.triggered.connect(self.find_in_document)
+        self.addAction(self.find_in_document_action)
+        self.find_next_action = QAction("Find next", self)
+        self.find_next_action.setShortcut(QKeySequence.StandardKey.FindNext)
+        self.find_next_action.triggered.connect(lambda: self.reader.find_step(1))
+        self.find_previous_action = QAction("Find previous", self)
+        self.find_previous_action.setShortcut(QKeySequence.StandardKey.FindPrevious)
+        self.find_previous_action.triggered.connect(lambda: self.reader.find_step(-1))
+        for action in (self.find_next_action, self.find_previous_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
 
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
@@ -274,6 +291,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.find_in_document_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.switch_action)
         edit_menu.aboutToShow.connect(self.update_undo_actions)
@@ -501,6 +519,11 @@ class MainWindow(QMainWindow):
         writable = not self.ws.readonly
         self.submit_action.setEnabled(writable and self.editor.submit_button.isEnabled())
         self.delete_action.setEnabled(writable and ann is not None)
+
+    def find_in_document(self) -> None:
+        """Ctrl+F: the find bar over the open document, or the search field if none is open."""
+        if not self.reader.open_find():
+            self.focus_search()
 
     def focus_search(self) -> None:
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)

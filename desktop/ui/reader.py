@@ -33,8 +33,12 @@ from PySide6.QtWidgets import (
 from desktop.core.claims import Annotation
 from desktop.core.workspace import Document
 
+from .find_bar import MAX_PAINTED, FindBar, find_spans
 from .labels import TLP_DESCRIPTIONS, language_name, reliability_text
 from .theme import HIT_BACKGROUND, TLP_BACKGROUND, app_font, current_theme, tlp_colour
+
+# Every match of the find bar, under the current one (which is marked like a search hit).
+FOUND_BACKGROUND = {"light": "#fff3a3", "dark": "#5c5314"}
 
 # Notes without a tag: a neutral blue-grey, distinct from every colour of the tag palette.
 NOTE_COLOUR = "#c3ccd8"
@@ -159,6 +163,9 @@ class ReaderPane(QWidget):
         self._starts: list[tuple[int, int, str]] = []  # (start, end, id) in reading order
         self._emphasis: list[QTextEdit.ExtraSelection] = []
         self._mark: list[QTextEdit.ExtraSelection] = []
+        self._found: list[QTextEdit.ExtraSelection] = []  # matches of the find bar
+        self.matches: list[tuple[int, int]] = []
+        self.match = -1  # index of the current match
 
         self.banner = TlpBanner()
         self.title = QLabel()
@@ -212,6 +219,12 @@ class ReaderPane(QWidget):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
         layout.addWidget(line)
+        self.find_bar = FindBar()
+        self.find_bar.query_changed.connect(self._find)
+        self.find_bar.next_requested.connect(lambda: self.find_step(1))
+        self.find_bar.previous_requested.connect(lambda: self.find_step(-1))
+        self.find_bar.closed.connect(self.close_find)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.text, 1)
 
         self.placeholder = QLabel(
@@ -247,6 +260,7 @@ class ReaderPane(QWidget):
         self.set_annotations(annotations)
         self.text.moveCursor(QTextCursor.MoveOperation.Start)
         self._stack.setCurrentIndex(1)
+        self._find(self.find_bar.field.text() if self.find_bar.isVisible() else "")
         self.document_shown.emit(doc.id)
 
     def show_metadata(self, doc: Document) -> None:
@@ -264,6 +278,8 @@ class ReaderPane(QWidget):
         self.annotations = {}
         self._starts = []
         self.selected_annotation = None
+        self.matches, self._found, self.match = [], [], -1
+        self.find_bar.hide()
         self.text.clear()
         self._stack.setCurrentIndex(0)
 
@@ -489,7 +505,60 @@ class ReaderPane(QWidget):
             self._tinted = False
 
     def _apply_extra(self) -> None:
-        self.text.setExtraSelections(self._emphasis + self._mark)
+        self.text.setExtraSelections(self._found + self._emphasis + self._mark)
+
+    # -- find in the document ------------------------------------------------------------------
+    def open_find(self, query: str | None = None) -> bool:
+        """Show the find bar (with QUERY, if given) and put the cursor in it; False when no
+        document is shown."""
+        if self.document is None:
+            return False
+        self.find_bar.show()
+        if query is not None and query != self.find_bar.field.text():
+            self.find_bar.field.setText(query)
+        elif self.find_bar.field.text():
+            self._find(self.find_bar.field.text())
+        self.find_bar.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.find_bar.field.selectAll()
+        return True
+
+    def close_find(self) -> None:
+        self.find_bar.hide()
+        self._find("")
+        self.text.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def find_step(self, step: int) -> None:
+        """Go to the next (1) or previous (-1) match, wrapping around."""
+        if self.matches:
+            self.match = (self.match + step) % len(self.matches)
+            self._show_match()
+
+    def _find(self, query: str) -> None:
+        text = self.document.text if self.document is not None else ""
+        self.matches = find_spans(text or "", query)
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor(FOUND_BACKGROUND[current_theme()]))
+        self._found = []
+        for start, end in self.matches[:MAX_PAINTED]:
+            sel = QTextEdit.ExtraSelection()
+            sel.format = fmt
+            sel.cursor = self._cursor(start, end)
+            self._found.append(sel)
+        if not self.matches:
+            self.match = -1
+            self._mark = []
+            self._apply_extra()
+            self.find_bar.set_count(None, 0)
+            return
+        # the first match at or after the reading position, as browsers do
+        here = self.offsets.to_core(self.text.textCursor().selectionStart())
+        self.match = bisect.bisect_left(self.matches, (here, -1)) % len(self.matches)
+        self._show_match()
+
+    def _show_match(self) -> None:
+        start, end = self.matches[self.match]
+        self.select_span(start, end)
+        self.find_bar.set_count(self.match + 1, len(self.matches))
 
     def extra_selection_spans(self) -> list[tuple[int, int]]:
         """The emphasised or marked spans, as code points (for checks and tests)."""

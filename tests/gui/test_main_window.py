@@ -87,13 +87,17 @@ def test_typing_a_query_shows_hits_and_a_click_selects_the_words(qtbot, window):
 
 
 def test_ctrl_k_and_ctrl_f_focus_the_search_bar(qtbot, window):
+    """Ctrl+K always goes to the search bar; Ctrl+F finds in the open document
+    (tests/gui/test_find_in_document.py) and, with none open, goes to the search bar too."""
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
+    window.reader.clear()
     for key in (Qt.Key.Key_K, Qt.Key.Key_F):
         window.library.table.setFocus()
         qtbot.waitUntil(lambda: not window.search_field.hasFocus())
         qtbot.keyClick(window.library.table, key, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(window.search_field.hasFocus)
+    assert not window.reader.find_bar.isVisible()
 
 
 def test_a_malformed_query_shows_its_error_inline(qtbot, window):
