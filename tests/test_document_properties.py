@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desktop.cli import main
-from desktop.core.errors import WorkspaceError
+from desktop.core.errors import AssayError, WorkspaceError
 
 from .test_bundles_helpers import ADA, TEXTS, span, workstation
 
@@ -109,3 +109,31 @@ def test_cli_edit(tmp_path, capsys):
     assert "YYYY-MM-DD" in capsys.readouterr().err
     assert main(["edit", "-w", str(wsdir), "Beta brief"]) != 0  # nothing to change: says so
     assert "nothing to change" in capsys.readouterr().err.lower()
+
+
+def test_sources_are_rated_together_in_one_step(ws):
+    alpha, beta = ws.find_document("Alpha report"), ws.find_document("Beta brief")
+    ws.update_document(alpha.id, source="Harbour Desk", source_reliability="C")
+    ws.update_document(beta.id, source="Ministry watch")
+    claim = ws.add_claim(*span(ws, "Alpha report", "A comparable tool"), "x").created
+    before = ws.sources()
+    changes = ws.edit_sources({
+        "Harbour Desk": {"reliability": "A", "kind": "agency"},
+        "Ministry watch": {"reliability": "E"},
+    })
+    assert changes.undo_label == "Edit sources" and {alpha.id, beta.id} <= changes.documents
+    rated = {s["name"]: (s["kind"], s["reliability"], s["documents"]) for s in ws.sources()}
+    assert rated == {"Harbour Desk": ("agency", "A", 1), "Ministry watch": ("outlet", "E", 1)}
+    assert ws.annotation(claim).reliability == "A"
+    assert [h.id for h in ws.search("reliability:a", highlight=None)] == [claim]
+    ws.undo()
+    assert ws.sources() == before and ws.annotation(claim).reliability == "C"
+    for bad, message in (
+        ({"Harbour Desk": {"reliability": "Z"}}, "one of A–F"),
+        ({"Harbour Desk": {"kind": "Not a kind!"}}, "short word"),
+        ({"Nobody": {"reliability": "A"}}, "No source named"),
+        ({"Harbour Desk": {"reliability": "A"}, "Ministry watch": {"colour": "x"}}, "Unknown"),
+    ):
+        with pytest.raises(AssayError, match=message):
+            ws.edit_sources(bad)
+        assert ws.sources() == before  # the valid part of a bad request is not written either

@@ -761,6 +761,35 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
             self._ensure_source(tx, name, kind, reliability)
         return tx.changes
 
+    def edit_sources(self, edits: dict[str, dict]) -> Changes:
+        """Re-rate or re-class several sources as one undo step ("Edit sources"): EDITS maps a
+        source's name to {"reliability": A–F, "kind": "agency"…}. Every value is checked before
+        anything is written; the annotations of their documents are re-indexed."""
+        known = {s["name"]: s for s in self.sources()}
+        for name, values in edits.items():
+            if name not in known:
+                raise NotFound(f"No source named {name!r}.")
+            unknown = set(values) - {"reliability", "kind"}
+            if unknown:
+                raise WorkspaceError(f"Unknown source field(s): {', '.join(sorted(unknown))}.")
+            if values.get("reliability") not in (None, *RELIABILITIES):
+                raise WorkspaceError(
+                    f"{name}: reliability must be one of A–F, not {values['reliability']!r}.")
+            kind = values.get("kind")
+            if kind is not None and not _SOURCE_KIND.fullmatch(kind):
+                raise WorkspaceError(
+                    f"{name}: a source's kind is a short word such as agency or outlet, "
+                    f"not {kind!r}.")
+        with self.batch("Edit sources") as changes:
+            for name, values in edits.items():
+                self.set_source(name, kind=values.get("kind"),
+                                reliability=values.get("reliability"))
+                # their documents' headers show the rating: name them as changed
+                changes.documents.update(r[0] for r in self.db.execute(
+                    "SELECT id FROM documents WHERE source_id = ? AND deleted = 0",
+                    [known[name]["id"]]))
+        return changes
+
     DOCUMENT_FIELDS = ("title", "author", "published_at", "url", "language", "marking", "source",
                        "reliability")
 
@@ -1185,6 +1214,9 @@ class Document:
 
 
 RELIABILITIES = ("A", "B", "C", "D", "E", "F")
+# the kinds the sample sources use; any short word is allowed
+SOURCE_KINDS = ("outlet", "agency", "trade_press", "think_tank", "vendor", "person")
+_SOURCE_KIND = re.compile(r"[a-z][a-z_]{1,30}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 

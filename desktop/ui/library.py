@@ -210,6 +210,16 @@ class LibraryPane(QWidget):
         """The tags some annotation carries (after a change named tags)."""
         _refill(self.tag_filter, "Any tag", [(name, name) for name in self._tags.used_names()])
 
+    def show_source(self, name: str) -> None:
+        """List only this source's documents (the other filters are cleared)."""
+        self.title_filter.clear()
+        for combo in (self.language_filter, self.marking_filter, self.tag_filter):
+            combo.setCurrentIndex(0)
+        self.claims_filter.setChecked(False)
+        index = self.source_filter.findData(name)
+        self.source_filter.setCurrentIndex(max(index, 0))
+        self.apply_filters()
+
     def apply_filters(self) -> None:
         self._debounce.stop()
         self.model.set_filters(

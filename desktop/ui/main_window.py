@@ -51,6 +51,7 @@ from .search import (
     hit_terms,
     query_terms,
 )
+from .sources_dialog import SourcesDialog
 from .worker import Job, SerialWorker
 
 # Past this many changed annotations on the open document, read them all again at once.
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.last_error: QMessageBox | None = None
         self.remove_prompt: QMessageBox | None = None
         self.properties_dialog: DocumentPropertiesDialog | None = None
+        self.sources_dialog: SourcesDialog | None = None
         self._shut_down = False
         self._undo_labels: tuple[str | None, str | None] = (ws.undo_label(), ws.redo_label())
         self.switch_dialog: ProfileDialog | None = None
@@ -269,6 +271,9 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked, n=name: self.set_theme(n))
             self.theme_group.addAction(action)
             self.theme_actions[name] = action
+        self.sources_action = QAction("&Sources…", self)
+        self.sources_action.setToolTip("Every source with its kind and Admiralty reliability")
+        self.sources_action.triggered.connect(self.show_sources)
         self.about_action = QAction("&About Assay", self)
         self.about_action.triggered.connect(self._about)
 
@@ -309,7 +314,8 @@ class MainWindow(QMainWindow):
         editor_toggle = self.editor.toggleViewAction()
         editor_toggle.setText("Claim &editor")
         view_menu.addAction(editor_toggle)
-        self._menu("&Tools")
+        tools_menu = self._menu("&Tools")
+        tools_menu.addAction(self.sources_action)
         help_menu = self._menu("&Help")
         help_menu.addAction(self.about_action)
         self._hide_empty_menus()
@@ -669,6 +675,23 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(saved)
         self.properties_dialog = dialog
         dialog.open()
+        return dialog
+
+    def show_sources(self) -> SourcesDialog:
+        """Tools → Sources…: rate sources (saved in the writer thread, one undo step)."""
+        if self.sources_dialog is not None:
+            self.sources_dialog.close()
+        dialog = SourcesDialog(self.ws, self.writer, self)
+        dialog.save_button.setVisible(not self.ws.readonly)
+
+        def saved(changes: Changes) -> None:
+            self.apply_changes(changes)
+            self.statusBar().showMessage("Sources saved", 5000)
+
+        dialog.saved.connect(saved)
+        dialog.show_documents.connect(self.library.show_source)
+        self.sources_dialog = dialog
+        dialog.show()
         return dialog
 
     def remove_document(self, doc_id: str | None = None) -> QMessageBox | None:

@@ -65,3 +65,35 @@ def test_marking_and_source_rating_from_the_form(qtbot, window):
     assert window.ws.document_properties(doc_id)["title"] != "Something else"
     window.ws.undo()
     assert window.ws.document_properties(doc_id)["source_reliability"] == "C"
+
+
+def test_sources_are_rated_in_the_sources_dialog(qtbot, window):
+    doc_id = open_titled(qtbot, window, MERIDIAN)
+    window.sources_action.trigger()
+    dialog = window.sources_dialog
+    assert dialog.isVisible() and dialog.table.rowCount() == len(window.ws.sources())
+    names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    row = names.index("The Meridian Ledger")
+    assert dialog.ratings[row].currentData() == "C" and not dialog.save_button.isEnabled()
+    assert dialog.table.item(row, 3).text() == "1"
+    dialog.ratings[row].setCurrentIndex(dialog.ratings[row].findData("A"))
+    other = (row + 1) % len(names)
+    dialog.kinds[other].setCurrentText("agency")
+    assert dialog.save_button.isEnabled()
+    assert set(dialog.edits()) == {"The Meridian Ledger", names[other]}
+    shots = os.environ.get("ASSAY_SHOT_DIR")
+    if shots:
+        dialog.grab().save(str(Path(shots) / "sources.png"))
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        dialog.save_button.click()
+    rated = {s["name"]: s for s in window.ws.sources()}
+    assert rated["The Meridian Ledger"]["reliability"] == "A"
+    assert rated[names[other]]["kind"] == "agency"
+    assert "reliability A" in window.reader.meta.text()  # the open document's header followed
+    assert window.undo_action.text() == "&Undo Edit sources"
+    assert not dialog.save_button.isEnabled()  # saved: nothing left to save
+
+    dialog.table.setCurrentCell(row, 0)
+    dialog.show_button.click()  # the library lists that source's documents only
+    assert window.library.model.total() == 1
+    assert window.library.model.row_of(doc_id) == 0
