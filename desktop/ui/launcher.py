@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
 from desktop.core.demo import create_demo
 from desktop.core.errors import WorkspaceLocked
@@ -22,6 +22,10 @@ from .welcome import HowToDialog, WelcomeDialog, is_workspace
 from .worker import Job, SerialWorker
 
 LAST_WORKSPACE_KEY = "workspace/last"
+RECENT_KEY = "workspace/recent"
+MAX_RECENT = 8
+# Launchers opening another workspace from a window: kept alive until their window is gone.
+_SWITCHING: list[Launcher] = []
 
 
 def startup_workspace(flag: str | None, settings: QSettings | None = None) -> Path:
@@ -133,6 +137,7 @@ class Launcher(QObject):
         self.window = MainWindow(ws, writer=self.writer, settings=self.settings)
         self.remember(ws.path)
         add_how_to(self.window)
+        add_workspace_actions(self.window)
         self.window.show()
         self.window_opened.emit(self.window)
 
@@ -147,9 +152,13 @@ class Launcher(QObject):
         self._abort(1)
 
     def remember(self, path: Path) -> None:
-        """The next start opens this workspace (unless told otherwise)."""
+        """The next start opens this workspace (unless told otherwise); it heads File → Open
+        Recent."""
         settings = self.settings or theme.settings()
-        settings.setValue(LAST_WORKSPACE_KEY, str(Path(path).resolve()))
+        here = str(Path(path).resolve())
+        settings.setValue(LAST_WORKSPACE_KEY, here)
+        recent = [here, *(str(p) for p in recent_workspaces(settings) if str(p) != here)]
+        settings.setValue(RECENT_KEY, recent[:MAX_RECENT])
         settings.sync()
 
     def _abort_with(self, message: str, *, code: int) -> None:
@@ -167,6 +176,85 @@ class Launcher(QObject):
             self.window.shutdown()
         else:
             self.writer.stop()
+
+
+def recent_workspaces(settings: QSettings) -> list[Path]:
+    """The workspaces opened last, newest first, that are still there."""
+    value = settings.value(RECENT_KEY, [])
+    names = [value] if isinstance(value, str) else list(value or [])
+    return [Path(n) for n in names if n and is_workspace(Path(n))]
+
+
+def switch_workspace(window: MainWindow, path: Path | str, *, create: bool = False
+                     ) -> Launcher | None:
+    """Open another workspace (or create an empty one) in a new window, then close this one.
+    Opening runs in its own writer thread with a progress dialog; if it fails or is refused
+    (locked, not a workspace), this window stays as it was."""
+    from desktop.core.errors import WorkspaceError
+
+    path = Path(path)
+    if path.resolve() == window.ws.path.resolve():
+        window.statusBar().showMessage(f"{path} is the workspace already open", 5000)
+        return None
+    if create and path.exists() and any(path.iterdir()):
+        window.show_error(WorkspaceError(
+            f"{path} is not empty; choose a new or empty folder for a new workspace."),
+            "create the workspace")
+        return None
+    if not create and not is_workspace(path):
+        window.show_error(WorkspaceError(
+            f"{path} is not an Assay workspace (it has no {Workspace.DB_NAME})."),
+            "open the workspace")
+        return None
+    launcher = Launcher(path, settings=window.settings)
+    if create:
+        launcher.ask_missing_workspace = lambda _path: "empty"
+    _SWITCHING.append(launcher)
+
+    def opened(new: MainWindow) -> None:
+        new.destroyed.connect(lambda *_: launcher in _SWITCHING and _SWITCHING.remove(launcher))
+        window.close()
+
+    launcher.window_opened.connect(opened)
+    launcher.aborted.connect(lambda _code: launcher in _SWITCHING and _SWITCHING.remove(launcher))
+    launcher.start()
+    return launcher
+
+
+def add_workspace_actions(window: MainWindow) -> None:
+    """File → Open Workspace…, New Workspace… and Open Recent (before Quit)."""
+    open_action = QAction("Open &Workspace…", window)
+    open_action.setObjectName("openWorkspaceAction")
+    open_action.triggered.connect(lambda: _choose_workspace(window, create=False))
+    new_action = QAction("New W&orkspace…", window)
+    new_action.setObjectName("newWorkspaceAction")
+    new_action.triggered.connect(lambda: _choose_workspace(window, create=True))
+    window.add_menu_action("File", open_action, separator=True)
+    window.add_menu_action("File", new_action)
+    recent = QMenu("Open &Recent", window)
+    recent.setObjectName("recentWorkspacesMenu")
+
+    def fill() -> None:
+        recent.clear()
+        here = window.ws.path.resolve()
+        for path in recent_workspaces(window.settings):
+            if path.resolve() != here:
+                action = recent.addAction(str(path))
+                action.triggered.connect(lambda _checked=False, p=path: switch_workspace(window, p))
+        if not recent.actions():
+            recent.addAction("No other workspace yet").setEnabled(False)
+
+    recent.aboutToShow.connect(fill)
+    window.add_menu_action("File", recent.menuAction())
+    window.workspace_actions = (open_action, new_action, recent)
+    fill()
+
+
+def _choose_workspace(window: MainWindow, *, create: bool) -> None:
+    title = "New workspace: choose an empty folder" if create else "Open a workspace folder"
+    folder = QFileDialog.getExistingDirectory(window, title, str(window.ws.path.parent))
+    if folder:
+        switch_workspace(window, folder, create=create)
 
 
 def add_how_to(window: MainWindow) -> QAction:
