@@ -19,6 +19,7 @@ SHORTCUTS = (
     ("Ctrl+F, then Enter / F3", "find in the open document; next match (Shift: previous)"),
     ("Ctrl+Shift+N", "note on the selected text"),
     ("Ctrl+Shift+C", "claim on the selected text"),
+    ("Alt+Down / Alt+Up", "next / previous note or claim in the document"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (the step is named in the Edit menu)"),
     ("Ctrl+O", "import files"),
     ("Ctrl+I", "the document's properties: source and its reliability, marking, date…"),

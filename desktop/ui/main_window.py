@@ -230,6 +230,15 @@ class MainWindow(QMainWindow):
         self.claim_action.triggered.connect(self.make_claim)
         self.submit_action = QAction("&Submit for review", self)
         self.submit_action.triggered.connect(self.editor.submit)
+        self.next_annotation_action = QAction("Ne&xt annotation", self)
+        self.next_annotation_action.setShortcut(QKeySequence("Alt+Down"))
+        self.next_annotation_action.triggered.connect(lambda: self.step_annotation(1))
+        self.previous_annotation_action = QAction("Pre&vious annotation", self)
+        self.previous_annotation_action.setShortcut(QKeySequence("Alt+Up"))
+        self.previous_annotation_action.triggered.connect(lambda: self.step_annotation(-1))
+        for action in (self.next_annotation_action, self.previous_annotation_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
         self.delete_action = QAction("&Delete annotation…", self)
         self.delete_action.triggered.connect(lambda: self.delete_annotation())
         # the Delete key works in the annotations list only (text fields keep theirs)
@@ -306,6 +315,9 @@ class MainWindow(QMainWindow):
         annotate_menu.addSeparator()
         annotate_menu.addAction(self.submit_action)
         annotate_menu.addAction(self.delete_action)
+        annotate_menu.addSeparator()
+        annotate_menu.addAction(self.next_annotation_action)
+        annotate_menu.addAction(self.previous_annotation_action)
         annotate_menu.aboutToShow.connect(self._update_annotate_actions)
         view_menu = self._menu("&View")
         for action in self.theme_actions.values():
@@ -454,6 +466,31 @@ class MainWindow(QMainWindow):
                 self.editor.show()
             self.annotation_shown.emit(ann_id)
         return shown
+
+    def step_annotation(self, step: int) -> str | None:
+        """Alt+Down / Alt+Up: the next (1) or previous (-1) note or claim in reading order,
+        from the selected one or else from where the reader's cursor is; wraps around."""
+        model = self.annotations.model
+        ids = model.ids()
+        if not ids:
+            self.statusBar().showMessage("This document has no notes or claims.", 4000)
+            return None
+        current = self.current_annotation_id()
+        if current in ids:
+            n = (ids.index(current) + step) % len(ids)
+        else:
+            span = self.reader.selected_span()
+            here = span[0] if span else self.reader.offsets.to_core(
+                self.reader.text.textCursor().position())
+            starts = [model.annotation(i).start for i in ids]
+            if step > 0:
+                n = next((k for k, start in enumerate(starts) if start >= here), 0)
+            else:
+                n = max((k for k, start in enumerate(starts) if start < here), default=len(ids) - 1)
+        ann_id = ids[n]
+        if self.select_annotation(ann_id):
+            self.statusBar().showMessage(f"Annotation {n + 1} of {len(ids)}", 3000)
+        return ann_id
 
     def edit_annotation(self, ann_id: str) -> None:
         if self.select_annotation(ann_id):
