@@ -166,3 +166,34 @@ def test_cli_says_what_would_go_then_removes_with_yes(tmp_path, capsys):
     assert "Alpha report" not in capsys.readouterr().out
     assert main(["remove", "-w", str(wsdir), "Alpha report", "--yes"]) != 0  # gone: an error
     assert Path(wsdir).exists()
+
+
+def test_several_documents_are_removed_or_edited_together(tmp_path, ada):
+    alpha, beta, gamma = (ada.find_document(t) for t in ("Alpha report", "Beta brief", "Gamma note"))
+    ada.update_documents([alpha.id, beta.id], marking="AMBER", source="Partner feed",
+                         source_reliability="B")
+    assert ada.undo_label() == "Edit 2 documents"
+    assert [ada.document(d.id).marking for d in (alpha, beta, gamma)] == ["AMBER", "AMBER", "CLEAR"]
+    assert {h.id for h in ada.search("marking:amber", highlight=None)} == {alpha.id, beta.id}
+    ada.undo()
+    assert [ada.document(d.id).marking for d in (alpha, beta)] == ["CLEAR", "CLEAR"]
+    with pytest.raises(Exception, match="Marking must be one of"):
+        ada.update_documents([alpha.id, beta.id], marking="PURPLE")
+
+    ada.remove_documents([alpha.id, beta.id])
+    assert ada.undo_label() == "Remove 2 documents"
+    assert [d["title"] for d in ada.list_documents()] == ["Gamma note"]
+    assert ada.search("accelerators", highlight=None) == []
+    ada.undo()
+    assert len(ada.list_documents()) == 3
+    ada.close()
+    as_ben = Workspace.open(tmp_path / "a", profile=BEN)
+    as_ben.add_note(*span(as_ben, "Gamma note", "weekly shipments"), comment="Ben's")
+    as_ben.close()
+    as_ada = Workspace.open(tmp_path / "a", profile=ADA)
+    try:
+        with pytest.raises(PermissionDenied):  # Gamma holds Ben's note: none of the three goes
+            as_ada.remove_documents([alpha.id, beta.id, gamma.id])
+        assert len(as_ada.list_documents()) == 3 and as_ada.undo_label() is None
+    finally:
+        as_ada.close()

@@ -837,6 +837,27 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                 tx.changes.documents.add(doc.id)
         return tx.changes
 
+    def update_documents(self, doc_ids: Iterable[str], *, source_reliability: str | None = None,
+                         **values) -> Changes:
+        """The same edit (a marking, a source and its rating…) on several documents: one undo
+        step, and nothing is written if any of them refuses it."""
+        doc_ids = list(dict.fromkeys(doc_ids))
+        label = "Edit document" if len(doc_ids) == 1 else f"Edit {len(doc_ids)} documents"
+        with self.deferred_indexing(), self.batch(label) as changes:
+            for doc_id in doc_ids:
+                self.update_document(doc_id, source_reliability=source_reliability, **values)
+        return changes
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> Changes:
+        """Remove several documents as one undo step; if any is refused (another analyst's
+        work on it), none is removed."""
+        doc_ids = list(dict.fromkeys(doc_ids))
+        label = "Remove document" if len(doc_ids) == 1 else f"Remove {len(doc_ids)} documents"
+        with self.deferred_indexing(), self.batch(label) as changes:
+            for doc_id in doc_ids:
+                self.remove_document(doc_id)
+        return changes
+
     def remove_document(self, doc_id: str) -> Changes:
         """Take a document out of the workspace with its notes and claims (their tags and the
         links that touch them): all become tombstones, so the removal is one undo step and

@@ -185,3 +185,107 @@ def _rating_box(name: str, empty: str) -> QComboBox:
     for code, words in scales.RELIABILITY.items():
         box.addItem(f"{code} — {words}", code)
     return box
+
+
+KEEP = "keep"  # a choice that leaves each document's own value as it is
+
+
+class SharedPropertiesDialog(QDialog):
+    """One edit for several documents: the marking, the source and its rating, the documents'
+    own rating. Anything left at "Keep" stays as each document has it."""
+
+    saved = Signal(object)  # Changes
+
+    def __init__(self, ws: Workspace, writer: SerialWorker, doc_ids: list[str],
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("sharedProperties")
+        self.setWindowTitle(f"Properties of {len(doc_ids)} documents")
+        self.ws, self.writer, self.doc_ids = ws, writer, list(doc_ids)
+        self.job = None
+        self.marking = QComboBox()
+        self.marking.setObjectName("shared_marking")
+        self.marking.addItem("Keep each document's", KEEP)
+        for tlp in scales.TLP:
+            self.marking.addItem(f"TLP:{tlp}", tlp)
+        self.source = QComboBox()
+        self.source.setObjectName("shared_source")
+        self.source.setEditable(True)
+        self.source.addItem("")
+        for s in ws.sources():
+            self.source.addItem(s["name"])
+        self.source.setCurrentText("")
+        self.source.lineEdit().setPlaceholderText("keep each document's source")
+        self.source_reliability = _rating_box("shared_source_reliability", "Keep its rating")
+        self.reliability = _rating_box("shared_reliability", "As its source")
+        self.reliability.insertItem(0, "Keep each document's", KEEP)
+        self.reliability.setCurrentIndex(0)
+        self.source.currentTextChanged.connect(self._source_changed)
+        self._source_changed("")
+        form = QFormLayout()
+        form.addRow("Marking", self.marking)
+        form.addRow("Source", self.source)
+        form.addRow("Source reliability", self.source_reliability)
+        form.addRow("Document reliability", self.reliability)
+        self.problem = QLabel()
+        self.problem.setObjectName("sharedProblem")
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"The same change for the {len(doc_ids)} selected documents, as one "
+                       "undo step. What stays at “Keep” is left as each document has it.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(480)
+
+    def changes(self) -> tuple[dict, str | None]:
+        values: dict[str, str] = {}
+        if self.marking.currentData() != KEEP:
+            values["marking"] = self.marking.currentData()
+        source = " ".join(self.source.currentText().split())
+        if source:
+            values["source"] = source
+        if self.reliability.currentData() != KEEP:
+            values["reliability"] = self.reliability.currentData() or ""
+        rating = self.source_reliability.currentData() if source else None
+        return values, rating
+
+    def save(self) -> None:
+        values, rating = self.changes()
+        if not values and rating is None:
+            self.accept()
+            return
+        self.save_button.setEnabled(False)
+        self.problem.hide()
+        self.job = self.writer.submit(
+            self.ws.update_documents, self.doc_ids, source_reliability=rating, **values
+        )
+        self.job.finished.connect(self._saved)
+        self.job.failed.connect(self._refused)
+
+    def _saved(self, changes: Changes) -> None:
+        self.saved.emit(changes)
+        self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.problem.setText(str(exc))
+        self.problem.show()
+        self.adjustSize()
+
+    def _source_changed(self, text: str) -> None:
+        name = " ".join(text.split())
+        self.source_reliability.setEnabled(bool(name))
+        known = next((s for s in self.ws.sources() if s["name"] == name), None)
+        index = self.source_reliability.findData(known["reliability"]) if known else 0
+        self.source_reliability.setCurrentIndex(max(index, 0))

@@ -132,7 +132,8 @@ class LibraryPane(QWidget):
         self.table.setObjectName("libraryTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Ctrl/Shift+click select several for a shared edit or removal; the current row is read
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
@@ -255,6 +256,14 @@ class LibraryPane(QWidget):
     def selected_id(self) -> str | None:
         index = self.table.selectionModel().currentIndex()
         return index.data(DocumentIdRole) if index.isValid() else None
+
+    def selected_ids(self) -> list[str]:
+        """Every selected document, in the table's order (the current one when none is)."""
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        ids = [self.model.index(r, 0).data(DocumentIdRole) for r in rows]
+        ids = [i for i in ids if i]
+        current = self.selected_id()
+        return ids or ([current] if current else [])
 
     # -- internals -------------------------------------------------------------------------
     def _sort_requested(self, column: int, order: Qt.SortOrder) -> None:

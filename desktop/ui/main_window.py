@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -38,7 +39,7 @@ from desktop.core.workspace import Changes, Document, ImportReport, SearchHit, W
 from . import theme
 from .annotations import AnnotationsPane, TagCatalog
 from .claim_editor import ClaimEditor, NewSpan
-from .document_dialog import DocumentPropertiesDialog
+from .document_dialog import DocumentPropertiesDialog, SharedPropertiesDialog
 from .first_run import ProfileDialog
 from .library import LibraryPane
 from .operations import ImportSummaryDialog, ProgressTask, error_box
@@ -92,7 +93,7 @@ class MainWindow(QMainWindow):
         self.import_summary: ImportSummaryDialog | None = None
         self.last_error: QMessageBox | None = None
         self.remove_prompt: QMessageBox | None = None
-        self.properties_dialog: DocumentPropertiesDialog | None = None
+        self.properties_dialog: QDialog | None = None
         self.sources_dialog: SourcesDialog | None = None
         self._shut_down = False
         self._undo_labels: tuple[str | None, str | None] = (ws.undo_label(), ws.redo_label())
@@ -692,15 +693,20 @@ class MainWindow(QMainWindow):
         menu.popup(self.library.table.viewport().mapToGlobal(pos))
         self.library_menu = menu
 
-    def edit_properties(self, doc_id: str | None = None) -> DocumentPropertiesDialog | None:
-        """The document's properties form (the library's selection, else the open one)."""
-        doc_id = doc_id or self.library.selected_id() or self.reader.document_id
-        if self.ws.readonly or not doc_id:
+    def edit_properties(self, doc_id: str | None = None) -> QDialog | None:
+        """The properties form of the library's selection (one document, or one shared edit
+        for several), else of the open document."""
+        ids = [doc_id] if doc_id else self.library.selected_ids()
+        ids = ids or ([self.reader.document_id] if self.reader.document_id else [])
+        if self.ws.readonly or not ids:
             return None
         if self.properties_dialog is not None:
             self.properties_dialog.close()
         try:
-            dialog = DocumentPropertiesDialog(self.ws, self.writer, doc_id, self)
+            if len(ids) > 1:
+                dialog = SharedPropertiesDialog(self.ws, self.writer, ids, self)
+            else:
+                dialog = DocumentPropertiesDialog(self.ws, self.writer, ids[0], self)
         except AssayError as exc:  # removed meanwhile
             self.show_error(exc, "show the document's properties")
             return None
@@ -732,24 +738,27 @@ class MainWindow(QMainWindow):
         return dialog
 
     def remove_document(self, doc_id: str | None = None) -> QMessageBox | None:
-        """Ask, then remove the document (the library's selection, else the open one) with
-        its notes and claims in the writer thread. The question is non-blocking."""
-        doc_id = doc_id or self.library.selected_id() or self.reader.document_id
-        if self.ws.readonly or not doc_id:
+        """Ask, then remove the library's selected documents (or the open one) with their
+        notes and claims in the writer thread. The question is non-blocking."""
+        ids = [doc_id] if doc_id else self.library.selected_ids()
+        ids = ids or ([self.reader.document_id] if self.reader.document_id else [])
+        if self.ws.readonly or not ids:
             return None
-        summary = self.ws.document_summaries([doc_id]).get(doc_id)
-        if summary is None:
+        summaries = self.ws.document_summaries(ids)
+        ids = [i for i in ids if i in summaries]
+        if not ids:
             return None
-        title = summary.get("title") or "this document"
-        annotations = self.ws.annotations(doc_id)
+        titles = {i: summaries[i].get("title") or "untitled" for i in ids}
+        annotations = [a for i in ids for a in self.ws.annotations(i)]
         other = sum(a.created_by != self.ws.profile.id for a in annotations)
+        what = f"“{titles[ids[0]]}”" if len(ids) == 1 else f"{len(ids)} documents"
         if other and not self.ws.is_supervisor:
             # the core refuses it too; say so before asking anything
             self.show_error(
                 PermissionDenied(
-                    f"“{title}” holds {_counted(other, 'note or claim', 'notes or claims')} "
-                    "by other analysts; only a supervisor removes a document with other "
-                    "analysts' work."
+                    f"{what[0].upper()}{what[1:]} hold{'s' if len(ids) == 1 else ''} "
+                    f"{_counted(other, 'note or claim', 'notes or claims')} by other analysts; "
+                    "only a supervisor removes a document with other analysts' work."
                 ),
                 "remove the document",
             )
@@ -760,15 +769,22 @@ class MainWindow(QMainWindow):
             _counted(claims, "claim", "claims"),
         ]
         work = " and ".join(p for p in parts if not p.startswith("0 "))
+        whose = "Its" if len(ids) == 1 else "Their"
         if work:
             by_others = f", {other} of them by other analysts" if other else ""
-            detail = f"Its {work} go{'es' if len(annotations) == 1 else ''} with it{by_others}. "
+            verb = "goes" if len(annotations) == 1 else "go"
+            detail = f"{whose} {work} {verb} with {'it' if len(ids) == 1 else 'them'}{by_others}. "
         else:
-            detail = "It holds no notes or claims. "
+            detail = f"{'It holds' if len(ids) == 1 else 'They hold'} no notes or claims. "
+        if len(ids) > 1:
+            listed = [f"• {titles[i]}" for i in ids[:8]]
+            if len(ids) > 8:
+                listed.append(f"• … and {len(ids) - 8} more")
+            detail = "\n".join(listed) + "\n\n" + detail
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Remove document",
-            f"Remove “{title}” from this workspace?",
+            "Remove document" if len(ids) == 1 else "Remove documents",
+            f"Remove {what} from this workspace?",
             QMessageBox.StandardButton.Cancel,
             self,
         )
@@ -783,20 +799,21 @@ class MainWindow(QMainWindow):
 
         def answered(_result: int) -> None:
             if box.clickedButton() is remove:
-                self._remove_document(doc_id, title)
+                self._remove_documents(ids, what)
 
         box.finished.connect(answered)
         self.remove_prompt = box
         box.open()
         return box
 
-    def _remove_document(self, doc_id: str, title: str) -> Job:
-        job = self.writer.submit(self.ws.remove_document, doc_id)
+    def _remove_documents(self, ids: list[str], what: str) -> Job:
+        job = self.writer.submit(self.ws.remove_documents, ids)
 
         def done(changes: Changes) -> None:
             self.apply_changes(changes)
-            self.statusBar().showMessage(f"Removed “{title}” (Edit → Undo brings it back)", 10000)
-            self.document_removed.emit(doc_id)
+            self.statusBar().showMessage(f"Removed {what} (Edit → Undo brings it back)", 10000)
+            for doc_id in ids:
+                self.document_removed.emit(doc_id)
 
         job.finished.connect(done)
         job.failed.connect(lambda exc: self.show_error(exc, "remove the document"))

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from desktop.ui.library import DocumentIdRole
+
 from .test_annotate import MERIDIAN, open_titled
 
 
@@ -97,3 +99,49 @@ def test_sources_are_rated_in_the_sources_dialog(qtbot, window):
     dialog.show_button.click()  # the library lists that source's documents only
     assert window.library.model.total() == 1
     assert window.library.model.row_of(doc_id) == 0
+
+
+def test_several_selected_documents_share_one_edit_and_one_removal(qtbot, window):
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QMessageBox
+
+    table, model = window.library.table, window.library.model
+    picked = [model.index(r, 0).data(DocumentIdRole) for r in (0, 1, 2)]
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    table.selectionModel().clearSelection()
+    for r in (0, 1, 2):
+        table.selectionModel().select(model.index(r, 0), flags)
+    assert window.library.selected_ids() == picked
+
+    dialog = window.edit_properties()
+    assert dialog.objectName() == "sharedProperties" and "3 documents" in dialog.windowTitle()
+    dialog.marking.setCurrentIndex(dialog.marking.findData("AMBER"))
+    dialog.source.setCurrentText("Partner feed")
+    dialog.source_reliability.setCurrentIndex(dialog.source_reliability.findData("B"))
+    shots = os.environ.get("ASSAY_SHOT_DIR")
+    if shots:
+        dialog.grab().save(str(Path(shots) / "shared-properties.png"))
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        dialog.save_button.click()
+    for doc_id in picked:
+        props = window.ws.document_properties(doc_id)
+        assert (props["marking"], props["source"], props["source_reliability"]) == (
+            "AMBER", "Partner feed", "B")
+    assert window.undo_action.text() == "&Undo Edit 3 documents"
+
+    total = model.total()
+    table.selectionModel().clearSelection()
+    for r in (model.row_of(picked[0]), model.row_of(picked[1])):
+        table.selectionModel().select(model.index(r, 0), flags)
+    box = window.remove_document()
+    assert "Remove 2 documents" in box.text()
+    assert box.informativeText().count("•") == 2
+    remove = next(b for b in box.buttons()
+                  if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
+    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+        remove.click()
+    assert model.total() == total - 2
+    assert window.undo_action.text() == "&Undo Remove 2 documents"
+    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+        window.undo_action.trigger()
+    assert model.total() == total
