@@ -680,6 +680,7 @@ class MainWindow(QMainWindow):
         if self.import_summary is not None:
             self.import_summary.close()
         self.import_summary = ImportSummaryDialog(report, self)
+        self.import_summary.properties_requested.connect(lambda ids: self.edit_properties(ids=ids))
         self.import_summary.open()
 
     def _library_menu(self, pos) -> None:
@@ -693,10 +694,11 @@ class MainWindow(QMainWindow):
         menu.popup(self.library.table.viewport().mapToGlobal(pos))
         self.library_menu = menu
 
-    def edit_properties(self, doc_id: str | None = None) -> QDialog | None:
-        """The properties form of the library's selection (one document, or one shared edit
-        for several), else of the open document."""
-        ids = [doc_id] if doc_id else self.library.selected_ids()
+    def edit_properties(self, doc_id: str | None = None, *, ids: list[str] | None = None
+                        ) -> QDialog | None:
+        """The properties form of IDS, else of the library's selection (one document, or one
+        shared edit for several), else of the open document."""
+        ids = ids or ([doc_id] if doc_id else self.library.selected_ids())
         ids = ids or ([self.reader.document_id] if self.reader.document_id else [])
         if self.ws.readonly or not ids:
             return None

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -79,7 +80,10 @@ class ProgressTask(QObject):
 
 
 class ImportSummaryDialog(QDialog):
-    """What an import did: counts, then every failure with its reason."""
+    """What an import did: counts, then every failure with its reason; for what came in, a
+    button to set their marking, source and rating in one go."""
+
+    properties_requested = Signal(list)  # the imported documents' ids
 
     def __init__(self, report: ImportReport, parent: QWidget | None = None):
         super().__init__(parent)
@@ -99,7 +103,19 @@ class ImportSummaryDialog(QDialog):
         layout.addWidget(self.details, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
+        self.properties_button = QPushButton(
+            "Set their marking and source…" if len(report.imported) > 1
+            else "Set its marking and source…"
+        )
+        self.properties_button.setObjectName("importedProperties")
+        self.properties_button.setVisible(bool(report.imported))
+        self.properties_button.clicked.connect(self._properties)
+        buttons.addButton(self.properties_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout.addWidget(buttons)
+
+    def _properties(self) -> None:
+        self.properties_requested.emit(list(self.report.imported))
+        self.accept()
 
     def summary_text(self) -> str:
         r = self.report

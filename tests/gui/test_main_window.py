@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QModelIndex, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -147,6 +149,25 @@ def test_the_summary_lists_duplicates_and_failures_with_reasons(qtbot, window, t
     assert "Failed: empty.txt: empty.txt is empty" in details
     assert "Duplicate: again.txt" in details
     assert window.library.model.total() == 15
+
+
+def test_the_summary_offers_to_mark_what_came_in(qtbot, window, tmp_path):
+    paths = write_texts(tmp_path / "partner", NEW_TEXTS)
+    with qtbot.waitSignal(window.import_finished, timeout=20000) as finished:
+        window.import_paths(paths)
+    imported = finished.args[0].imported
+    summary = window.import_summary
+    assert summary.properties_button.isVisible()
+    assert summary.properties_button.text() == "Set their marking and source…"
+    if os.environ.get("ASSAY_SHOT_DIR"):
+        summary.grab().save(str(Path(os.environ["ASSAY_SHOT_DIR"]) / "import-summary.png"))
+    summary.properties_button.click()
+    dialog = window.properties_dialog
+    assert dialog.objectName() == "sharedProperties" and dialog.doc_ids == imported
+    dialog.marking.setCurrentIndex(dialog.marking.findData("AMBER+STRICT"))
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        dialog.save_button.click()
+    assert {window.ws.document(i).marking for i in imported} == {"AMBER+STRICT"}
 
 
 def test_dropping_files_on_the_window_imports_them(qtbot, window, tmp_path):
