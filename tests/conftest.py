@@ -64,3 +64,13 @@ def write_texts(folder: Path, texts: dict[str, str]) -> list[Path]:
         p.write_text(text, encoding="utf-8")
         out.append(p)
     return out
+
+
+def cli_workspace(tmp_path: Path, texts: dict[str, str]) -> Path:
+    """A workspace made and filled through the command line, as a user would."""
+    from desktop.cli import main
+
+    wsdir = tmp_path / "ws"
+    assert main(["init", str(wsdir)]) == 0
+    assert main(["import", "-w", str(wsdir), *map(str, write_texts(tmp_path / "in", texts))]) == 0
+    return wsdir

@@ -8,6 +8,7 @@ import pytest
 from desktop.cli import main
 from desktop.core.errors import AssayError, WorkspaceError
 
+from .conftest import cli_workspace
 from .test_bundles_helpers import ADA, TEXTS, span, workstation
 
 
@@ -90,12 +91,7 @@ def test_bad_values_are_refused_and_change_nothing(ws, values, message):
 
 
 def test_cli_edit(tmp_path, capsys):
-    wsdir = tmp_path / "ws"
-    assert main(["init", str(wsdir)]) == 0
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "beta.txt").write_text(TEXTS["beta.txt"], encoding="utf-8")
-    assert main(["import", "-w", str(wsdir), str(folder)]) == 0
+    wsdir = cli_workspace(tmp_path, {"beta.txt": TEXTS["beta.txt"]})
     capsys.readouterr()
     code = main(["edit", "-w", str(wsdir), "Beta brief", "--marking", "green", "--source",
                  "Ministry watch", "--source-reliability", "C", "--published", "2026-01-02"])

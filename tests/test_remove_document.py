@@ -13,6 +13,7 @@ from desktop.core.claims import PermissionDenied
 from desktop.core.errors import NotFound, ReadOnlyWorkspace
 from desktop.core.workspace import Workspace
 
+from .conftest import cli_workspace
 from .test_bundles_helpers import ADA, BEN, SAM, TEXTS, span, trust, workstation
 
 
@@ -148,12 +149,7 @@ def test_a_removal_travels_in_a_bundle(tmp_path, ada):
 
 
 def test_cli_says_what_would_go_then_removes_with_yes(tmp_path, capsys):
-    wsdir = tmp_path / "ws"
-    assert main(["init", str(wsdir)]) == 0
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "alpha.txt").write_text(TEXTS["alpha.txt"], encoding="utf-8")
-    assert main(["import", "-w", str(wsdir), str(folder)]) == 0
+    wsdir = cli_workspace(tmp_path, {"alpha.txt": TEXTS["alpha.txt"]})
     capsys.readouterr()
     assert main(["remove", "-w", str(wsdir), "Alpha report"]) == 1
     out = capsys.readouterr().out

@@ -31,19 +31,76 @@ TEXT_FIELDS = (
 )
 
 
-class DocumentPropertiesDialog(QDialog):
-    """Non-modal form over one document. `saved` carries the Changes once committed."""
+class _PropertiesForm(QDialog):
+    """What both forms share: the problem line, Save/Cancel, and saving in the writer thread
+    (the form stays open with the core's message if the edit is refused)."""
 
     saved = Signal(object)  # Changes
 
+    def __init__(self, ws: Workspace, writer: SerialWorker, parent: QWidget | None):
+        super().__init__(parent)
+        self.ws, self.writer = ws, writer
+        self.job = None
+        self.problem = QLabel()
+        self.problem.setObjectName("documentProblem")
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+    def _lay_out(self, *parts: QWidget | QFormLayout) -> None:
+        layout = QVBoxLayout(self)
+        for part in parts:
+            if isinstance(part, QFormLayout):
+                layout.addLayout(part)
+            else:
+                layout.addWidget(part)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+
+    def changes(self) -> tuple[dict, str | None]:
+        raise NotImplementedError
+
+    def _update(self, values: dict, rating: str | None) -> Changes:
+        raise NotImplementedError  # runs on the writer thread
+
+    def save(self) -> None:
+        values, rating = self.changes()
+        if not values and rating is None:
+            self.accept()
+            return
+        self.save_button.setEnabled(False)
+        self.problem.hide()
+        self.job = self.writer.submit(self._update, values, rating)
+        self.job.finished.connect(self._saved)
+        self.job.failed.connect(self._refused)
+
+    def _saved(self, changes: Changes) -> None:
+        self.saved.emit(changes)
+        self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.problem.setText(str(exc))
+        self.problem.show()
+        self.adjustSize()  # grow for the message rather than squeeze the rows
+
+
+class DocumentPropertiesDialog(_PropertiesForm):
+    """Non-modal form over one document. `saved` carries the Changes once committed."""
+
     def __init__(self, ws: Workspace, writer: SerialWorker, doc_id: str,
                  parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(ws, writer, parent)
         self.setObjectName("documentProperties")
         self.setWindowTitle("Document properties")
-        self.ws, self.writer, self.doc_id = ws, writer, doc_id
+        self.doc_id = doc_id
         self.original = ws.document_properties(doc_id)
-        self.job = None
 
         self.fields: dict[str, QLineEdit] = {}
         for key, _label in TEXT_FIELDS:
@@ -98,22 +155,7 @@ class DocumentPropertiesDialog(QDialog):
         )
         hint.setWordWrap(True)
         hint.setEnabled(False)
-        self.problem = QLabel()
-        self.problem.setObjectName("documentProblem")
-        self.problem.setStyleSheet("color: #b3261e;")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
+        self._lay_out(form, hint)
         self.setMinimumWidth(520)
 
     # -- reading the form --------------------------------------------------------------------
@@ -137,29 +179,8 @@ class DocumentPropertiesDialog(QDialog):
             return values, rating
         return values, None
 
-    # -- saving ------------------------------------------------------------------------------
-    def save(self) -> None:
-        values, rating = self.changes()
-        if not values and rating is None:
-            self.accept()
-            return
-        self.save_button.setEnabled(False)
-        self.problem.hide()
-        self.job = self.writer.submit(
-            self.ws.update_document, self.doc_id, source_reliability=rating, **values
-        )
-        self.job.finished.connect(self._saved)
-        self.job.failed.connect(self._refused)
-
-    def _saved(self, changes: Changes) -> None:
-        self.saved.emit(changes)
-        self.accept()
-
-    def _refused(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        self.problem.setText(str(exc))
-        self.problem.show()
-        self.adjustSize()  # grow for the message rather than squeeze the rows
+    def _update(self, values: dict, rating: str | None) -> Changes:
+        return self.ws.update_document(self.doc_id, source_reliability=rating, **values)
 
     # -- internals ---------------------------------------------------------------------------
     def _choose(self, combo: QComboBox, value: object) -> None:
@@ -171,11 +192,15 @@ class DocumentPropertiesDialog(QDialog):
     def _source_changed(self, text: str) -> None:
         name = " ".join(text.split())
         self.source_reliability.setEnabled(bool(name))
-        known = next((s for s in self.ws.sources() if s["name"] == name), None)
+        known = _known_rating(self.ws, name)
         if known is not None:  # another known source: show its rating, not the old one's
-            self._choose(self.source_reliability, known["reliability"])
+            self._choose(self.source_reliability, known)
         elif name != (self.original["source"] or ""):
             self._choose(self.source_reliability, None)
+
+
+def _known_rating(ws: Workspace, name: str) -> str | None:
+    return next((s["reliability"] for s in ws.sources() if s["name"] == name), None)
 
 
 def _rating_box(name: str, empty: str) -> QComboBox:
@@ -190,19 +215,16 @@ def _rating_box(name: str, empty: str) -> QComboBox:
 KEEP = "keep"  # a choice that leaves each document's own value as it is
 
 
-class SharedPropertiesDialog(QDialog):
+class SharedPropertiesDialog(_PropertiesForm):
     """One edit for several documents: the marking, the source and its rating, the documents'
     own rating. Anything left at "Keep" stays as each document has it."""
 
-    saved = Signal(object)  # Changes
-
     def __init__(self, ws: Workspace, writer: SerialWorker, doc_ids: list[str],
                  parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(ws, writer, parent)
         self.setObjectName("sharedProperties")
         self.setWindowTitle(f"Properties of {len(doc_ids)} documents")
-        self.ws, self.writer, self.doc_ids = ws, writer, list(doc_ids)
-        self.job = None
+        self.doc_ids = list(doc_ids)
         self.marking = QComboBox()
         self.marking.setObjectName("shared_marking")
         self.marking.addItem("Keep each document's", KEEP)
@@ -227,25 +249,10 @@ class SharedPropertiesDialog(QDialog):
         form.addRow("Source", self.source)
         form.addRow("Source reliability", self.source_reliability)
         form.addRow("Document reliability", self.reliability)
-        self.problem = QLabel()
-        self.problem.setObjectName("sharedProblem")
-        self.problem.setStyleSheet("color: #b3261e;")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
         intro = QLabel(f"The same change for the {len(doc_ids)} selected documents, as one "
                        "undo step. What stays at “Keep” is left as each document has it.")
         intro.setWordWrap(True)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
+        self._lay_out(intro, form)
         self.setMinimumWidth(480)
 
     def changes(self) -> tuple[dict, str | None]:
@@ -260,32 +267,12 @@ class SharedPropertiesDialog(QDialog):
         rating = self.source_reliability.currentData() if source else None
         return values, rating
 
-    def save(self) -> None:
-        values, rating = self.changes()
-        if not values and rating is None:
-            self.accept()
-            return
-        self.save_button.setEnabled(False)
-        self.problem.hide()
-        self.job = self.writer.submit(
-            self.ws.update_documents, self.doc_ids, source_reliability=rating, **values
-        )
-        self.job.finished.connect(self._saved)
-        self.job.failed.connect(self._refused)
-
-    def _saved(self, changes: Changes) -> None:
-        self.saved.emit(changes)
-        self.accept()
-
-    def _refused(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        self.problem.setText(str(exc))
-        self.problem.show()
-        self.adjustSize()
+    def _update(self, values: dict, rating: str | None) -> Changes:
+        return self.ws.update_documents(self.doc_ids, source_reliability=rating, **values)
 
     def _source_changed(self, text: str) -> None:
         name = " ".join(text.split())
         self.source_reliability.setEnabled(bool(name))
-        known = next((s for s in self.ws.sources() if s["name"] == name), None)
-        index = self.source_reliability.findData(known["reliability"]) if known else 0
+        known = _known_rating(self.ws, name)
+        index = self.source_reliability.findData(known) if known else 0
         self.source_reliability.setCurrentIndex(max(index, 0))
