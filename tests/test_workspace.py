@@ -364,3 +364,31 @@ def test_searching_an_empty_index_then_importing_finds_the_new_documents(ws, tmp
     write_texts(tmp_path / "in", REPORTS)
     ws.import_paths([tmp_path / "in"])
     assert [h.title for h in ws.search("vulnerability")] == ["Exploit agents"]
+
+
+def test_unsaved_edits_are_kept_beside_the_store(tmp_path, analyst):
+    from desktop.core.errors import WorkspaceError
+
+    ws = Workspace.create(tmp_path / "ws", profile=analyst)
+    audit_before = ws.db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    assert ws.unsaved("claim-editor") is None
+    ws.keep_unsaved("claim-editor", {"statement": "half a thought — 半句话", "tags": ["a/b"]})
+    assert ws.unsaved("claim-editor") == {"statement": "half a thought — 半句话", "tags": ["a/b"]}
+    assert not list((ws.path / "unsaved").glob("*.tmp"))
+    assert ws.db.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_before
+    ws.close()
+    ws = Workspace.open(tmp_path / "ws", profile=analyst)  # still there after a restart
+    assert ws.unsaved("claim-editor")["tags"] == ["a/b"]
+    (ws.path / "unsaved" / "claim-editor.json").write_text("{not json", encoding="utf-8")
+    assert ws.unsaved("claim-editor") is None  # a torn or foreign file reads as nothing
+    ws.drop_unsaved("claim-editor")
+    ws.drop_unsaved("claim-editor")  # twice is fine
+    assert ws.unsaved("claim-editor") is None
+    with pytest.raises(WorkspaceError):
+        ws.keep_unsaved("../escape", {})
+    assert ws.check().ok, ws.check().problems
+    ws.close()
+    readonly = Workspace.open(tmp_path / "ws", readonly=True, profile=analyst)
+    readonly.keep_unsaved("claim-editor", {"x": 1})
+    assert readonly.unsaved("claim-editor") is None
+    readonly.close()

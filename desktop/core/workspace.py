@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -1194,6 +1195,41 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
             problems.append(f"audit log broken at entry {chain.first_bad}: {chain.reason}")
         return CheckReport(problems, len(docs), len(indexed), queue, chain.entries)
 
+    # -- unsaved edits (kept beside the store so a crash loses nothing) ---------------------------
+    def _unsaved_path(self, name: str) -> Path:
+        if not _UNSAVED_NAME.fullmatch(name):
+            raise WorkspaceError(f"Not a name for unsaved edits: {name!r}.")
+        return self.path / "unsaved" / f"{name}.json"
+
+    def keep_unsaved(self, name: str, data: dict) -> None:
+        """Keep a form's unsaved edits as NAME (JSON, written whole and synced to disk), so a
+        crash or a power cut does not lose them; nothing here enters the store or the audit
+        log until the analyst saves. Read-only workspaces keep nothing."""
+        if self.readonly:
+            return
+        path = self._unsaved_path(name)
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def unsaved(self, name: str) -> dict | None:
+        """What keep_unsaved kept as NAME, or None (also for a file that does not read)."""
+        try:
+            data = json.loads(self._unsaved_path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def drop_unsaved(self, name: str) -> None:
+        if self.readonly:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self._unsaved_path(name).unlink()
+
     def backup(self, dest: Path) -> Path:
         """SQLite online backup plus blobs and index; open DEST as a workspace to restore."""
         dest = Path(dest)
@@ -1235,6 +1271,7 @@ class Document:
 
 
 RELIABILITIES = ("A", "B", "C", "D", "E", "F")
+_UNSAVED_NAME = re.compile(r"[a-z][a-z0-9-]{0,40}")
 # the kinds the sample sources use; any short word is allowed
 SOURCE_KINDS = ("outlet", "agency", "trade_press", "think_tank", "vendor", "person")
 _SOURCE_KIND = re.compile(r"[a-z][a-z_]{1,30}")

@@ -506,6 +506,7 @@ class ClaimEditor(QDockWidget):
 
     applied = Signal(object, object)  # Changes, annotation id to show (None when it is gone)
     busy_changed = Signal(bool)
+    edits_changed = Signal()  # the form's unsaved state may differ (typing, save, discard…)
 
     def __init__(
         self,
@@ -719,6 +720,7 @@ class ClaimEditor(QDockWidget):
         inner = QWidget()
         inner_layout = QVBoxLayout(inner)
         inner_layout.setContentsMargins(8, 6, 8, 8)
+        self._inner_layout = inner_layout
         inner_layout.addWidget(self.placeholder)
         inner_layout.addWidget(self.body)
         for combo in (self.credibility, self.likelihood, self.confidence):
@@ -755,6 +757,10 @@ class ClaimEditor(QDockWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         self.closed_by_user = False
         super().showEvent(event)
+
+    def add_banner(self, banner: QWidget) -> None:
+        """A notice above the form (kept edits to restore), shown whatever the form shows."""
+        self._inner_layout.insertWidget(0, banner)
 
     # -- what is shown -----------------------------------------------------------------------
     def clear(self) -> None:
@@ -1014,6 +1020,41 @@ class ClaimEditor(QDockWidget):
             return
         self._update_summary()
         self._update_buttons()
+        self.edits_changed.emit()
+
+    def unsaved_state(self) -> dict | None:
+        """The form's unsaved edits, as plain data that can be kept and restored; None when
+        nothing is unsaved. (Links picked but not saved are not part of it.)"""
+        if not self.is_dirty():
+            return None
+        values = self.values()
+        return {
+            "annotation_id": self.annotation.id if self.annotation else None,
+            "document_id": self.annotation.document_id if self.annotation else self.new.document_id,
+            "new": None if self.new is None else {
+                "document_id": self.new.document_id, "start": self.new.start,
+                "end": self.new.end, "quote": self.new.quote,
+                "reliability": self.new.reliability, "source": self.new.source,
+            },
+            "values": {**values, "tags": list(values["tags"])},
+        }
+
+    def apply_values(self, values: dict) -> None:
+        """Put kept edits back into the form over what is loaded (they stay unsaved)."""
+        self._loading = True
+        try:
+            self.statement.setPlainText(values.get("statement") or "")
+            _choose(self.credibility, values.get("credibility"))
+            _choose(self.likelihood, values.get("likelihood"))
+            _choose(self.confidence, values.get("confidence"))
+            self.rationale.setPlainText(values.get("rationale") or "")
+            self.comment.setPlainText(values.get("comment") or "")
+            self.tags.set_tags([t for t in values.get("tags") or [] if isinstance(t, str)])
+        finally:
+            self._loading = False
+        self._update_summary()
+        self._update_buttons()
+        self.edits_changed.emit()
 
     def _update_summary(self) -> None:
         reliability = (
@@ -1150,11 +1191,19 @@ class ClaimEditor(QDockWidget):
             QMessageBox.StandardButton.Discard: "discard",
         }.get(QMessageBox.StandardButton(answer), "cancel")
 
+    def may_close(self, then: Callable[[], object]) -> bool:
+        """Before the window closes: ask about unsaved edits (Save runs THEN once saved)."""
+        if not self._may_leave(then):
+            return False
+        self.clear()  # saved or discarded: nothing is left to keep
+        return True
+
     def _may_leave(self, then: Callable[[], object]) -> bool:
         if self.job is not None or not self.is_dirty():
             return True  # nothing unsaved (a running save finishes on its own)
         answer = self.ask_unsaved()
         if answer == "discard":
+            self.edits_changed.emit()
             return True
         if answer == "save":
             job = self.save()
@@ -1202,6 +1251,7 @@ class ClaimEditor(QDockWidget):
             else:
                 error_box(outcome.error, self.window(), "save the claim")
         self._update_buttons()
+        self.edits_changed.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self.job = None

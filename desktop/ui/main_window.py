@@ -44,6 +44,7 @@ from .first_run import ProfileDialog
 from .library import LibraryPane
 from .operations import ImportSummaryDialog, ProgressTask, error_box
 from .reader import ReaderPane
+from .recovery import EditorRecovery
 from .search import (
     SearchController,
     SearchField,
@@ -109,6 +110,9 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.editor)
+        # unsaved claim edits are kept beside the store; kept ones are offered back
+        self.recovery = EditorRecovery(self.editor, ws, self)
+        self.recovery.restored.connect(self._show_restored)
         self.editor.hide()  # until there is something to edit (or the saved state says so)
         self.results = SearchResultsPane()
         self.results.hide()
@@ -162,6 +166,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Assay — {ws.name}" + (" (read-only)" if ws.readonly else ""))
         self.resize(1280, 800)
         self._restore_state()
+        if self.recovery.pending is not None:
+            self.editor.show()  # where the kept edits are offered back
         self._update_status()
         self.update_undo_actions()
 
@@ -467,6 +473,18 @@ class MainWindow(QMainWindow):
                 self.editor.show()
             self.annotation_shown.emit(ann_id)
         return shown
+
+    def _show_restored(self, doc_id: str, ann_id: str | None) -> None:
+        """Kept edits were put back in the editor: show where they belong."""
+        if not self.open_document(doc_id):
+            return
+        self.library.select_document(doc_id, notify=False)
+        if ann_id:
+            self.annotations.select(ann_id)
+            self.reader.select_annotation(ann_id)
+        elif self.editor.new is not None:
+            self.reader.select_span(self.editor.new.start, self.editor.new.end)
+        self.statusBar().showMessage("Unsaved edits restored: save them when ready", 8000)
 
     def step_annotation(self, step: int) -> str | None:
         """Alt+Down / Alt+Up: the next (1) or previous (-1) note or claim in reading order,
@@ -987,6 +1005,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._shut_down and not self.editor.may_close(self.close):
+            event.ignore()  # Cancel, or Save (the window closes once it is saved)
+            return
         if not self._shut_down and self.writer.busy():
             answer = QMessageBox.question(
                 self,
@@ -1005,6 +1026,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.recovery.flush()
         self.save_state()
         self.reads.stop()
         self.writer.stop()

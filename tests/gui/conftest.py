@@ -82,6 +82,16 @@ def _event_loop_not_quit(qapp):
 
 
 @pytest.fixture(autouse=True)
+def _unsaved_edits_are_discarded_on_close(monkeypatch):
+    """The editor's Save / Discard / Cancel question is modal, and pytest-qt closes each test's
+    windows after it: a window left with unsaved edits would wait for an answer for ever.
+    Tests of the question itself set `editor.ask_unsaved` on their editor."""
+    from desktop.ui.claim_editor import ClaimEditor
+
+    monkeypatch.setattr(ClaimEditor, "ask_unsaved", lambda _self: "discard")
+
+
+@pytest.fixture(autouse=True)
 def configured_profile(private_profile) -> Profile:
     """The person at the keyboard has answered the first-run question (tested on its own)."""
     GUI_TESTER.save()
