@@ -147,6 +147,16 @@ class Link:
     other_document: str = ""
 
 
+@dataclass
+class AnnotationChoices:
+    """What the workspace's notes and claims hold, for a browser's filters: (name, id) pairs of
+    their analysts, tag names with their parents, and the review states in workflow order."""
+
+    analysts: list[tuple[str, str]]
+    tags: list[str]
+    statuses: list[str]
+
+
 ANNOTATION_SELECT = """
 SELECT a.id, a.document_id, a.start, a."end", a.quote, a.prefix, a.suffix, a.kind, a.comment,
        a.status, a.created_by, a.created_at, a.updated_at,
@@ -235,6 +245,106 @@ class ClaimsMixin:
         if limit:
             sql += f" LIMIT {int(limit)}"
         return self._annotations_where(sql, args)
+
+    def annotation_ids(self, *, kind: str | None = None, status: str | None = None,
+                       analyst: str | None = None, tag: str | None = None,
+                       likelihood: str | None = None, text: str | None = None,
+                       order: str = "updated", descending: bool = True) -> list[str]:
+        """Ids of every live note and claim matching the filters, filtered and sorted by SQL
+        (lazy table models load the rows a page at a time). ANALYST is an id or a name; TAG
+        also matches its children; TEXT is a case-insensitive part of the statement, quote or
+        comment. ORDER is one of updated, created, document, status, likelihood (by the ICD 203
+        scale), credibility or analyst; unrated claims and notes come last either way, and ties
+        keep a fixed order, reversed with the rest."""
+        where = ["a.deleted = 0", "d.deleted = 0"]
+        args: list = []
+        if kind:
+            if kind not in KINDS:
+                raise AnnotationError(f"Kind must be one of {', '.join(KINDS)}, not {kind!r}.")
+            where.append("a.kind = ?")
+            args.append(kind)
+        if status:
+            if status not in STATUSES:
+                raise AnnotationError(
+                    f"Status must be one of {', '.join(STATUSES)}, not {status!r}.")
+            where.append("a.status = ?")
+            args.append(status)
+        if analyst:
+            where.append("(a.created_by = ? OR a.created_by IN (SELECT id FROM analysts"
+                         " WHERE name = ? COLLATE NOCASE))")
+            args += [analyst, analyst]
+        if tag:
+            name = normalise_tag(tag)
+            where.append(
+                "a.id IN (SELECT at.annotation_id FROM annotation_tags at JOIN tags t"
+                " ON t.id = at.tag_id WHERE at.deleted = 0 AND (t.name = ? OR t.name LIKE ?))")
+            args += [name, name + "/%"]
+        if likelihood:
+            where.append("c.likelihood = ?")
+            args.append(scales.check_likelihood(likelihood))
+        needle = (text or "").strip()
+        if needle:
+            fields = ("coalesce(c.statement, '')", "a.quote", "a.comment")
+            if needle.isascii():  # LIKE folds ASCII case only, and is fast
+                pattern = "%" + re.sub(r"([\\%_])", r"\\\1", needle) + "%"
+                where.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
+                args += [pattern] * len(fields)
+            else:  # Cyrillic, Greek, accented Latin… fold in Python
+                self.db.conn.create_function("assay_casefold", 1,
+                                             lambda v: v.casefold() if v else "",
+                                             deterministic=True)
+                where.append("(" + " OR ".join(f"instr(assay_casefold({f}), ?) > 0"
+                                               for f in fields) + ")")
+                args += [needle.casefold()] * len(fields)
+        rank = " ".join(f"WHEN '{x.key}' THEN {n}" for n, x in enumerate(scales.LIKELIHOOD))
+        step = " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(STATUSES))
+        orders = {  # the sort keys; a key that may be missing (unrated) puts those rows last
+            "updated": ["a.updated_at"],
+            "created": ["a.created_at"],
+            "document": ["coalesce(nullif(d.title, ''), a.document_id) COLLATE NOCASE",
+                         "a.document_id", "a.start"],
+            "status": [f"CASE a.status {step} ELSE {len(STATUSES)} END"],
+            "likelihood": [f"CASE c.likelihood {rank} END"],
+            "credibility": ["c.credibility"],
+            "analyst": ["coalesce(an.name, a.created_by) COLLATE NOCASE"],
+        }
+        if order not in orders:
+            raise AnnotationError(f"Cannot sort by {order!r}; use one of {', '.join(orders)}.")
+        direction = "DESC" if descending else "ASC"
+        keys = [f"{k} {direction}" for k in (*orders[order], "a.id")]
+        if order in ("likelihood", "credibility"):
+            keys.insert(0, f"({orders[order][0]}) IS NULL")
+        return [r[0] for r in self.db.execute(
+            "SELECT a.id FROM annotations a JOIN documents d ON d.id = a.document_id"
+            " LEFT JOIN claims c ON c.annotation_id = a.id AND c.deleted = 0"
+            " LEFT JOIN analysts an ON an.id = a.created_by"
+            f" WHERE {' AND '.join(where)} ORDER BY {', '.join(keys)}", args)]
+
+    def annotation_choices(self) -> AnnotationChoices:
+        """What the live notes and claims hold, for a browser's filters: their analysts (sorted
+        by name), tags (with their parents) and review states (in workflow order). Reads no
+        annotation rows into Python."""
+        live = "a.deleted = 0 AND d.deleted = 0"
+        analysts = self.db.execute(
+            "SELECT DISTINCT coalesce(an.name, a.created_by), a.created_by FROM annotations a"
+            " JOIN documents d ON d.id = a.document_id LEFT JOIN analysts an"
+            f" ON an.id = a.created_by WHERE {live}").fetchall()
+        used = [r[0] for r in self.db.execute(
+            "SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM annotation_tags at"
+            " JOIN annotations a ON a.id = at.annotation_id JOIN documents d"
+            f" ON d.id = a.document_id WHERE at.tag_id = t.id AND at.deleted = 0 AND {live})")]
+        tags: set[str] = set()
+        for name in used:
+            parts = name.split("/")
+            tags.update("/".join(parts[: n + 1]) for n in range(len(parts)))
+        present = {r[0] for r in self.db.execute(
+            "SELECT DISTINCT a.status FROM annotations a JOIN documents d"
+            f" ON d.id = a.document_id WHERE {live}")}
+        return AnnotationChoices(
+            analysts=sorted(map(tuple, analysts), key=lambda x: (x[0].casefold(), x[1])),
+            tags=sorted(tags),
+            statuses=[s for s in STATUSES if s in present],
+        )
 
     def annotation_counts(self, doc_ids: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -22,6 +22,7 @@ SHORTCUTS = (
     ("Alt+Down / Alt+Up", "next / previous note or claim in the document"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (the step is named in the Edit menu)"),
     ("Ctrl+O", "import files"),
+    ("Ctrl+Shift+L", "every note and claim in one table: filter, sort, open"),
     ("Ctrl+I", "the document's properties: source and its reliability, marking, date…"),
     ("Delete", "in the library: remove the document (asks first; undo brings it back)"),
     ("A / R / C, J / K", "review queue: approve, reject, request changes; next / previous"),
