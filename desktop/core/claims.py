@@ -157,6 +157,28 @@ class AnnotationChoices:
     statuses: list[str]
 
 
+def analysts_of(db, live: str) -> list[tuple[str, str]]:
+    """(name, id) of who made the annotations matching LIVE (SQL over `a` and `d`), by name."""
+    rows = db.execute(
+        "SELECT DISTINCT coalesce(an.name, a.created_by), a.created_by FROM annotations a"
+        " JOIN documents d ON d.id = a.document_id LEFT JOIN analysts an"
+        f" ON an.id = a.created_by WHERE {live}").fetchall()
+    return sorted(map(tuple, rows), key=lambda x: (x[0].casefold(), x[1]))
+
+
+def tag_tree_of(db, live: str) -> list[str]:
+    """The tags on the annotations matching LIVE, with their parents, sorted."""
+    used = [r[0] for r in db.execute(
+        "SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM annotation_tags at"
+        " JOIN annotations a ON a.id = at.annotation_id JOIN documents d"
+        f" ON d.id = a.document_id WHERE at.tag_id = t.id AND at.deleted = 0 AND {live})")]
+    tags: set[str] = set()
+    for name in used:
+        parts = name.split("/")
+        tags.update("/".join(parts[: n + 1]) for n in range(len(parts)))
+    return sorted(tags)
+
+
 ANNOTATION_SELECT = """
 SELECT a.id, a.document_id, a.start, a."end", a.quote, a.prefix, a.suffix, a.kind, a.comment,
        a.status, a.created_by, a.created_at, a.updated_at,
@@ -325,24 +347,12 @@ class ClaimsMixin:
         by name), tags (with their parents) and review states (in workflow order). Reads no
         annotation rows into Python."""
         live = "a.deleted = 0 AND d.deleted = 0"
-        analysts = self.db.execute(
-            "SELECT DISTINCT coalesce(an.name, a.created_by), a.created_by FROM annotations a"
-            " JOIN documents d ON d.id = a.document_id LEFT JOIN analysts an"
-            f" ON an.id = a.created_by WHERE {live}").fetchall()
-        used = [r[0] for r in self.db.execute(
-            "SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM annotation_tags at"
-            " JOIN annotations a ON a.id = at.annotation_id JOIN documents d"
-            f" ON d.id = a.document_id WHERE at.tag_id = t.id AND at.deleted = 0 AND {live})")]
-        tags: set[str] = set()
-        for name in used:
-            parts = name.split("/")
-            tags.update("/".join(parts[: n + 1]) for n in range(len(parts)))
         present = {r[0] for r in self.db.execute(
             "SELECT DISTINCT a.status FROM annotations a JOIN documents d"
             f" ON d.id = a.document_id WHERE {live}")}
         return AnnotationChoices(
-            analysts=sorted(map(tuple, analysts), key=lambda x: (x[0].casefold(), x[1])),
-            tags=sorted(tags),
+            analysts=analysts_of(self.db, live),
+            tags=tag_tree_of(self.db, live),
             statuses=[s for s in STATUSES if s in present],
         )
 

@@ -13,8 +13,10 @@ from .claims import (
     AnnotationError,
     PermissionDenied,
     Person,
+    analysts_of,
     imported_stamp,
     normalise_tag,
+    tag_tree_of,
 )
 from .errors import AssayError
 
@@ -263,24 +265,12 @@ class ReviewMixin:
         """What the whole queue holds, for its filters: analysts, tags (with their parents) and
         documents, each sorted by name. Reads no claim rows."""
         live = "a.deleted = 0 AND d.deleted = 0 AND a.status = 'submitted'"
-        analysts = self.db.execute(
-            "SELECT DISTINCT coalesce(an.name, a.created_by), a.created_by FROM annotations a"
-            " JOIN documents d ON d.id = a.document_id LEFT JOIN analysts an"
-            f" ON an.id = a.created_by WHERE {live}").fetchall()
         documents = self.db.execute(
             "SELECT DISTINCT coalesce(nullif(d.title, ''), a.document_id), a.document_id"
             f" FROM annotations a JOIN documents d ON d.id = a.document_id WHERE {live}").fetchall()
-        used = [r[0] for r in self.db.execute(
-            "SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM annotation_tags at"
-            " JOIN annotations a ON a.id = at.annotation_id JOIN documents d"
-            f" ON d.id = a.document_id WHERE at.tag_id = t.id AND at.deleted = 0 AND {live})")]
-        tags: set[str] = set()
-        for name in used:
-            parts = name.split("/")
-            tags.update("/".join(parts[: n + 1]) for n in range(len(parts)))
         return QueueChoices(
-            analysts=sorted(map(tuple, analysts), key=lambda x: x[0].casefold()),
-            tags=sorted(tags),
+            analysts=analysts_of(self.db, live),
+            tags=tag_tree_of(self.db, live),
             documents=sorted(map(tuple, documents), key=lambda x: x[0].casefold()),
         )
 
