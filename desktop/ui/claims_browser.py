@@ -34,7 +34,7 @@ from desktop.core.workspace import Changes, Workspace
 
 from .dashboard_data import STATUS_COLOURS, STATUS_LABELS, local_time_text
 from .review_queue import AnnotationIdRole, DocumentIdRole, one_line
-from .widgets import PagedIdsModel, configure_table, select_table_row
+from .widgets import PagedAnnotationsModel, configure_table, select_table_row
 
 _Display = Qt.ItemDataRole.DisplayRole
 _ToolTip = Qt.ItemDataRole.ToolTipRole
@@ -78,7 +78,7 @@ def status_icon(status: str, size: int = 10) -> QIcon:
     return _STATUS_ICONS[status]
 
 
-class ClaimsModel(PagedIdsModel):
+class ClaimsModel(PagedAnnotationsModel):
     """Every live note and claim (ws.annotation_ids), filtered and ordered by the core.
 
     Holds the ordered ids only and loads the annotations a page at a time as views scroll, so
@@ -89,12 +89,10 @@ class ClaimsModel(PagedIdsModel):
     COLUMNS = ("Claim or note", "Document", "Tags", "Rating", "Status", "Analyst", "Updated")
 
     def __init__(self, ws: Workspace, parent: QObject | None = None):
-        super().__init__(parent)
-        self._ws = ws
+        super().__init__(ws, parent)
         self._filters: dict[str, str] = {}
         self._order = "updated"
         self._descending = True
-        self._rows: dict[str, Annotation | None] = {}  # None: gone from the store
 
     # -- what the views ask (rows, paging and flags: PagedIdsModel) ----------------------------
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -256,19 +254,6 @@ class ClaimsModel(PagedIdsModel):
         self._loaded = min(max(keep, self.PAGE), len(self._ids))
         self.endResetModel()
 
-    def _load(self, ids: list[str]) -> None:
-        if not ids:
-            return
-        found = self._ws.annotations_by_ids(ids)
-        for ann_id in ids:
-            self._rows[ann_id] = found.get(ann_id)  # None: don't ask again on every paint
-
-    def _annotation_at(self, row: int) -> Annotation | None:
-        ann_id = self._ids[row]
-        if ann_id not in self._rows:
-            start = row - row % self.PAGE
-            self._load([i for i in self._ids[start : start + self.PAGE] if i not in self._rows])
-        return self._rows.get(ann_id)
 
 
 class ClaimsTable(QTableView):

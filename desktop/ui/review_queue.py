@@ -39,7 +39,7 @@ from .dashboard_data import STATUS_COLOURS, STATUS_LABELS, age_text, local_time_
 from .operations import error_box
 from .reader import ReaderPane
 from .review_thread import ThreadView
-from .widgets import PagedIdsModel, RowsModel, configure_table, select_table_row
+from .widgets import PagedAnnotationsModel, RowsModel, configure_table, select_table_row
 from .worker import Job, SerialWorker
 
 AnnotationIdRole = Qt.ItemDataRole.UserRole + 40
@@ -76,7 +76,7 @@ def compact_rating(a: Annotation) -> str:
 # -- the supervisor's queue ------------------------------------------------------------------------
 
 
-class ReviewQueueModel(PagedIdsModel):
+class ReviewQueueModel(PagedAnnotationsModel):
     """Submitted claims waiting for a supervisor (ws.review_queue_ids), oldest first.
 
     Holds only the ordered ids; the claims themselves are loaded a page at a time when a view
@@ -89,10 +89,8 @@ class ReviewQueueModel(PagedIdsModel):
     PAGE = 100
 
     def __init__(self, ws: Workspace, parent: QObject | None = None):
-        super().__init__(parent)
-        self._ws = ws
+        super().__init__(ws, parent)
         self._filters: dict[str, Any] = {}
-        self._rows: dict[str, Annotation | None] = {}  # None: gone from the store
         self._pending: set[str] = set()
         # an analyst's window keeps the queue hidden: it fills when it is first shown
         self._reset(self._query() if ws.is_supervisor else [])
@@ -256,19 +254,6 @@ class ReviewQueueModel(PagedIdsModel):
         self._loaded = min(self.PAGE, len(self._ids))
         self.endResetModel()
 
-    def _load(self, ids: list[str]) -> None:
-        if not ids:
-            return
-        found = self._ws.annotations_by_ids(ids)
-        for ann_id in ids:
-            self._rows[ann_id] = found.get(ann_id)  # None: don't ask again on every paint
-
-    def _annotation_at(self, row: int) -> Annotation | None:
-        ann_id = self._ids[row]
-        if ann_id not in self._rows:
-            start = row - row % self.PAGE
-            self._load([i for i in self._ids[start : start + self.PAGE] if i not in self._rows])
-        return self._rows.get(ann_id)
 
 
 class QueueTable(QTableView):

@@ -172,3 +172,28 @@ class PagedIdsModel(QAbstractTableModel):
 
     def _load(self, ids: list[str]) -> None:
         raise NotImplementedError
+
+
+class PagedAnnotationsModel(PagedIdsModel):
+    """A PagedIdsModel whose rows are notes and claims, read a page at a time from the core
+    (`ws.annotations_by_ids`) when a view first paints them; an id gone from the store reads
+    as None and is not asked for again."""
+
+    def __init__(self, ws, parent=None):
+        super().__init__(parent)
+        self._ws = ws
+        self._rows: dict = {}  # id → Annotation, or None when gone from the store
+
+    def _load(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        found = self._ws.annotations_by_ids(ids)
+        for ann_id in ids:
+            self._rows[ann_id] = found.get(ann_id)
+
+    def _annotation_at(self, row: int):
+        ann_id = self._ids[row]
+        if ann_id not in self._rows:
+            start = row - row % self.PAGE
+            self._load([i for i in self._ids[start : start + self.PAGE] if i not in self._rows])
+        return self._rows.get(ann_id)
