@@ -391,6 +391,8 @@ def cmd_tag(args) -> int:
             ws.merge_tags(*args.args[:2])
         elif args.action == "colour":
             ws.set_tag_colour(*args.args[:2])
+        elif args.action == "delete":
+            ws.delete_tag(args.args[0])
         if args.action != "list":
             print(f"{args.action}: done")
     return 0
@@ -621,13 +623,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("rename", ("OLD", "NEW"), "rename a tag and its children"),
         ("merge", ("SOURCE", "INTO"), "move every use of SOURCE onto INTO"),
         ("colour", ("NAME", "COLOUR"), "set a tag's colour (#rrggbb)"),
+        ("delete", ("NAME",), "take a tag and its children off every note and claim"),
     ):
         tp = tsub.add_parser(name, parents=[common], help=help_)
         if name in ("add", "remove"):
             tp.add_argument("id", metavar="ID")
             tp.add_argument("args", nargs="+", metavar="TAG")
         else:
-            tp.add_argument("args", nargs=2, metavar=metas)
+            tp.add_argument("args", nargs=len(metas), metavar=metas)
     p = add("link", cmd_link, "links between claims: add A B --relation R | list A | remove LINK")
     lsub = p.add_subparsers(dest="action", required=True)
     lp = lsub.add_parser("add", parents=[common], help="link claim A to claim B")

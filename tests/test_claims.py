@@ -201,6 +201,25 @@ def test_tags_rename_merge_colour_and_untag(ws, doc):
     assert tag_id("Policy ") == tag_id("policy") and normalise_tag(" A / B ") == "a/b"
 
 
+def test_a_deleted_tag_leaves_every_annotation_in_one_undo_step(ws, doc):
+    s, e = span(doc, "Defenders patch in weeks")
+    a = ws.add_note(doc.id, s, e, tags=["actor/state/ministry", "policy"]).created
+    s2, e2 = span(doc, "Vendor says")
+    b = ws.add_claim(doc.id, s2, e2, "x", tags=["actor/state"]).created
+    assert {h.id for h in ws.search("tag:actor/*", highlight=None)} == {a, b}
+    changes = ws.delete_tag("Actor ")
+    assert changes.undo_label == "Delete tag actor"
+    assert ws.annotation(a).tags == ["policy"] and ws.annotation(b).tags == []
+    assert {t["name"] for t in ws.tags()} == {"policy"}
+    assert ws.search("tag:actor/*", highlight=None) == []
+    with pytest.raises(NotFound):
+        ws.delete_tag("actor")
+    ws.undo()
+    assert ws.annotation(a).tags == ["actor/state/ministry", "policy"]
+    assert ws.annotation(b).tags == ["actor/state"]
+    assert {h.id for h in ws.search("tag:actor/*", highlight=None)} == {a, b}
+
+
 def test_links_between_claims_across_documents(ws, doc):
     other = ws.find_document("Second report")
     s, e = span(doc, "Defenders patch in weeks")

@@ -109,6 +109,10 @@ def test_claims_tags_links_from_the_command_line(capsys, wsdir, tmp_path):
     assert "economy" in out and "industrial" in out and "policy" not in out
     code, out, _ = run(capsys, "search", "-w", wsdir, "tag:economy/industrial", "--json")
     assert [h["id"] for h in json.loads(out)] == [first]
+    code, out, _ = run(capsys, "tag", "delete", "-w", wsdir, "economy/industrial")
+    assert code == 0 and "delete: done" in out
+    code, out, _ = run(capsys, "tag", "list", "-w", wsdir)
+    assert "industrial" not in out and "economy" in out
     code, out, err = run(capsys, "annotate", "-w", wsdir, "Ministry brief", "-q", "not there")
     assert code == 1 and "does not occur" in err
     code, out, err = run(capsys, "claim", "add", "-w", wsdir, "Ministry brief", "-q", "Domestic",

@@ -646,6 +646,26 @@ class ClaimsMixin:
             tx.audit(label.split()[0].lower() + " tag", "tag", tag_id(old), {"from": old, "to": new})
         return tx.changes
 
+    def delete_tag(self, name: str):
+        """Take a tag and its children off every note and claim and retire them (one undo
+        step; the annotations themselves stay)."""
+        name = normalise_tag(name)
+        existing = {r["name"]: r for r in self.tags()}
+        if name not in existing:
+            raise NotFound(f"No tag named {name!r}.")
+        with self._action(f"Delete tag {name}") as tx:
+            for child in sorted(n for n in existing if n == name or n.startswith(name + "/")):
+                tid = existing[child]["id"]
+                for (ann_id,) in tx.db.execute(
+                        "SELECT annotation_id FROM annotation_tags WHERE tag_id = ? AND deleted = 0",
+                        [tid]).fetchall():
+                    tx.update("annotation_tags", (ann_id, tid), {"deleted": 1})
+                    self._note_change(tx, "annotation_tags", (ann_id, tid), {})
+                tx.update("tags", (tid,), {"deleted": 1})
+                tx.changes.tags.add(tid)
+            tx.audit("delete tag", "tag", tag_id(name), {"name": name})
+        return tx.changes
+
     def _requeue_tagged(self, tx, tag_ids: list[str]) -> None:
         for tid in tag_ids:
             for (ann_id,) in tx.db.execute(

@@ -54,6 +54,7 @@ from .search import (
     query_terms,
 )
 from .sources_dialog import SourcesDialog
+from .tags_dialog import TagsDialog
 from .worker import Job, SerialWorker
 
 # Past this many changed annotations on the open document, read them all again at once.
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.remove_prompt: QMessageBox | None = None
         self.properties_dialog: QDialog | None = None
         self.sources_dialog: SourcesDialog | None = None
+        self.tags_dialog: TagsDialog | None = None
         self._shut_down = False
         self._undo_labels: tuple[str | None, str | None] = (ws.undo_label(), ws.redo_label())
         self.switch_dialog: ProfileDialog | None = None
@@ -292,6 +294,9 @@ class MainWindow(QMainWindow):
         self.sources_action = QAction("&Sources…", self)
         self.sources_action.setToolTip("Every source with its kind and Admiralty reliability")
         self.sources_action.triggered.connect(self.show_sources)
+        self.tags_action = QAction("&Tags…", self)
+        self.tags_action.setToolTip("The tag tree: rename, merge, recolour or delete tags")
+        self.tags_action.triggered.connect(self.show_tags)
         self.about_action = QAction("&About Assay", self)
         self.about_action.triggered.connect(self._about)
 
@@ -337,6 +342,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(editor_toggle)
         tools_menu = self._menu("&Tools")
         tools_menu.addAction(self.sources_action)
+        tools_menu.addAction(self.tags_action)
         help_menu = self._menu("&Help")
         help_menu.addAction(self.about_action)
         self._hide_empty_menus()
@@ -740,6 +746,16 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(saved)
         self.properties_dialog = dialog
         dialog.open()
+        return dialog
+
+    def show_tags(self) -> TagsDialog:
+        """Tools → Tags…: the codebook (each change in the writer thread, one undo step)."""
+        if self.tags_dialog is not None:
+            self.tags_dialog.close()
+        dialog = TagsDialog(self.ws, self.writer, self)
+        dialog.saved.connect(self.apply_changes)
+        self.tags_dialog = dialog
+        dialog.show()
         return dialog
 
     def show_sources(self) -> SourcesDialog:
