@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QStackedWidget,
     QTextEdit,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -580,7 +581,32 @@ class ReaderPane(QWidget):
             and not self.text.textCursor().hasSelection()
         ):
             self._clicked(event.position().toPoint())
+        if watched is self.text.viewport() and event.type() == QEvent.Type.ToolTip:
+            tip = self.tooltip_at(event.pos())
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.text.viewport())
+            else:
+                QToolTip.hideText()
+            return True
         return super().eventFilter(watched, event)
+
+    def tooltip_at(self, point: QPoint) -> str:
+        """What a highlight under the pointer holds: kind, rating, statement or comment, tags,
+        who and the review state (rich text; '' off every highlight)."""
+        position = self.text.cursorForPosition(point).position()
+        ann = self.annotations.get(self.annotation_at(self.offsets.to_core(position)) or "")
+        if ann is None:
+            return ""
+        lines = [f"<b>{'Claim' if ann.kind == 'claim' else 'Note'}</b>"
+                 + (f" · {html.escape(ann.rating)}" if ann.rating else "")]
+        text = ann.statement if ann.kind == "claim" else ann.comment
+        if text:
+            short = text if len(text) <= 240 else text[:239] + "…"
+            lines.append(html.escape(short).replace("\n", "<br>"))
+        if ann.tags:
+            lines.append("<i>" + html.escape(", ".join(ann.tags)) + "</i>")
+        lines.append(f"{html.escape(ann.analyst or '')} · {ann.status.replace('_', ' ')}")
+        return "<br>".join(lines)
 
     def _clicked(self, point: QPoint) -> None:
         position = self.text.cursorForPosition(point).position()
