@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop import __version__
-from desktop.core.errors import AssayError, WorkspaceError
+from desktop.core.errors import AssayError, NotFound, WorkspaceError
 from desktop.core.profile import default_workspace_path
 
 
@@ -211,6 +211,32 @@ def cmd_remove(args) -> int:
             return 1
         ws.remove_document(doc.id)
     print(f"Removed {what}.")
+    return 0
+
+
+def cmd_removed(args) -> int:
+    with _workspace(args, readonly=args.read_only) as ws:
+        removed = ws.removed_documents()
+    if not removed:
+        print("No removed documents.")
+    for r in removed:
+        print(f"{r['id'][:12]}  {r['removed_at'][:16].replace('T', ' ')}  {r['title']}  "
+              f"(by {r['removed_by']}; {r['annotations']} note(s) and claim(s) with it)")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    with _workspace(args) as ws:
+        ref = args.doc.strip()
+        matches = [r for r in ws.removed_documents()
+                   if r["id"].startswith(ref) or ref.casefold() in (r["title"] or "").casefold()]
+        if len(matches) != 1:
+            raise NotFound(f"No removed document matches {ref!r}." if not matches else
+                           f"{len(matches)} removed documents match {ref!r}; give more of the "
+                           "title or the id.")
+        ws.restore_document(matches[0]["id"])
+    print(f"Restored {matches[0]['title']!r} with {matches[0]['annotations']} note(s) and "
+          "claim(s).")
     return 0
 
 
@@ -572,6 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("show", cmd_show, "show one document (by id prefix or title)")
     p.add_argument("doc", metavar="DOC")
     p.add_argument("--json", action="store_true")
+    add("removed", cmd_removed, "list removed documents (restore brings one back)")
+    p = add("restore", cmd_restore, "bring back a removed document with its notes and claims")
+    p.add_argument("doc", metavar="DOC", help="id prefix or part of the title")
     p = add("edit", cmd_edit, "edit a document's metadata: title, marking, source and its rating…")
     p.add_argument("doc", metavar="DOC", help="id prefix or title")
     p.add_argument("--title")

@@ -193,3 +193,49 @@ def test_several_documents_are_removed_or_edited_together(tmp_path, ada):
         assert len(as_ada.list_documents()) == 3 and as_ada.undo_label() is None
     finally:
         as_ada.close()
+
+
+def test_a_removed_document_is_restored_with_its_work_after_a_restart(tmp_path, ada):
+    alpha = ada.find_document("Alpha report")
+    c1 = _claim(ada, "Alpha report", "A comparable tool will definitely emerge",
+                tags=["capability/exploit"], likelihood="likely")
+    gone_before = ada.add_note(*span(ada, "Alpha report", "Export controls"), comment="x").created
+    ada.delete_annotation(gone_before)  # deleted on its own, before: stays deleted
+    c2 = _claim(ada, "Beta brief", "domestic accelerators will meet demand", tags=["policy"])
+    ada.link_claims(c2, c1, "contradicts")
+    before = _state(ada)
+    ada.remove_document(alpha.id)
+    ada.close()
+    ws = Workspace.open(tmp_path / "a", profile=ADA)  # a new session: no undo to lean on
+    try:
+        [removed] = ws.removed_documents()
+        assert (removed["id"], removed["title"], removed["annotations"], removed["removed_by"]) == (
+            alpha.id, "Alpha report", 1, "Ada Analyst")
+        changes = ws.restore_document(alpha.id)
+        assert changes.undo_label == "Restore document" and alpha.id in changes.documents
+        assert _state(ws) == before  # the claim, its tag, the link from Beta and the index
+        assert ws.removed_documents() == []
+        with pytest.raises(NotFound):
+            ws.annotation(gone_before)
+        with pytest.raises(NotFound):
+            ws.restore_document(alpha.id)  # not removed (any more)
+        assert ws.check().ok, ws.check().problems
+        ws.undo()
+        assert "Alpha report" not in _state(ws)[0]
+    finally:
+        ws.close()
+
+
+def test_cli_lists_and_restores_removed_documents(tmp_path, capsys):
+    wsdir = cli_workspace(tmp_path, {"alpha.txt": TEXTS["alpha.txt"]})
+    assert main(["remove", "-w", str(wsdir), "Alpha report", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["removed", "-w", str(wsdir)]) == 0
+    out = capsys.readouterr().out
+    assert "Alpha report" in out and "0 note(s) and claim(s)" in out
+    assert main(["restore", "-w", str(wsdir), "Alpha"]) == 0
+    assert "Restored 'Alpha report'" in capsys.readouterr().out
+    assert main(["list", "-w", str(wsdir), "--json"]) == 0
+    assert "Alpha report" in capsys.readouterr().out
+    assert main(["restore", "-w", str(wsdir), "Alpha"]) == 1
+    assert "No removed document" in capsys.readouterr().err

@@ -838,6 +838,57 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                 tx.changes.documents.add(doc.id)
         return tx.changes
 
+    def removed_documents(self) -> list[dict]:
+        """Removed documents, most recent first: id, title, filename, removed_at, removed_by
+        (a name) and how many notes and claims went with each (restore_document brings them
+        back)."""
+        return store.rows(
+            self.db,
+            "SELECT d.id, d.title, d.filename, d.updated_at AS removed_at,"
+            " coalesce(an.name, d.updated_by) AS removed_by,"
+            " (SELECT count(*) FROM annotations a WHERE a.document_id = d.id AND a.deleted = 1"
+            "  AND a.updated_at = d.updated_at) AS annotations"
+            " FROM documents d LEFT JOIN analysts an ON an.id = d.updated_by"
+            " WHERE d.deleted = 1 ORDER BY d.updated_at DESC, d.title")
+
+    def restore_document(self, doc_id: str) -> Changes:
+        """Bring a removed document back with the notes and claims (their tags and links)
+        removed with it — those changed in the same step as the document — as one undo step
+        that travels like the removal did."""
+        row = store.row(self.db, "SELECT id, title, deleted, updated_at FROM documents"
+                        " WHERE id = ?", [doc_id])
+        if row is None or not row["deleted"]:
+            raise NotFound(f"No removed document with id {doc_id}.")
+        when = row["updated_at"]
+        with self._action("Restore document") as tx:
+            ids = [r[0] for r in tx.db.execute(
+                "SELECT id FROM annotations WHERE document_id = ? AND deleted = 1"
+                " AND updated_at = ?", [doc_id, when]).fetchall()]
+            tx.update("documents", (doc_id,), {"deleted": 0})
+            self._note_change(tx, "documents", (doc_id,), {})
+            for ann_id in ids:
+                tx.update("annotations", (ann_id,), {"deleted": 0})
+                self._note_change(tx, "annotations", (ann_id,), {"document_id": doc_id})
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                for ann_id, tag in tx.db.execute(
+                        "SELECT annotation_id, tag_id FROM annotation_tags WHERE deleted = 1"
+                        f" AND updated_at = ? AND annotation_id IN ({marks})",
+                        [when, *chunk]).fetchall():
+                    tx.update("annotation_tags", (ann_id, tag), {"deleted": 0})
+                    tx.changes.tags.add(tag)
+                for (link_id,) in tx.db.execute(  # links whose other end is live again too
+                        "SELECT l.id FROM links l JOIN annotations f ON f.id = l.from_id"
+                        " JOIN annotations t ON t.id = l.to_id WHERE l.deleted = 1"
+                        f" AND l.updated_at = ? AND (l.from_id IN ({marks}) OR l.to_id IN"
+                        f" ({marks})) AND f.deleted = 0 AND t.deleted = 0",
+                        [when, *chunk, *chunk]).fetchall():
+                    link = tx.update("links", (link_id,), {"deleted": 0})
+                    self._note_change(tx, "links", (link_id,), link)
+            tx.audit("restore document", "document", doc_id,
+                     {"title": row["title"], "annotations": len(ids)})
+        return tx.changes
+
     def update_documents(self, doc_ids: Iterable[str], *, source_reliability: str | None = None,
                          **values) -> Changes:
         """The same edit (a marking, a source and its rating…) on several documents: one undo

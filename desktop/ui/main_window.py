@@ -45,6 +45,7 @@ from .library import LibraryPane
 from .operations import ImportSummaryDialog, ProgressTask, error_box
 from .reader import ReaderPane
 from .recovery import EditorRecovery
+from .removed_dialog import RemovedDocumentsDialog
 from .search import (
     SearchController,
     SearchField,
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.properties_dialog: QDialog | None = None
         self.sources_dialog: SourcesDialog | None = None
         self.tags_dialog: TagsDialog | None = None
+        self.removed_dialog: RemovedDocumentsDialog | None = None
         self._shut_down = False
         self._undo_labels: tuple[str | None, str | None] = (ws.undo_label(), ws.redo_label())
         self.switch_dialog: ProfileDialog | None = None
@@ -195,6 +197,9 @@ class MainWindow(QMainWindow):
         )
         self.reindex_action.setToolTip("Rebuild the search index from the stored documents")
         self.reindex_action.triggered.connect(self.reindex)
+        self.removed_action = QAction("Removed doc&uments…", self)
+        self.removed_action.setToolTip("Documents removed from this workspace; restore them")
+        self.removed_action.triggered.connect(self.show_removed)
         self.properties_action = QAction("Document &properties…", self)
         self.properties_action.setShortcut(QKeySequence("Ctrl+I"))
         self.properties_action.setToolTip(
@@ -309,6 +314,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.properties_action)
         file_menu.addAction(self.remove_document_action)
+        file_menu.addAction(self.removed_action)
         file_menu.addSeparator()
         file_menu.addAction(self.reindex_action)
         # exports and bundles go between here and Quit (add_menu_action)
@@ -746,6 +752,22 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(saved)
         self.properties_dialog = dialog
         dialog.open()
+        return dialog
+
+    def show_removed(self) -> RemovedDocumentsDialog:
+        """File → Removed documents…: restore one with its notes and claims."""
+        if self.removed_dialog is not None:
+            self.removed_dialog.close()
+        dialog = RemovedDocumentsDialog(self.ws, self.writer, self)
+
+        def restored(changes: Changes, doc_id: str) -> None:
+            self.apply_changes(changes)
+            self.library.select_document(doc_id)
+            self.statusBar().showMessage("Document restored", 5000)
+
+        dialog.restored.connect(restored)
+        self.removed_dialog = dialog
+        dialog.show()
         return dialog
 
     def show_tags(self) -> TagsDialog:

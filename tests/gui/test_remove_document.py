@@ -74,6 +74,24 @@ def test_delete_asks_then_removes_and_undo_brings_it_back(qtbot, window):
     assert window.library.model.total() == total
     assert len(window.ws.annotations(doc_id)) == 1
 
+    # removed again, then brought back from File → Removed documents… (no undo needed)
+    window.library.select_document(doc_id)
+    window.remove_document()
+    with qtbot.waitSignal(window.document_removed, timeout=10000):
+        _answer(qtbot, window, QMessageBox.ButtonRole.DestructiveRole)
+    window.removed_action.trigger()
+    dialog = window.removed_dialog
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 3).text() == "1"
+    if shots:
+        dialog.grab().save(str(Path(shots) / "removed-documents.png"))
+    dialog.table.selectRow(0)
+    with qtbot.waitSignal(dialog.restored, timeout=10000):
+        dialog.restore_button.click()
+    assert dialog.table.rowCount() == 0 and "Restored" in dialog.status.text()
+    assert window.library.model.row_of(doc_id) is not None
+    assert len(window.ws.annotations(doc_id)) == 1
+    assert window.undo_action.text() == "&Undo Restore document"
+
 
 @pytest.fixture
 def shared_window(qtbot, demo_path: Path, settings):
