@@ -220,6 +220,31 @@ def test_a_deleted_tag_leaves_every_annotation_in_one_undo_step(ws, doc):
     assert {h.id for h in ws.search("tag:actor/*", highlight=None)} == {a, b}
 
 
+def test_only_a_supervisor_changes_a_tag_other_analysts_use(ws, doc, tmp_path):
+    s, e = span(doc, "Defenders patch in weeks")
+    mine = ws.add_note(doc.id, s, e, tags=["actor/state"]).created
+    ws.close()
+    ben = Profile(id="55555555-5555-4555-8555-555555555555", name="Ben Analyst", role="analyst",
+                  configured=True)
+    as_ben = Workspace.open(tmp_path / "ws", profile=ben)
+    s2, e2 = span(doc, "Vendor says")
+    theirs = as_ben.add_note(doc.id, s2, e2, tags=["actor/state", "solo"]).created
+    for action in (lambda: as_ben.delete_tag("actor"), lambda: as_ben.rename_tag("actor", "x"),
+                   lambda: as_ben.merge_tags("actor/state", "solo")):
+        with pytest.raises(PermissionDenied, match="Ada Analyst"):
+            action()
+    assert as_ben.annotation(mine).tags == ["actor/state"]
+    as_ben.rename_tag("solo", "alone")  # only on Ben's own note: his to rename
+    assert as_ben.annotation(theirs).tags == ["actor/state", "alone"]
+    as_ben.close()
+    sam = Profile(id="66666666-6666-4666-8666-666666666666", name="Sam", role="supervisor",
+                  configured=True)
+    as_sam = Workspace.open(tmp_path / "ws", profile=sam)
+    as_sam.delete_tag("actor")
+    assert as_sam.annotation(mine).tags == [] and as_sam.annotation(theirs).tags == ["alone"]
+    as_sam.close()
+
+
 def test_links_between_claims_across_documents(ws, doc):
     other = ws.find_document("Second report")
     s, e = span(doc, "Defenders patch in weeks")
@@ -303,7 +328,16 @@ def test_documents_imported_inside_a_batch_go_with_it(ws, doc, tmp_path):
         ws.add_note(memo, 0, 4, comment="kept")
     assert ws.undo_label() == "Import and annotate"
     assert [h.doc_id for h in ws.search("quartermaster")] == [memo]
-    assert [a.comment for a in ws.annotations(memo)] == ["kept"]
+    # a failed step inside a batch that goes on: its document, bytes and changes all go
+    extra = write_texts(tmp_path / "extra", {"ledger.txt": "Ledger\n\nSecond quarter."})
+    with ws.batch("Partly") as changes:
+        with pytest.raises(WorkspaceError), ws.batch("inner"):
+            ledger = ws.import_paths(extra).imported[0]
+            raise WorkspaceError("stop")
+        ws.add_note(memo, 0, 4, comment="kept too")
+    assert ledger not in changes.documents and memo in changes.documents
+    assert ws.check().ok, ws.check().problems  # no orphan blob of the ledger
+    assert sorted(a.comment for a in ws.annotations(memo)) == ["kept", "kept too"]
     assert not (ws.path / "import.journal").exists()
 
 

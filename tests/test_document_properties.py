@@ -133,3 +133,35 @@ def test_sources_are_rated_together_in_one_step(ws):
         with pytest.raises(AssayError, match=message):
             ws.edit_sources(bad)
         assert ws.sources() == before  # the valid part of a bad request is not written either
+
+
+def test_a_source_retired_by_undo_comes_back_when_named_again(ws):
+    doc = ws.find_document("Gamma note")
+    ws.update_document(doc.id, source="Zed Wire")
+    ws.undo()  # the step that made the source: the source is retired
+    assert ws.sources() == []
+    ws.update_document(doc.id, source="Zed Wire", source_reliability="C")
+    assert [(s["name"], s["reliability"], s["documents"]) for s in ws.sources()] == [
+        ("Zed Wire", "C", 1)]
+    ws.edit_sources({"Zed Wire": {"reliability": "B"}})  # known again, so it can be edited
+    assert ws.document_properties(doc.id)["source_reliability"] == "B"
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("2025-03-18", True),
+        ("2025-03-18T09:30:00Z", True),
+        ("2025-03-18T09:30:00.123456+05:00", True),
+        ("2025-W12-1", False),
+        ("20250318T0930", False),
+        ("2025-03-18 09:30", False),
+        ("2025-03-18T09", False),
+        ("2025-03-18Z", False),
+        ("2025-02-30", False),
+    ],
+)
+def test_dates_are_real_days_first(value, ok):
+    from desktop.core.workspace import is_iso_date
+
+    assert is_iso_date(value) is ok

@@ -239,3 +239,19 @@ def test_cli_lists_and_restores_removed_documents(tmp_path, capsys):
     assert "Alpha report" in capsys.readouterr().out
     assert main(["restore", "-w", str(wsdir), "Alpha"]) == 1
     assert "No removed document" in capsys.readouterr().err
+
+
+def test_another_analysts_link_to_the_work_counts_as_their_work(tmp_path, ada):
+    c1 = _claim(ada, "Alpha report", "A comparable tool will definitely emerge")
+    ada.close()
+    as_ben = Workspace.open(tmp_path / "a", profile=BEN)
+    c2 = _claim(as_ben, "Beta brief", "domestic accelerators will meet demand")
+    as_ben.link_claims(c2, c1, "contradicts")  # Ben's link onto Ada's claim
+    as_ben.close()
+    as_ada = Workspace.open(tmp_path / "a", profile=ADA)
+    try:
+        with pytest.raises(PermissionDenied, match="Ben Analyst"):
+            as_ada.remove_document(as_ada.find_document("Alpha report").id)
+        assert len(as_ada.links(c1)) == 1
+    finally:
+        as_ada.close()

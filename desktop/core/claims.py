@@ -621,6 +621,21 @@ class ClaimsMixin:
         """Move every use of SOURCE (and its children) onto INTO, then retire SOURCE."""
         return self._move_tag(source, into, f"Merge tag {normalise_tag(source)}")
 
+    def _check_tag_users(self, tx, tag_ids: list[str], verb: str) -> None:
+        """Only a supervisor changes a tag on other analysts' notes and claims."""
+        if self.is_supervisor or not tag_ids:
+            return
+        marks = ",".join("?" * len(tag_ids))
+        others = sorted({r[0] for r in tx.db.execute(
+            "SELECT DISTINCT coalesce(an.name, a.created_by) FROM annotation_tags at"
+            " JOIN annotations a ON a.id = at.annotation_id LEFT JOIN analysts an"
+            " ON an.id = a.created_by WHERE at.deleted = 0 AND a.deleted = 0"
+            f" AND at.tag_id IN ({marks}) AND a.created_by != ?", [*tag_ids, tx.actor])})
+        if others:
+            raise PermissionDenied(
+                f"This tag is also on work by {', '.join(others)}; only a supervisor {verb}s "
+                "a tag other analysts use.")
+
     def _move_tag(self, old: str, new: str, label: str):
         old, new = normalise_tag(old), normalise_tag(new)
         if old == new:
@@ -631,6 +646,9 @@ class ClaimsMixin:
         if old not in existing:
             raise NotFound(f"No tag named {old!r}.")
         with self._action(label) as tx:
+            self._check_tag_users(
+                tx, [r["id"] for n, r in existing.items() if n == old or n.startswith(old + "/")],
+                label.split()[0].lower())
             for name in sorted(n for n in existing if n == old or n.startswith(old + "/")):
                 target = new + name[len(old):]
                 src = existing[name]
@@ -654,6 +672,9 @@ class ClaimsMixin:
         if name not in existing:
             raise NotFound(f"No tag named {name!r}.")
         with self._action(f"Delete tag {name}") as tx:
+            self._check_tag_users(
+                tx, [r["id"] for n, r in existing.items()
+                     if n == name or n.startswith(name + "/")], "delete")
             for child in sorted(n for n in existing if n == name or n.startswith(name + "/")):
                 tid = existing[child]["id"]
                 for (ann_id,) in tx.db.execute(

@@ -93,6 +93,17 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.documents or self.annotations or self.sources or self.tags or self.index)
 
+    def copy(self) -> Changes:
+        return Changes(set(self.documents), set(self.annotations), set(self.sources),
+                       set(self.tags), set(self.reviews), self.index, self.created)
+
+    def restore(self, earlier: Changes) -> None:
+        """Back to EARLIER (a copy taken before a step that was rolled back)."""
+        self.documents, self.annotations = set(earlier.documents), set(earlier.annotations)
+        self.sources, self.tags = set(earlier.sources), set(earlier.tags)
+        self.reviews, self.index, self.created = (set(earlier.reviews), earlier.index,
+                                                  earlier.created)
+
 
 @dataclass
 class FileProblem:
@@ -384,11 +395,13 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
         """A step inside an open batch: if it fails, its rows, undo records and audit entries
         go and the batch goes on (or fails as a whole, as its caller decides)."""
         done = len(outer.records)
+        seen = outer.changes.copy()
         try:
             with outer.db.atomic():
                 yield
         except BaseException:
             del outer.records[done:]
+            outer.changes.restore(seen)
             self._audit.reload(outer.db)
             raise
 
@@ -411,13 +424,11 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                     yield tx.changes
                 finally:
                     self._local.batch = None
-        except BaseException:
-            if tx is not None and tx.blobs:  # stored for documents that were rolled back
-                with contextlib.suppress(Exception):
-                    self._collect_orphan_blobs()
-            raise
         finally:
             if tx is not None and tx.blobs:
+                # bytes stored for documents that were rolled back (the batch, or one step of it)
+                with contextlib.suppress(Exception):
+                    self._collect_orphan_blobs()
                 with contextlib.suppress(FileNotFoundError):
                     (self.path / "import.journal").unlink()
         self._undo.push(UndoStep(label, tx.records))
@@ -736,8 +747,11 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
             tx.insert("sources", vals)
             tx.audit("add source", "source", sid, vals)
             tx.changes.sources.add(sid)
-        elif (kind and kind != row["kind"]) or (reliability and reliability != row["reliability"]):
-            vals = {"kind": kind or row["kind"], "reliability": reliability or row["reliability"]}
+        elif (row["deleted"] or (kind and kind != row["kind"])
+              or (reliability and reliability != row["reliability"])):
+            # a source an undo retired comes back when it is named again
+            vals = {"kind": kind or row["kind"], "reliability": reliability or row["reliability"],
+                    "deleted": 0}
             tx.update("sources", (sid,), vals)
             tx.audit("edit source", "source", sid, vals)
             tx.changes.sources.add(sid)
@@ -922,7 +936,15 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                 "SELECT a.id, a.created_by, coalesce(an.name, a.created_by) FROM annotations a"
                 " LEFT JOIN analysts an ON an.id = a.created_by"
                 " WHERE a.document_id = ? AND a.deleted = 0", [doc.id]).fetchall()
-            others = sorted({name for _id, by, name in anns if by != tx.actor})
+            others = {name for _id, by, name in anns if by != tx.actor}
+            for chunk in _chunks([a[0] for a in anns], 500):  # others' links to this work
+                marks = ",".join("?" * len(chunk))
+                others.update(r[0] for r in tx.db.execute(
+                    "SELECT coalesce(an.name, l.created_by) FROM links l LEFT JOIN analysts an"
+                    " ON an.id = l.created_by WHERE l.deleted = 0 AND l.created_by != ? AND"
+                    f" (l.from_id IN ({marks}) OR l.to_id IN ({marks}))",
+                    [tx.actor, *chunk, *chunk]))
+            others = sorted(others)
             if others and not self.is_supervisor:
                 from .claims import PermissionDenied
 
@@ -1329,13 +1351,20 @@ _SOURCE_KIND = re.compile(r"[a-z][a-z_]{1,30}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
+_ISO_DAY = re.compile(
+    r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
+
+
 def is_iso_date(value: str) -> bool:
-    """YYYY-MM-DD, or an ISO 8601 time stamp as imports store (2025-03-18T09:30:00Z)."""
+    """YYYY-MM-DD, or an ISO 8601 time stamp as imports store (2025-03-18T09:30:00Z): a real
+    day first, so dates sort and compare as text."""
+    if not _ISO_DAY.fullmatch(value):
+        return False
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return False
-    return len(value) >= 10
+    return True
 
 
 def _clean_document_values(values: dict) -> dict:
