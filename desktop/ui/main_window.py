@@ -719,7 +719,9 @@ class MainWindow(QMainWindow):
         index = self.library.table.indexAt(pos)
         if not index.isValid():
             return
-        self.library.table.selectRow(index.row())
+        selected = {i.row() for i in self.library.table.selectionModel().selectedRows()}
+        if index.row() not in selected:  # a right-click inside a selection keeps it
+            self.library.table.selectRow(index.row())
         menu = QMenu(self.library.table)
         menu.addAction(self.properties_action)
         menu.addAction(self.remove_document_action)
@@ -734,8 +736,10 @@ class MainWindow(QMainWindow):
         ids = ids or ([self.reader.document_id] if self.reader.document_id else [])
         if self.ws.readonly or not ids:
             return None
-        if self.properties_dialog is not None:
+        if self.properties_dialog is not None:  # one at a time; the old one is deleted
             self.properties_dialog.close()
+            self.properties_dialog.deleteLater()
+            self.properties_dialog = None
         try:
             if len(ids) > 1:
                 dialog = SharedPropertiesDialog(self.ws, self.writer, ids, self)
@@ -756,8 +760,10 @@ class MainWindow(QMainWindow):
 
     def show_removed(self) -> RemovedDocumentsDialog:
         """File → Removed documents…: restore one with its notes and claims."""
-        if self.removed_dialog is not None:
+        if self.removed_dialog is not None:  # one at a time; the old one is deleted
             self.removed_dialog.close()
+            self.removed_dialog.deleteLater()
+            self.removed_dialog = None
         dialog = RemovedDocumentsDialog(self.ws, self.writer, self)
 
         def restored(changes: Changes, doc_id: str) -> None:
@@ -772,18 +778,23 @@ class MainWindow(QMainWindow):
 
     def show_tags(self) -> TagsDialog:
         """Tools → Tags…: the codebook (each change in the writer thread, one undo step)."""
-        if self.tags_dialog is not None:
+        if self.tags_dialog is not None:  # one at a time; the old one is deleted
             self.tags_dialog.close()
+            self.tags_dialog.deleteLater()
+            self.tags_dialog = None
         dialog = TagsDialog(self.ws, self.writer, self)
         dialog.saved.connect(self.apply_changes)
+        self.changes_applied.connect(dialog.note_changes)
         self.tags_dialog = dialog
         dialog.show()
         return dialog
 
     def show_sources(self) -> SourcesDialog:
         """Tools → Sources…: rate sources (saved in the writer thread, one undo step)."""
-        if self.sources_dialog is not None:
+        if self.sources_dialog is not None:  # one at a time; the old one is deleted
             self.sources_dialog.close()
+            self.sources_dialog.deleteLater()
+            self.sources_dialog = None
         dialog = SourcesDialog(self.ws, self.writer, self)
         dialog.save_button.setVisible(not self.ws.readonly)
 
@@ -793,6 +804,7 @@ class MainWindow(QMainWindow):
 
         dialog.saved.connect(saved)
         dialog.show_documents.connect(self.library.show_source)
+        self.changes_applied.connect(dialog.note_changes)
         self.sources_dialog = dialog
         dialog.show()
         return dialog
@@ -809,8 +821,7 @@ class MainWindow(QMainWindow):
         if not ids:
             return None
         titles = {i: summaries[i].get("title") or "untitled" for i in ids}
-        annotations = [a for i in ids for a in self.ws.annotations(i)]
-        other = sum(a.created_by != self.ws.profile.id for a in annotations)
+        notes, claims, other = self.ws.work_on(ids)
         what = f"“{titles[ids[0]]}”" if len(ids) == 1 else f"{len(ids)} documents"
         if other and not self.ws.is_supervisor:
             # the core refuses it too; say so before asking anything
@@ -823,16 +834,12 @@ class MainWindow(QMainWindow):
                 "remove the document",
             )
             return None
-        claims = sum(a.kind == "claim" for a in annotations)
-        parts = [
-            _counted(len(annotations) - claims, "note", "notes"),
-            _counted(claims, "claim", "claims"),
-        ]
+        parts = [_counted(notes, "note", "notes"), _counted(claims, "claim", "claims")]
         work = " and ".join(p for p in parts if not p.startswith("0 "))
         whose = "Its" if len(ids) == 1 else "Their"
         if work:
             by_others = f", {other} of them by other analysts" if other else ""
-            verb = "goes" if len(annotations) == 1 else "go"
+            verb = "goes" if notes + claims == 1 else "go"
             detail = f"{whose} {work} {verb} with {'it' if len(ids) == 1 else 'them'}{by_others}. "
         else:
             detail = f"{'It holds' if len(ids) == 1 else 'They hold'} no notes or claims. "

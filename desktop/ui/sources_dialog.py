@@ -39,9 +39,9 @@ class SourcesDialog(QDialog):
         self.setWindowTitle("Sources")
         self.ws, self.writer = ws, writer
         self.job = None
-        self.sources = ws.sources()
+        self.sources: list[dict] = []
 
-        self.table = QTableWidget(len(self.sources), len(COLUMNS))
+        self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("sourcesTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
@@ -54,33 +54,11 @@ class SourcesDialog(QDialog):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.kinds: list[QComboBox] = []
         self.ratings: list[QComboBox] = []
-        kinds = list(dict.fromkeys([*SOURCE_KINDS, *(s["kind"] for s in self.sources)]))
-        for row, source in enumerate(self.sources):
-            name = QTableWidgetItem(source["name"])
-            self.table.setItem(row, 0, name)
-            kind = QComboBox()
-            kind.setEditable(True)
-            kind.addItems(kinds)
-            kind.setCurrentText(source["kind"] or "")
-            kind.currentTextChanged.connect(self._edited)
-            self.table.setCellWidget(row, 1, kind)
-            self.kinds.append(kind)
-            rating = QComboBox()
-            for code, words in scales.RELIABILITY.items():
-                rating.addItem(f"{code} — {words}", code)
-            rating.setCurrentIndex(max(rating.findData(source["reliability"]), 0))
-            rating.currentIndexChanged.connect(self._edited)
-            self.table.setCellWidget(row, 2, rating)
-            self.ratings.append(rating)
-            count = QTableWidgetItem(str(source["documents"]))
-            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.table.setItem(row, 3, count)
         self.table.cellDoubleClicked.connect(lambda row, _col: self._show(row))
 
         self.empty = QLabel("No sources yet: a document's source is set on import (front "
                             "matter, metadata) or in its properties (Ctrl+I).")
         self.empty.setWordWrap(True)
-        self.empty.setVisible(not self.sources)
         self.caption = QLabel(
             "A source's reliability applies to every document it gave (unless a document has "
             "its own) and to the claims made on them. Double-click a source to list its "
@@ -109,6 +87,42 @@ class SourcesDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self.resize(720, 460)
+        self.reload()
+
+    def reload(self) -> None:
+        """Rows from the store again (after a save, an undo, an import that named a source);
+        edits not saved yet are dropped, since their rows may have moved."""
+        self.sources = self.ws.sources()
+        self.table.setRowCount(0)
+        self.table.setRowCount(len(self.sources))
+        self.kinds, self.ratings = [], []
+        kinds = list(dict.fromkeys([*SOURCE_KINDS, *(s["kind"] for s in self.sources)]))
+        for row, source in enumerate(self.sources):
+            self.table.setItem(row, 0, QTableWidgetItem(source["name"]))
+            kind = QComboBox()
+            kind.setEditable(True)
+            kind.addItems(kinds)
+            kind.setCurrentText(source["kind"] or "")
+            kind.currentTextChanged.connect(self._edited)
+            self.table.setCellWidget(row, 1, kind)
+            self.kinds.append(kind)
+            rating = QComboBox()
+            for code, words in scales.RELIABILITY.items():
+                rating.addItem(f"{code} — {words}", code)
+            rating.setCurrentIndex(max(rating.findData(source["reliability"]), 0))
+            rating.currentIndexChanged.connect(self._edited)
+            self.table.setCellWidget(row, 2, rating)
+            self.ratings.append(rating)
+            count = QTableWidgetItem(str(source["documents"]))
+            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(row, 3, count)
+        self.empty.setVisible(not self.sources)
+        self._edited()
+
+    def note_changes(self, changes: Changes) -> None:
+        """The window's changes: the list follows when sources or documents changed."""
+        if (changes.sources or changes.documents) and self.isVisible() and self.job is None:
+            self.reload()
 
     def edits(self) -> dict[str, dict]:
         """What differs from the stored sources: name → {"kind"…, "reliability"…}."""
@@ -136,11 +150,12 @@ class SourcesDialog(QDialog):
         self.job.failed.connect(self._refused)
 
     def _saved(self, changes: Changes) -> None:
-        self.sources = self.ws.sources()
+        self.job = None
+        self.reload()
         self.saved.emit(changes)
-        self._edited()
 
     def _refused(self, exc: BaseException) -> None:
+        self.job = None
         self.problem.setText(str(exc))
         self.problem.show()
         self._edited()

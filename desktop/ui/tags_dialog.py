@@ -111,6 +111,11 @@ class TagsDialog(QDialog):
         self.target.setCompleter(completer)
         self._update_buttons()
 
+    def note_changes(self, changes: Changes) -> None:
+        """The window's changes (an undo, a bundle, tags set in the editor): the tree follows."""
+        if changes.tags and self.isVisible() and self.job is None:
+            self.reload()
+
     def selected(self) -> str | None:
         item = self.tree.currentItem()
         return item.data(0, NameRole) if item is not None else None

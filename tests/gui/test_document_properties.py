@@ -94,6 +94,12 @@ def test_sources_are_rated_in_the_sources_dialog(qtbot, window):
     assert "reliability A" in window.reader.meta.text()  # the open document's header followed
     assert window.undo_action.text() == "&Undo Edit sources"
     assert not dialog.save_button.isEnabled()  # saved: nothing left to save
+    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+        window.undo_action.trigger()  # the open dialog follows the undo
+    assert dialog.ratings[row].currentData() == "C" and not dialog.save_button.isEnabled()
+    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+        window.redo_action.trigger()
+    assert dialog.ratings[row].currentData() == "A"
 
     dialog.table.setCurrentCell(row, 0)
     dialog.show_button.click()  # the library lists that source's documents only

@@ -64,6 +64,7 @@ def test_rename_merge_colour_and_delete(qtbot, window):
     with qtbot.waitSignal(window.changes_applied, timeout=10000):
         window.undo_action.trigger()
     assert ws.annotation(b).tags == ["capability/vuln-discovery"]
+    assert "capability" in dialog.names  # the open tree follows the undo
 
     dialog.select("trade policy/export controls")
     dialog.target.setText("a//b")  # malformed: said in the dialog, nothing sent
