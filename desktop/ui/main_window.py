@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         # unsaved claim edits are kept beside the store; kept ones are offered back
         self.recovery = EditorRecovery(self.editor, ws, self)
         self.recovery.restored.connect(self._show_restored)
+        self.analyst_switched.connect(lambda _profile: self.recovery.for_analyst())
         self.editor.hide()  # until there is something to edit (or the saved state says so)
         self.results = SearchResultsPane()
         self.results.hide()

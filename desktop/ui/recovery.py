@@ -4,6 +4,7 @@ opens on a workspace with kept edits of the same analyst, the editor offers them
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -22,8 +23,13 @@ from desktop.core.workspace import Workspace
 from .claim_editor import ClaimEditor, NewSpan
 from .dashboard_data import local_time_text
 
-NAME = "claim-editor"
 KEEP_AFTER_MS = 1000
+
+
+def kept_name(profile_id: str) -> str:
+    """One kept copy per analyst, so two people on one workstation never overwrite each
+    other's unsaved words."""
+    return "claim-editor-" + hashlib.sha1(profile_id.encode()).hexdigest()[:12]
 
 
 class EditorRecovery(QObject):
@@ -40,10 +46,22 @@ class EditorRecovery(QObject):
         self.timer.setInterval(KEEP_AFTER_MS)
         self.timer.timeout.connect(self.keep)
         editor.edits_changed.connect(self.timer.start)
-        kept = None if ws.readonly else ws.unsaved(NAME)
-        self.pending: dict | None = kept if _usable(kept, ws.profile.id) else None
+        self.pending: dict | None = None
         self.banner = self._build_banner()
         editor.add_banner(self.banner)
+        self.for_analyst()
+
+    def for_analyst(self) -> None:
+        """Whose kept edits to look for and write: the analyst at the keyboard (again after
+        Switch analyst: what the previous one typed is kept under their name first)."""
+        if getattr(self, "profile_id", None) is not None:
+            self.flush()
+        self.profile_id = self.ws.profile.id
+        self.name = kept_name(self.profile_id)
+        kept = None if self.ws.readonly else self.ws.unsaved(self.name)
+        self.pending = kept if _usable(kept, self.profile_id) else None
+        self.message.setText(self._describe())
+        self.restore_button.setEnabled(True)
         self.banner.setVisible(self.pending is not None)
 
     # -- keeping -------------------------------------------------------------------------------
@@ -55,11 +73,11 @@ class EditorRecovery(QObject):
             return
         state = self.editor.unsaved_state()
         if state is None:
-            self.ws.drop_unsaved(NAME)
+            self.ws.drop_unsaved(self.name)
             return
-        state["profile"] = self.ws.profile.id
+        state["profile"] = self.profile_id
         state["kept_at"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        self.ws.keep_unsaved(NAME, state)
+        self.ws.keep_unsaved(self.name, state)
 
     def flush(self) -> None:
         """At shutdown: what was typed in the last second is kept too."""
@@ -101,7 +119,7 @@ class EditorRecovery(QObject):
     def discard(self) -> None:
         self.pending = None
         self.banner.hide()
-        self.ws.drop_unsaved(NAME)
+        self.ws.drop_unsaved(self.name)
         self.keep()
 
     def _build_banner(self) -> QFrame:
@@ -110,7 +128,7 @@ class EditorRecovery(QObject):
         banner.setFrameShape(QFrame.Shape.StyledPanel)
         banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         banner.setStyleSheet("QFrame#recoveryBanner { background: #fff4ce; color: #3d2e00; }")
-        self.message = QLabel(self._describe())
+        self.message = QLabel()
         self.message.setObjectName("recoveryMessage")
         self.message.setWordWrap(True)
         self.restore_button = QPushButton("Restore")

@@ -12,7 +12,7 @@ from pathlib import Path
 from desktop.core.profile import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui.main_window import MainWindow
-from desktop.ui.recovery import NAME
+from desktop.ui.recovery import kept_name
 
 from .test_annotate import MERIDIAN, SENTENCE, open_titled, select_text
 
@@ -43,8 +43,8 @@ def test_a_new_claim_typed_before_a_crash_is_offered_back(qtbot, window, demo_pa
     editor = window.editor
     editor.statement.setPlainText("Exploit-writing agents outpace patching (half a thought)")
     editor.likelihood.setCurrentIndex(editor.likelihood.findData("likely"))
-    qtbot.waitUntil(lambda: window.ws.unsaved(NAME) is not None, timeout=5000)  # kept in ~1 s
-    kept = window.ws.unsaved(NAME)
+    qtbot.waitUntil(lambda: window.ws.unsaved(kept_name(window.ws.profile.id)) is not None, timeout=5000)  # kept in ~1 s
+    kept = window.ws.unsaved(kept_name(window.ws.profile.id))
     assert kept["new"]["start"] == start and kept["values"]["likelihood"] == "likely"
     crash(window)
 
@@ -66,7 +66,7 @@ def test_a_new_claim_typed_before_a_crash_is_offered_back(qtbot, window, demo_pa
     claims = [a for a in again.ws.annotations(doc_id) if a.kind == "claim"]
     assert [(c.statement, c.likelihood) for c in claims] == [
         ("Exploit-writing agents outpace patching (half a thought)", "likely")]
-    qtbot.waitUntil(lambda: again.ws.unsaved(NAME) is None, timeout=5000)  # saved: dropped
+    qtbot.waitUntil(lambda: again.ws.unsaved(kept_name(again.ws.profile.id)) is None, timeout=5000)  # saved: dropped
     again.shutdown()
 
 
@@ -89,7 +89,7 @@ def test_edits_to_a_stored_claim_come_back_or_are_discarded(qtbot, window, demo_
     again.close()  # asks; Discard: the window closes and nothing is kept
     assert not again.isVisible()
     stored = Workspace.open(demo_path, readonly=True)
-    assert stored.unsaved(NAME) is None
+    assert stored.unsaved(kept_name(window.ws.profile.id)) is None
     stored.close()
     third = reopen(qtbot, demo_path, settings)
     assert not third.recovery.banner.isVisible() and third.recovery.pending is None
@@ -112,11 +112,14 @@ def test_closing_with_unsaved_edits_asks_first(qtbot, window, demo_path):
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
     stored = Workspace.open(demo_path, readonly=True)
     assert [a.statement for a in stored.claims()] == ["Not saved yet"]
-    assert stored.unsaved(NAME) is None
+    assert stored.unsaved(kept_name(window.ws.profile.id)) is None
     stored.close()
 
 
-def test_another_analysts_kept_edits_are_not_offered(qtbot, window, demo_path, settings):
+def test_another_analysts_kept_edits_are_neither_offered_nor_touched(
+    qtbot, window, demo_path, settings
+):
+    gwen = window.ws.profile.id
     open_titled(qtbot, window, MERIDIAN)
     select_text(window, SENTENCE)
     window.make_claim()
@@ -125,7 +128,15 @@ def test_another_analysts_kept_edits_are_not_offered(qtbot, window, demo_path, s
     crash(window)
     other = reopen(qtbot, demo_path, settings, OTHER)
     assert other.recovery.pending is None and not other.recovery.banner.isVisible()
-    other.shutdown()
-    gwen = reopen(qtbot, demo_path, settings)
-    assert gwen.recovery.pending is not None  # still kept for her
-    gwen.shutdown()
+    open_titled(qtbot, other, MERIDIAN)
+    select_text(other, SENTENCE)
+    other.make_claim()
+    other.editor.statement.setPlainText("Omar's own words")
+    other.recovery.keep()
+    assert other.ws.unsaved(kept_name(OTHER.id))["values"]["statement"] == "Omar's own words"
+    assert other.ws.unsaved(kept_name(gwen))["values"]["statement"] == "Gwen's unsaved words"
+    other.editor.ask_unsaved = lambda: "discard"
+    other.close()
+    back = reopen(qtbot, demo_path, settings)
+    assert back.recovery.pending["values"]["statement"] == "Gwen's unsaved words"
+    back.shutdown()
