@@ -356,6 +356,12 @@ class ClaimsMixin:
             statuses=[s for s in STATUSES if s in present],
         )
 
+    def count_annotations(self) -> int:
+        """Live notes and claims on live documents (one SQL count)."""
+        return self.db.execute(
+            "SELECT count(*) FROM annotations a JOIN documents d ON d.id = a.document_id"
+            " WHERE a.deleted = 0 AND d.deleted = 0").fetchone()[0]
+
     def work_on(self, doc_ids: list[str]) -> tuple[int, int, int]:
         """(notes, claims, by others) on these documents, counted in SQL (for a question
         asked before removing many documents at once)."""

@@ -395,7 +395,7 @@ class ClaimsBrowser(QWidget):
         """Read the filter choices and the rows again, keeping the selected row when it stays."""
         self.stale = False
         self.refresh_choices()
-        self._everything = len(self.ws.annotation_ids()) if self.model.filters else 0
+        self._everything = self.ws.count_annotations() if self.model.filters else 0
         self.model.refresh()
         self._update_caption()
 
@@ -444,7 +444,7 @@ class ClaimsBrowser(QWidget):
             likelihood=self.likelihood_filter.currentData(),
         )
         if self.model.filters and not self._everything:
-            self._everything = len(self.ws.annotation_ids())
+            self._everything = self.ws.count_annotations()
         self._update_caption()
 
     def clear_filters(self) -> None:

@@ -8,7 +8,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -38,6 +38,7 @@ from .find_bar import MAX_PAINTED, FindBar, find_spans
 from .labels import TLP_DESCRIPTIONS, language_name, reliability_text
 from .theme import HIT_BACKGROUND, TLP_BACKGROUND, app_font, current_theme, tlp_colour
 
+FIND_DELAY_MS = 150
 # Every match of the find bar, under the current one (which is marked like a search hit).
 FOUND_BACKGROUND = {"light": "#fff3a3", "dark": "#5c5314"}
 
@@ -221,7 +222,12 @@ class ReaderPane(QWidget):
         line.setFrameShadow(QFrame.Shadow.Sunken)
         layout.addWidget(line)
         self.find_bar = FindBar()
-        self.find_bar.query_changed.connect(self._find)
+        # typing waits a moment before searching: one pass per pause, not per key
+        self._find_timer = QTimer(self)
+        self._find_timer.setSingleShot(True)
+        self._find_timer.setInterval(FIND_DELAY_MS)
+        self._find_timer.timeout.connect(lambda: self._find(self.find_bar.field.text()))
+        self.find_bar.query_changed.connect(lambda _text: self._find_timer.start())
         self.find_bar.next_requested.connect(lambda: self.find_step(1))
         self.find_bar.previous_requested.connect(lambda: self.find_step(-1))
         self.find_bar.closed.connect(self.close_find)
@@ -515,10 +521,10 @@ class ReaderPane(QWidget):
         if self.document is None:
             return False
         self.find_bar.show()
-        if query is not None and query != self.find_bar.field.text():
+        if query is not None:
             self.find_bar.field.setText(query)
-        elif self.find_bar.field.text():
-            self._find(self.find_bar.field.text())
+        if self.find_bar.field.text():
+            self._find(self.find_bar.field.text())  # now, not after the typing pause
         self.find_bar.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.find_bar.field.selectAll()
         return True
@@ -530,11 +536,17 @@ class ReaderPane(QWidget):
 
     def find_step(self, step: int) -> None:
         """Go to the next (1) or previous (-1) match, wrapping around."""
+        if self._find_timer.isActive():  # Enter straight after typing: find first
+            self._find_timer.stop()
+            self._find(self.find_bar.field.text())
+            if step > 0:
+                return  # the first match is the one to show
         if self.matches:
             self.match = (self.match + step) % len(self.matches)
             self._show_match()
 
     def _find(self, query: str) -> None:
+        self._find_timer.stop()
         text = self.document.text if self.document is not None else ""
         self.matches = find_spans(text or "", query)
         fmt = QTextCharFormat()
