@@ -189,7 +189,8 @@ def switch_workspace(window: MainWindow, path: Path | str, *, create: bool = Fal
                      ) -> Launcher | None:
     """Open another workspace (or create an empty one) in a new window, then close this one.
     Opening runs in its own writer thread with a progress dialog; if it fails or is refused
-    (locked, not a workspace), this window stays as it was."""
+    (locked, not a workspace), this window stays as it was. If closing this window is
+    cancelled (unsaved edits the analyst keeps), both windows stay open."""
     from desktop.core.errors import WorkspaceError
 
     path = Path(path)
