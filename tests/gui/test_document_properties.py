@@ -38,7 +38,7 @@ def test_marking_and_source_rating_from_the_form(qtbot, window):
         dialog.grab().save(str(Path(shots) / "document-properties.png"))
 
     dialog.save_button.click()  # the date is refused by the core, shown in the form
-    qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=30000)
     assert "YYYY-MM-DD" in dialog.problem.text() and dialog.isVisible()
     assert window.ws.document_properties(doc_id)["marking"] == "CLEAR"  # nothing written
     if shots:
@@ -46,7 +46,7 @@ def test_marking_and_source_rating_from_the_form(qtbot, window):
         dialog.grab().save(str(Path(shots) / "document-properties-refused.png"))
 
     dialog.fields["published_at"].setText("2025-03-19")
-    with qtbot.waitSignal(dialog.saved, timeout=10000):
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
         dialog.save_button.click()
     assert not dialog.isVisible()
     props = window.ws.document_properties(doc_id)
@@ -86,7 +86,7 @@ def test_sources_are_rated_in_the_sources_dialog(qtbot, window):
     shots = os.environ.get("ASSAY_SHOT_DIR")
     if shots:
         dialog.grab().save(str(Path(shots) / "sources.png"))
-    with qtbot.waitSignal(dialog.saved, timeout=10000):
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
         dialog.save_button.click()
     rated = {s["name"]: s for s in window.ws.sources()}
     assert rated["The Meridian Ledger"]["reliability"] == "A"
@@ -94,10 +94,10 @@ def test_sources_are_rated_in_the_sources_dialog(qtbot, window):
     assert "reliability A" in window.reader.meta.text()  # the open document's header followed
     assert window.undo_action.text() == "&Undo Edit sources"
     assert not dialog.save_button.isEnabled()  # saved: nothing left to save
-    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+    with qtbot.waitSignal(window.changes_applied, timeout=30000):
         window.undo_action.trigger()  # the open dialog follows the undo
     assert dialog.ratings[row].currentData() == "C" and not dialog.save_button.isEnabled()
-    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+    with qtbot.waitSignal(window.changes_applied, timeout=30000):
         window.redo_action.trigger()
     assert dialog.ratings[row].currentData() == "A"
 
@@ -127,7 +127,7 @@ def test_several_selected_documents_share_one_edit_and_one_removal(qtbot, window
     shots = os.environ.get("ASSAY_SHOT_DIR")
     if shots:
         dialog.grab().save(str(Path(shots) / "shared-properties.png"))
-    with qtbot.waitSignal(dialog.saved, timeout=10000):
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
         dialog.save_button.click()
     for doc_id in picked:
         props = window.ws.document_properties(doc_id)
@@ -144,10 +144,10 @@ def test_several_selected_documents_share_one_edit_and_one_removal(qtbot, window
     assert box.informativeText().count("•") == 2
     remove = next(b for b in box.buttons()
                   if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
-    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+    with qtbot.waitSignal(window.changes_applied, timeout=30000):
         remove.click()
     assert model.total() == total - 2
     assert window.undo_action.text() == "&Undo Remove 2 documents"
-    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+    with qtbot.waitSignal(window.changes_applied, timeout=30000):
         window.undo_action.trigger()
     assert model.total() == total

@@ -67,7 +67,7 @@ def test_filters_narrow_the_library(qtbot, window):
 
 def test_typing_a_query_shows_hits_and_a_click_selects_the_words(qtbot, window):
     qtbot.keyClicks(window.search_field, "export controls")
-    qtbot.waitUntil(lambda: window.results.model.rowCount() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: window.results.model.rowCount() > 0, timeout=30000)
     assert window.results.isVisible()
     assert "export controls" in window.results.caption.text()
     view = window.results.view
@@ -104,13 +104,13 @@ def test_ctrl_k_and_ctrl_f_focus_the_search_bar(qtbot, window):
 
 def test_a_malformed_query_shows_its_error_inline(qtbot, window):
     qtbot.keyClicks(window.search_field, 'title:"unclosed')
-    qtbot.waitUntil(lambda: bool(window.results.error_text()), timeout=10000)
+    qtbot.waitUntil(lambda: bool(window.results.error_text()), timeout=30000)
     assert "quotation mark" in window.results.error_text()
     assert window.results.model.rowCount() == 0
     assert window.last_error is None  # inline, not a dialog
     # and the bar recovers as soon as the query is readable again
     window.search_field.setText("quokka OR exploit")
-    qtbot.waitUntil(lambda: window.results.model.rowCount() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: window.results.model.rowCount() > 0, timeout=30000)
     assert window.results.error_text() == ""
 
 
@@ -132,7 +132,7 @@ def test_importing_a_folder_adds_rows_and_shows_a_summary(qtbot, window, tmp_pat
     assert "Failed: 0" in summary.summary_text()
     # the new documents are searchable straight away
     window.search_field.setText("quokkaphone")
-    qtbot.waitUntil(lambda: window.results.model.rowCount() == 2, timeout=10000)
+    qtbot.waitUntil(lambda: window.results.model.rowCount() == 2, timeout=30000)
 
 
 def test_the_summary_lists_duplicates_and_failures_with_reasons(qtbot, window, tmp_path):
@@ -165,7 +165,7 @@ def test_the_summary_offers_to_mark_what_came_in(qtbot, window, tmp_path):
     dialog = window.properties_dialog
     assert dialog.objectName() == "sharedProperties" and dialog.doc_ids == imported
     dialog.marking.setCurrentIndex(dialog.marking.findData("AMBER+STRICT"))
-    with qtbot.waitSignal(dialog.saved, timeout=10000):
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
         dialog.save_button.click()
     assert {window.ws.document(i).marking for i in imported} == {"AMBER+STRICT"}
 
@@ -206,7 +206,7 @@ def test_reindex_runs_in_the_writer_and_search_still_works(qtbot, window):
     assert finished.args == [15]
     assert task.last_progress[0] == task.last_progress[1] == 15
     window.search_field.setText("exploit")
-    qtbot.waitUntil(lambda: window.results.model.rowCount() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: window.results.model.rowCount() > 0, timeout=30000)
 
 
 def test_the_theme_choice_is_applied_and_remembered(qtbot, window, settings):
@@ -250,13 +250,13 @@ def test_undo_names_the_step_and_reverts_it_through_the_writer(qtbot, window):
     before = window.ws.document(doc_id).title
     assert not window.undo_action.isEnabled()
     job = window.writer.submit(window.ws.update_document, doc_id, title="Renamed by a test")
-    with qtbot.waitSignal(job.finished, timeout=10000) as edited:
+    with qtbot.waitSignal(job.finished, timeout=30000) as edited:
         pass
     window.apply_changes(edited.args[0])
     assert "Renamed by a test" in all_titles(window)
     assert window.undo_action.isEnabled()
     assert window.undo_action.text() == "&Undo Edit document"
-    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+    with qtbot.waitSignal(window.changes_applied, timeout=30000):
         window.undo_action.trigger()
     titles = all_titles(window)
     assert before in titles and "Renamed by a test" not in titles

@@ -43,7 +43,7 @@ def test_a_new_claim_typed_before_a_crash_is_offered_back(qtbot, window, demo_pa
     editor = window.editor
     editor.statement.setPlainText("Exploit-writing agents outpace patching (half a thought)")
     editor.likelihood.setCurrentIndex(editor.likelihood.findData("likely"))
-    qtbot.waitUntil(lambda: window.ws.unsaved(kept_name(window.ws.profile.id)) is not None, timeout=5000)  # kept in ~1 s
+    qtbot.waitUntil(lambda: window.ws.unsaved(kept_name(window.ws.profile.id)) is not None, timeout=30000)  # kept in ~1 s
     kept = window.ws.unsaved(kept_name(window.ws.profile.id))
     assert kept["new"]["start"] == start and kept["values"]["likelihood"] == "likely"
     crash(window)
@@ -61,12 +61,12 @@ def test_a_new_claim_typed_before_a_crash_is_offered_back(qtbot, window, demo_pa
     assert again.editor.statement.toPlainText().startswith("Exploit-writing agents")
     assert again.reader.document_id == doc_id and again.reader.selected_span() == (start, end)
     job = again.editor.save()
-    with qtbot.waitSignal(job.finished, timeout=10000):
+    with qtbot.waitSignal(job.finished, timeout=30000):
         pass
     claims = [a for a in again.ws.annotations(doc_id) if a.kind == "claim"]
     assert [(c.statement, c.likelihood) for c in claims] == [
         ("Exploit-writing agents outpace patching (half a thought)", "likely")]
-    qtbot.waitUntil(lambda: again.ws.unsaved(kept_name(again.ws.profile.id)) is None, timeout=5000)  # saved: dropped
+    qtbot.waitUntil(lambda: again.ws.unsaved(kept_name(again.ws.profile.id)) is None, timeout=30000)  # saved: dropped
     again.shutdown()
 
 
@@ -109,7 +109,7 @@ def test_closing_with_unsaved_edits_asks_first(qtbot, window, demo_path):
     assert window.editor.statement.toPlainText() == "Not saved yet"
     window.editor.ask_unsaved = lambda: "save"
     window.close()  # Save: stored, then the window closes by itself
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30000)
     stored = Workspace.open(demo_path, readonly=True)
     assert [a.statement for a in stored.claims()] == ["Not saved yet"]
     assert stored.unsaved(kept_name(window.ws.profile.id)) is None

@@ -58,7 +58,7 @@ def test_delete_asks_then_removes_and_undo_brings_it_back(qtbot, window):
     assert window.library.model.total() == total and window.reader.document_id == doc_id
 
     qtbot.keyClick(window.library.table, Qt.Key.Key_Delete)
-    with qtbot.waitSignal(window.document_removed, timeout=10000) as removed:
+    with qtbot.waitSignal(window.document_removed, timeout=30000) as removed:
         _answer(qtbot, window, QMessageBox.ButtonRole.DestructiveRole)
     assert removed.args == [doc_id]
     assert window.library.model.total() == total - 1
@@ -69,7 +69,7 @@ def test_delete_asks_then_removes_and_undo_brings_it_back(qtbot, window):
     if shots:
         window.grab().save(str(Path(shots) / "remove-document-after.png"))
 
-    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+    with qtbot.waitSignal(window.changes_applied, timeout=30000):
         window.undo_action.trigger()
     assert window.library.model.total() == total
     assert len(window.ws.annotations(doc_id)) == 1
@@ -77,7 +77,7 @@ def test_delete_asks_then_removes_and_undo_brings_it_back(qtbot, window):
     # removed again, then brought back from File → Removed documents… (no undo needed)
     window.library.select_document(doc_id)
     window.remove_document()
-    with qtbot.waitSignal(window.document_removed, timeout=10000):
+    with qtbot.waitSignal(window.document_removed, timeout=30000):
         _answer(qtbot, window, QMessageBox.ButtonRole.DestructiveRole)
     window.removed_action.trigger()
     dialog = window.removed_dialog
@@ -85,7 +85,7 @@ def test_delete_asks_then_removes_and_undo_brings_it_back(qtbot, window):
     if shots:
         dialog.grab().save(str(Path(shots) / "removed-documents.png"))
     dialog.table.selectRow(0)
-    with qtbot.waitSignal(dialog.restored, timeout=10000):
+    with qtbot.waitSignal(dialog.restored, timeout=30000):
         dialog.restore_button.click()
     assert dialog.table.rowCount() == 0 and "Restored" in dialog.status.text()
     assert window.library.model.row_of(doc_id) is not None

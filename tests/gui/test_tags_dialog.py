@@ -34,7 +34,7 @@ def test_rename_merge_colour_and_delete(qtbot, window):
     dialog.select("capabilty")
     dialog.target.setText("capability")
     assert dialog.move_button.text() == "Merge into"  # capability exists: a merge
-    with qtbot.waitSignal(dialog.saved, timeout=10000):
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
         dialog.move_button.click()
     assert ws.annotation(a).tags == ["capability/exploit", "policy"]
     assert "capabilty" not in dialog.names and dialog.selected() == "capability"
@@ -43,12 +43,12 @@ def test_rename_merge_colour_and_delete(qtbot, window):
     dialog.select("policy")
     dialog.target.setText("Trade policy/export controls")  # moved under a new parent
     assert dialog.move_button.text() == "Rename"
-    with qtbot.waitSignal(dialog.saved, timeout=10000):
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
         dialog.move_button.click()
     assert ws.annotation(a).tags == ["capability/exploit", "trade policy/export controls"]
 
     dialog.select("capability/exploit")
-    with qtbot.waitSignal(dialog.saved, timeout=10000):
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
         dialog.set_colour("capability/exploit", QColor("#123456"))
     assert {t["name"]: t["colour"] for t in ws.tags()}["capability/exploit"] == "#123456"
 
@@ -57,11 +57,11 @@ def test_rename_merge_colour_and_delete(qtbot, window):
     assert "off 2 note(s)" in box.text() and "2 children" in box.text()
     delete = next(x for x in box.buttons()
                   if box.buttonRole(x) == QMessageBox.ButtonRole.DestructiveRole)
-    with qtbot.waitSignal(dialog.saved, timeout=10000):
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
         delete.click()
     assert ws.annotation(a).tags == ["trade policy/export controls"] and ws.annotation(b).tags == []
     assert window.undo_action.text() == "&Undo Delete tag capability"
-    with qtbot.waitSignal(window.changes_applied, timeout=10000):
+    with qtbot.waitSignal(window.changes_applied, timeout=30000):
         window.undo_action.trigger()
     assert ws.annotation(b).tags == ["capability/vuln-discovery"]
     assert "capability" in dialog.names  # the open tree follows the undo
