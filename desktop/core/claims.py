@@ -199,7 +199,8 @@ class ClaimsMixin:
 
     # -- reading ---------------------------------------------------------------------------------
     def _annotations_where(self, where: str, args: list) -> list[Annotation]:
-        # a removed document hides its annotations, even ones a bundle brought in after
+        # a removed document hides its annotations, even ones a bundle brought in after; "+"
+        # keeps SQLite on the ids (whole-table reads elsewhere may drive by the flag's index)
         rows = store.rows(self.db, f"{ANNOTATION_SELECT} WHERE a.deleted = 0 AND +d.deleted = 0"
                                    f" AND {where}", args)
         anns = [Annotation(**r) for r in rows]
@@ -278,7 +279,7 @@ class ClaimsMixin:
         comment. ORDER is one of updated, created, document, status, likelihood (by the ICD 203
         scale), credibility or analyst; unrated claims and notes come last either way, and ties
         keep a fixed order, reversed with the rest."""
-        where = ["a.deleted = 0", "+d.deleted = 0"]
+        where = ["a.deleted = 0", "d.deleted = 0"]
         args: list = []
         if kind:
             if kind not in KINDS:
@@ -346,7 +347,7 @@ class ClaimsMixin:
         """What the live notes and claims hold, for a browser's filters: their analysts (sorted
         by name), tags (with their parents) and review states (in workflow order). Reads no
         annotation rows into Python."""
-        live = "a.deleted = 0 AND +d.deleted = 0"
+        live = "a.deleted = 0 AND d.deleted = 0"
         present = {r[0] for r in self.db.execute(
             "SELECT DISTINCT a.status FROM annotations a JOIN documents d"
             f" ON d.id = a.document_id WHERE {live}")}
@@ -360,7 +361,7 @@ class ClaimsMixin:
         """Live notes and claims on live documents (one SQL count)."""
         return self.db.execute(
             "SELECT count(*) FROM annotations a JOIN documents d ON d.id = a.document_id"
-            " WHERE a.deleted = 0 AND +d.deleted = 0").fetchone()[0]
+            " WHERE a.deleted = 0 AND d.deleted = 0").fetchone()[0]
 
     def work_on(self, doc_ids: list[str]) -> tuple[int, int, int]:
         """(notes, claims, by others) on these documents, counted in SQL (for a question

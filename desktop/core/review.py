@@ -224,7 +224,7 @@ class ReviewMixin:
         """Ids of the submitted claims and notes waiting for a supervisor, oldest submission
         first, filtered and sorted by SQL (lazy table models load the rows a page at a time).
         ANALYST is an id or a name; TAG also matches its children."""
-        where, args = ["a.deleted = 0", "+d.deleted = 0", "a.status = 'submitted'"], []
+        where, args = ["a.deleted = 0", "d.deleted = 0", "a.status = 'submitted'"], []
         if analyst:
             where.append("(a.created_by = ? OR a.created_by IN (SELECT id FROM analysts"
                          " WHERE name = ? COLLATE NOCASE))")
@@ -264,7 +264,7 @@ class ReviewMixin:
     def review_queue_choices(self) -> QueueChoices:
         """What the whole queue holds, for its filters: analysts, tags (with their parents) and
         documents, each sorted by name. Reads no claim rows."""
-        live = "a.deleted = 0 AND +d.deleted = 0 AND a.status = 'submitted'"
+        live = "a.deleted = 0 AND d.deleted = 0 AND a.status = 'submitted'"
         documents = self.db.execute(
             "SELECT DISTINCT coalesce(nullif(d.title, ''), a.document_id), a.document_id"
             f" FROM annotations a JOIN documents d ON d.id = a.document_id WHERE {live}").fetchall()
