@@ -9,14 +9,17 @@ import logging
 import re
 import shutil
 import threading
+import weakref
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from whoosh import fields, highlight, index, qparser, query
+from whoosh import fields, highlight, index, matching, qparser, query
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
+from whoosh.matching import binary, mcore
 from whoosh.qparser.dateparse import DateParserPlugin
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
@@ -218,16 +221,361 @@ ALIASES = {
 QUERY_FIELDS = set(make_schema().names()) | {a for v in ALIASES.values() for a in v}
 
 
-class CappedPrefix(query.Prefix):
+class _Expanding:
+    """Prefix and wildcard queries expand once against the whole index (`expand`).
+
+    Searching runs a query segment by segment, and a segment's reader only knows its own
+    terms: Whoosh's expansion of a prefix there (the first MAX_EXPANSION terms of that
+    segment, alphabetically) gave other terms in each segment, and other hits for another
+    segmentation of the same documents. `SearchIndex.search` replaces these queries by
+    `expand(reader)` on the top-level reader first: an Or of the MAX_EXPANSION terms found
+    in most documents of the whole index (ties alphabetically), each scored as a term.
+    `_btexts` keeps the per-segment cap for a query run without that step.
+    """
+
+    def _all_btexts(self, reader) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def expand(self, reader) -> query.Query:
+        fname = self.fieldname
+        if fname not in reader.schema:
+            return query.NullQuery
+        df: dict[bytes, int] = {}
+        for leaf, _offset in reader.leaf_readers():
+            for btext, n in self._leaf_frequencies(leaf):
+                df[btext] = df.get(btext, 0) + n
+        if not df:
+            return query.NullQuery
+        chosen = sorted(df, key=lambda b: (-df[b], b))[:MAX_EXPANSION]
+        from_bytes = reader.schema[fname].from_bytes
+        terms = [query.Term(fname, from_bytes(b)) for b in sorted(chosen)]
+        if len(terms) == 1:
+            terms[0].boost = self.boost
+            return terms[0]
+        return _ExpansionOr(terms, boost=self.boost)
+
+    def _leaf_frequencies(self, leaf) -> Iterator[tuple[bytes, int]]:
+        fname = self.fieldname
+        for btext in self._all_btexts(leaf):
+            yield btext, leaf.doc_frequency(fname, btext)
+
+    def _btexts(self, ixreader):
+        return itertools.islice(self._all_btexts(ixreader), MAX_EXPANSION)
+
+
+class CappedPrefix(_Expanding, query.Prefix):
     """A prefix query that expands to at most MAX_EXPANSION terms (short prefixes explode)."""
 
-    def _btexts(self, ixreader):
-        return itertools.islice(ixreader.expand_prefix(self.fieldname, self.text), MAX_EXPANSION)
+    def _all_btexts(self, reader):
+        return reader.expand_prefix(self.fieldname, self.text)
+
+    def _leaf_frequencies(self, leaf):
+        # one walk of the segment's term table, with each term's statistics
+        for btext, info in leaf.iter_prefix(self.fieldname, self.text):
+            yield btext, info.doc_frequency()
 
 
-class CappedWildcard(query.Wildcard):
-    def _btexts(self, ixreader):
-        return itertools.islice(super()._btexts(ixreader), MAX_EXPANSION)
+class CappedWildcard(_Expanding, query.Wildcard):
+    def _all_btexts(self, reader):
+        return query.Wildcard._btexts(self, reader)
+
+
+class _AndMaybeMatcher(binary.AndMaybeMatcher):
+    """Whoosh's "and maybe" matcher, with its optional side moved to the document the main
+    side reached in `skip_to` (Whoosh's moves it to the document asked for, which may lie
+    before: the optional side's score is then lost for the document the main side is on)."""
+
+    def skip_to(self, id):
+        if not self.a.is_active():
+            raise mcore.ReadTooFar
+        ra = self.a.skip_to(id)
+        rb = False
+        if self.a.is_active() and self.b.is_active():
+            rb = self.b.skip_to(self.a.id())
+        return ra or rb
+
+
+class _UnionMatcher(binary.UnionMatcher):
+    """Whoosh's union matcher, whose `replace` makes _AndMaybeMatcher.
+
+    Every 10 matches Whoosh's top-N collector asks the matcher tree for a cheaper one given
+    the lowest score still needed (`Matcher.replace`); a union of which one side cannot reach
+    that score becomes "the other side, and maybe this one". With Whoosh's own and-maybe
+    matcher, 11 of the 200 benchmark queries (two words; `lang:` and a word) missed some of
+    their true top 10.
+    """
+
+    def replace(self, minquality=0):
+        r = super().replace(minquality)
+        if type(r) is binary.AndMaybeMatcher:
+            r = _AndMaybeMatcher(r.a, r.b)
+        return r
+
+
+class _UnionOr(query.Or):
+    """An Or that always runs as a tree of union matchers (`_UnionMatcher`).
+
+    For a segment of up to 5000 documents, when nothing asks for the current match, Whoosh
+    picks its "array" matcher: it reads and scores every posting of every clause in blocks of
+    2048 documents, clearing the block one slot at a time, and cannot skip ahead inside an
+    And or by block quality. Our queries put every word in an Or over 7 fields, so that
+    choice made rare and two-word queries 1.5-2x slower (bench/RESULTS.md).
+    """
+
+    matcher_type = query.Or.DEFAULT_MATCHER
+
+    def _matcher(self, subs, searcher, context):
+        if self.scale:  # Whoosh's coordination bonus: its own way
+            return super()._matcher(subs, searcher, context)
+        reader = searcher.reader()
+        return self._tree_matcher(subs, _UnionMatcher, searcher, context,
+                                  lambda q: q.estimate_size(reader))
+
+
+class _ExpansionOr(query.Or):
+    """The terms a prefix or wildcard expands to, scored in bulk (`_scored_union`).
+
+    The most frequent terms of a prefix have long posting lists: Whoosh scores each posting
+    through half a dozen method calls (matcher, scorer, field length column), in a tree of
+    union matchers or its "array" matcher. Here each segment's postings are read block by
+    block and scored with the same BM25F formula and statistics, and the sums per document
+    are handed on as a list matcher: the same matches and scores (to rounding: sums may be
+    added in another order). Anything unexpected (another weighting model, a boosted term)
+    goes Whoosh's way.
+    """
+
+    matcher_type = query.Or.DEFAULT_MATCHER
+
+    def _matcher(self, subs, searcher, context):
+        if searcher.is_atomic() and all(type(q) is query.Term for q in subs):
+            weighting = (context.weighting if context else None) or searcher.weighting
+            m = _scored_union(subs, searcher, weighting, self.boost)
+            if m is not None:
+                return m
+        return super()._matcher(subs, searcher, context)
+
+
+# leaf reader -> {field: {docnum: field length}}, filled as postings are scored; segments
+# never change, and a reader (with its deletions) lives as long as a searcher uses it
+_LENGTHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _posting_blocks(m) -> Iterator[tuple]:
+    """(ids, weights) of a term's postings in a segment, a block at a time."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    if type(m) is W3LeafMatcher:
+        # Whoosh decodes a block's ids and weights as arrays; its matcher API hands them out
+        # one posting at a time
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            yield m._ids, m._weights
+            m._next_block()
+        return
+    ids, weights = [], []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    yield ids, weights
+
+
+def _scored_union(subs, searcher, weighting, boost: float):
+    """A list matcher of the documents of a segment with any of the terms `subs`, each
+    scored as Whoosh's tree of unions would score it: the sum of its terms' BM25F scores,
+    times `boost`. None when the weighting is not Whoosh's BM25F."""
+    from whoosh.matching.wrappers import FilterMatcher
+    from whoosh.scoring import BM25FScorer
+
+    reader = searcher.reader()
+    deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+    with _cache_lock:
+        lengths_by_field = _LENGTHS.setdefault(reader, {})
+    acc: dict[int, float] = {}
+    get = acc.get
+    for sub in subs:
+        fname = sub.fieldname
+        if fname not in searcher.schema:
+            continue
+        field_ = searcher.schema[fname]
+        try:
+            btext = field_.to_bytes(sub.text)
+        except ValueError:
+            continue
+        if (fname, btext) not in reader:
+            continue
+        if not field_.scorable:
+            return None
+        scorer = weighting.scorer(searcher, fname, btext)
+        if type(scorer) is not BM25FScorer or sub.boost != 1.0:
+            return None
+        idf, avgfl, b_, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        k1p1, one_minus_b = k1 + 1, 1 - b_
+        lengths = lengths_by_field.setdefault(fname, {})
+        m = reader.postings(fname, btext)
+        if isinstance(m, FilterMatcher):
+            m = m.child  # the deleted documents are skipped below
+        for ids, weights in _posting_blocks(m):
+            for d, tf in zip(ids, weights, strict=True):
+                fl = lengths.get(d)
+                if fl is None:
+                    fl = lengths[d] = reader.doc_field_length(d, fname, 1)
+                # scoring.bm25(), term for term, so the scores are Whoosh's to the bit
+                s = idf * ((tf * k1p1) / (tf + k1 * (one_minus_b + b_ * fl / avgfl)))
+                acc[d] = get(d, 0.0) + s
+    for d in deleted.intersection(acc):
+        del acc[d]
+    if not acc:
+        return matching.NullMatcher()
+    ids = sorted(acc)
+    if boost != 1.0:
+        scores = array("d", (acc[d] * boost for d in ids))
+    else:
+        scores = array("d", (acc[d] for d in ids))
+    return _ScoredList(array("I", ids), weights=scores)
+
+
+class _ScoredList(matching.ListMatcher):
+    """A list matcher of scored documents, its best score computed once (Whoosh's takes the
+    maximum of the whole list each time the collector asks for it)."""
+
+    def __init__(self, ids, weights, *args, **kw):  # ListMatcher.copy() passes all positionally
+        super().__init__(ids, weights, *args, **kw)
+        self._max = max(weights)
+
+    def block_max_weight(self):
+        return self._max
+
+
+# leaf reader -> {field: (sorted values, their documents)}; a reader's deletions never change
+# (SearchIndex opens a new searcher after deletes), and readers of unchanged segments are
+# reused by refresh(), so a table is built once per segment and field
+_RANGE_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _value_table(leaf, fname: str) -> tuple[list[int], list[int]]:
+    """The field's values (as sortable integers, ascending) and the document of each, in a
+    segment, from its full-precision terms (a numeric field also indexes coarser "tiers")."""
+    with _cache_lock:
+        tables = _RANGE_TABLES.setdefault(leaf, {})
+        table = tables.get(fname)
+        if table is None:
+            pairs = []
+            for btext, _info in leaf.iter_prefix(fname, b"\x00"):  # tier 0: shift 0
+                value = int.from_bytes(btext[1:], "big")
+                pairs.extend((value, doc) for doc in leaf.postings(fname, btext).all_ids())
+            pairs.sort()
+            table = tables[fname] = ([v for v, _d in pairs], [d for _v, d in pairs])
+        return table
+
+
+class _RangeFilter(query.NumericRange):
+    """A date or number range, matched with a constant score from a sorted table of the
+    field's values per segment (`_value_table`).
+
+    Whoosh compiles a range, in every segment and for every search, into an Or of dozens of
+    terms at several precisions, makes a matcher for each, and reads all their documents:
+    most of the time of a date query (bench/RESULTS.md). The matches and the score (the
+    query's boost, as Whoosh's constant-score range gives) are the same.
+    """
+
+    def __init__(self, q: query.NumericRange):
+        super().__init__(q.fieldname, q.start, q.end, startexcl=q.startexcl,
+                         endexcl=q.endexcl, boost=q.boost, constantscore=True)
+
+    def _bounds(self, field) -> tuple[int, int]:
+        from whoosh.util.numeric import to_sortable
+
+        bits = field.bits
+        lo, hi = 0, 2**bits - 1
+        if self.start is not None:
+            lo = to_sortable(field.numtype, bits, field.signed, field.prepare_number(self.start))
+            lo += bool(self.startexcl)
+        if self.end is not None:
+            hi = to_sortable(field.numtype, bits, field.signed, field.prepare_number(self.end))
+            hi -= bool(self.endexcl)
+        return lo, hi
+
+    def _docs(self, leaf) -> list[int]:
+        values, docs = _value_table(leaf, self.fieldname)
+        lo, hi = self._bounds(leaf.schema[self.fieldname])
+        found = docs[bisect.bisect_left(values, lo) : bisect.bisect_right(values, hi)]
+        return sorted(set(found))
+
+    def estimate_size(self, ixreader):
+        return sum(len(self._docs(leaf)) for leaf, _offset in ixreader.leaf_readers())
+
+    def estimate_min_size(self, ixreader):
+        return self.estimate_size(ixreader)
+
+    def matcher(self, searcher, context=None):
+        if not searcher.is_atomic():
+            return super().matcher(searcher, context)
+        ids = self._docs(searcher.reader())
+        if not ids:
+            return matching.NullMatcher()
+        return matching.ListMatcher(array("I", ids), all_weights=self.boost)
+
+
+def _is_tiered_numeric(field) -> bool:
+    return (isinstance(field, fields.NUMERIC) and field.numtype is int and not field.decimal_places
+            and field.sortable_to_bytes(1) == b"\x00" + (1).to_bytes(field.bits // 8, "big"))
+
+
+def _prepare(q: query.Query, reader) -> query.Query:
+    """`q` ready to search: prefixes and wildcards expanded against the whole index (see
+    _Expanding), each Or a _UnionOr, numeric ranges _RangeFilter."""
+    if isinstance(q, _Expanding):
+        q = q.expand(reader)
+    if (type(q) in (query.NumericRange, query.DateRange) and q.constantscore
+            and q.fieldname in reader.schema and _is_tiered_numeric(reader.schema[q.fieldname])):
+        return _RangeFilter(q)
+    if q.is_leaf():
+        return q
+    q = q.apply(lambda sub: _prepare(sub, reader))
+    if type(q) is query.Or:
+        q = _UnionOr(q.subqueries, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+    return q
+
+
+def _highlight_terms(q: query.Query, reader) -> set[tuple[str, bytes]]:
+    """The (field, term) pairs of `q` that exist in the index and are not negated.
+
+    What highlighting marks. Whoosh's `terms=True` search recorded instead the terms that
+    matched in any matched document, at the cost of a check of every term of the query at
+    every matching document (and it made Whoosh score a date range term by term and skip
+    its faster matchers). For a word found in a hit's text the two agree, except in a query
+    like `a OR (b AND c)`: there a `b` in a hit found by `a` alone was marked only if some
+    other document held both `b` and `c`; now it is marked.
+    """
+    out: set[tuple[str, bytes]] = set()
+    schema = reader.schema
+
+    def walk(sub: query.Query) -> None:
+        if isinstance(sub, query.Not):
+            return
+        if isinstance(sub, query.AndNot):
+            walk(sub.a)
+            return
+        if not sub.is_leaf():
+            for child in sub.children():
+                walk(child)
+            return
+        for fname, text in sub.expanded_terms(reader, phrases=True):
+            if fname not in schema:
+                continue
+            if isinstance(text, str):
+                try:
+                    text = schema[fname].to_bytes(text)
+                except ValueError:
+                    continue
+            if (fname, text) in reader:
+                out.add((fname, text))
+
+    walk(q)
+    return out
 
 
 @dataclass
@@ -462,10 +810,13 @@ class SearchIndex:
             flt = None
             if kinds:
                 flt = query.Or([query.Term("kind", k) for k in kinds])
-            results = s.search(q, limit=limit, filter=flt, terms=bool(text_for))
+            reader = s.reader()
+            q = _prepare(q, reader)
+            results = s.search(q, limit=limit, filter=flt)
             hl = None
             if highlight_format and text_for:
-                hl = _Highlights(results, _formatter(highlight_format))
+                hl = _Highlights(results, _formatter(highlight_format),
+                                 _highlight_terms(q, reader))
             hits = []
             for r in results:
                 stored = r.fields()
@@ -538,18 +889,24 @@ class _Highlights:
     tests/test_index.py compares both paths on texts made to reach the edge cases.
     """
 
-    def __init__(self, results, formatter: highlight.Formatter):
+    def __init__(self, results, formatter: highlight.Formatter,
+                 terms: set[tuple[str, bytes]] | None = None):
         self.results = results
         self.fragmenter = _fragmenter()
         self.formatter = formatter
         self.scorer = highlight.BasicFragmentScorer()
         results.fragmenter = self.fragmenter
         results.formatter = formatter
+        if terms is not None:
+            # the terms to mark (`_highlight_terms`), given to Whoosh's own path (text with CJK)
+            # as the matched terms that a terms=True search would have recorded
+            results.termdocs = dict.fromkeys(terms, ())
+            results.docterms = {}
         self._words: dict[str, frozenset] = {}
         self._fast: dict[str, bool] = {}
 
     def words(self, fname: str) -> frozenset:
-        # the terms that matched in any of the top hits, as Highlighter.highlight_hit takes them
+        # the terms to mark in this field, as Highlighter.highlight_hit takes them
         words = self._words.get(fname)
         if words is None:
             field_ = self.results.searcher.schema[fname]
