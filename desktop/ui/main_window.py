@@ -737,10 +737,7 @@ class MainWindow(QMainWindow):
         ids = ids or ([self.reader.document_id] if self.reader.document_id else [])
         if self.ws.readonly or not ids:
             return None
-        if self.properties_dialog is not None:  # one at a time; the old one is deleted
-            self.properties_dialog.close()
-            self.properties_dialog.deleteLater()
-            self.properties_dialog = None
+        self._drop_dialog("properties_dialog")
         try:
             if len(ids) > 1:
                 dialog = SharedPropertiesDialog(self.ws, self.writer, ids, self)
@@ -759,12 +756,17 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def _drop_dialog(self, attr: str) -> None:
+        """These dialogs are one at a time: the previous one closes and is deleted."""
+        old = getattr(self, attr)
+        if old is not None:
+            old.close()
+            old.deleteLater()
+            setattr(self, attr, None)
+
     def show_removed(self) -> RemovedDocumentsDialog:
         """File → Removed documents…: restore one with its notes and claims."""
-        if self.removed_dialog is not None:  # one at a time; the old one is deleted
-            self.removed_dialog.close()
-            self.removed_dialog.deleteLater()
-            self.removed_dialog = None
+        self._drop_dialog("removed_dialog")
         dialog = RemovedDocumentsDialog(self.ws, self.writer, self)
 
         def restored(changes: Changes, doc_id: str) -> None:
@@ -779,10 +781,7 @@ class MainWindow(QMainWindow):
 
     def show_tags(self) -> TagsDialog:
         """Tools → Tags…: the codebook (each change in the writer thread, one undo step)."""
-        if self.tags_dialog is not None:  # one at a time; the old one is deleted
-            self.tags_dialog.close()
-            self.tags_dialog.deleteLater()
-            self.tags_dialog = None
+        self._drop_dialog("tags_dialog")
         dialog = TagsDialog(self.ws, self.writer, self)
         dialog.saved.connect(self.apply_changes)
         self.changes_applied.connect(dialog.note_changes)
@@ -792,10 +791,7 @@ class MainWindow(QMainWindow):
 
     def show_sources(self) -> SourcesDialog:
         """Tools → Sources…: rate sources (saved in the writer thread, one undo step)."""
-        if self.sources_dialog is not None:  # one at a time; the old one is deleted
-            self.sources_dialog.close()
-            self.sources_dialog.deleteLater()
-            self.sources_dialog = None
+        self._drop_dialog("sources_dialog")
         dialog = SourcesDialog(self.ws, self.writer, self)
         dialog.save_button.setVisible(not self.ws.readonly)
 

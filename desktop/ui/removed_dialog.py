@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -20,6 +17,7 @@ from PySide6.QtWidgets import (
 from desktop.core.workspace import Changes, Workspace
 
 from .dashboard_data import local_time_text
+from .widgets import list_table
 from .worker import SerialWorker
 
 COLUMNS = ("Document", "Removed", "By", "Notes and claims")
@@ -36,17 +34,7 @@ class RemovedDocumentsDialog(QDialog):
         self.setWindowTitle("Removed documents")
         self.ws, self.writer = ws, writer
         self.job = None
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("removedTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = list_table("removedTable", COLUMNS)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.cellDoubleClicked.connect(lambda *_: self.restore())
         self.status = QLabel()

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -22,6 +19,7 @@ from PySide6.QtWidgets import (
 from desktop.core import scales
 from desktop.core.workspace import SOURCE_KINDS, Changes, Workspace
 
+from .widgets import list_table
 from .worker import SerialWorker
 
 COLUMNS = ("Source", "Kind", "Reliability", "Documents")
@@ -41,17 +39,7 @@ class SourcesDialog(QDialog):
         self.job = None
         self.sources: list[dict] = []
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("sourcesTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = list_table("sourcesTable", COLUMNS)
         self.kinds: list[QComboBox] = []
         self.ratings: list[QComboBox] = []
         self.table.cellDoubleClicked.connect(lambda row, _col: self._show(row))

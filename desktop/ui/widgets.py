@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QTableView,
+    QTableWidget,
 )
 
 _Display = Qt.ItemDataRole.DisplayRole
@@ -197,3 +198,20 @@ class PagedAnnotationsModel(PagedIdsModel):
             start = row - row % self.PAGE
             self._load([i for i in self._ids[start : start + self.PAGE] if i not in self._rows])
         return self._rows.get(ann_id)
+
+
+def list_table(name: str, columns: tuple[str, ...]) -> QTableWidget:
+    """A read-only table of whole rows, one selected at a time: the first column takes the
+    width, the others fit their contents."""
+    table = QTableWidget(0, len(columns))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(columns)
+    table.verticalHeader().hide()
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, len(columns)):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return table
