@@ -217,16 +217,6 @@ class ClaimsModel(PagedAnnotationsModel):
                 self.index(0, 0), self.index(self._loaded - 1, len(self.COLUMNS) - 1)
             )
 
-    def total(self) -> int:
-        """How many notes and claims match the filters, loaded or not."""
-        return len(self._ids)
-
-    def annotation(self, row: int) -> Annotation | None:
-        return self._annotation_at(row) if 0 <= row < self._loaded else None
-
-    def annotation_id(self, row: int) -> str | None:
-        return self._ids[row] if 0 <= row < self._loaded else None
-
     def ids(self) -> list[str]:
         """Every matching id in order, shown yet or not."""
         return list(self._ids)

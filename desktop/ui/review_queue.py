@@ -166,15 +166,6 @@ class ReviewQueueModel(PagedAnnotationsModel):
             self._filters = clean
             self._reset(self._query())
 
-    def total(self) -> int:
-        return len(self._ids)
-
-    def annotation(self, row: int) -> Annotation | None:
-        return self._annotation_at(row) if 0 <= row < self._loaded else None
-
-    def annotation_id(self, row: int) -> str | None:
-        return self._ids[row] if 0 <= row < self._loaded else None
-
     def annotations(self) -> list[Annotation]:
         """Every claim in the (filtered) queue, fetched or not yet shown, in queue order. Loads
         every row: for tests and small queues, not for painting."""

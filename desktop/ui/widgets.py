@@ -192,6 +192,16 @@ class PagedAnnotationsModel(PagedIdsModel):
         for ann_id in ids:
             self._rows[ann_id] = found.get(ann_id)
 
+    def total(self) -> int:
+        """How many rows match, loaded or not."""
+        return len(self._ids)
+
+    def annotation(self, row: int):
+        return self._annotation_at(row) if 0 <= row < self._loaded else None
+
+    def annotation_id(self, row: int) -> str | None:
+        return self._ids[row] if 0 <= row < self._loaded else None
+
     def _annotation_at(self, row: int):
         ann_id = self._ids[row]
         if ann_id not in self._rows:
