@@ -157,6 +157,12 @@ class DocumentPropertiesDialog(_PropertiesForm):
         hint.setEnabled(False)
         self._lay_out(form, hint)
         self.setMinimumWidth(520)
+        if ws.readonly:  # to look at, not to change
+            self.setWindowTitle("Document properties (read-only)")
+            for widget in (*self.fields.values(), self.source, self.source_reliability,
+                           self.reliability, self.marking):
+                widget.setEnabled(False)
+            self.save_button.hide()
 
     # -- reading the form --------------------------------------------------------------------
     def changes(self) -> tuple[dict, str | None]:

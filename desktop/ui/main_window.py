@@ -221,7 +221,6 @@ class MainWindow(QMainWindow):
             self.import_folder_action,
             self.reindex_action,
             self.remove_document_action,
-            self.properties_action,
         ):
             action.setEnabled(not self.ws.readonly)
         self.quit_action = QAction("&Quit", self)
@@ -735,8 +734,8 @@ class MainWindow(QMainWindow):
         shared edit for several), else of the open document."""
         ids = ids or ([doc_id] if doc_id else self.library.selected_ids())
         ids = ids or ([self.reader.document_id] if self.reader.document_id else [])
-        if self.ws.readonly or not ids:
-            return None
+        if not ids or (self.ws.readonly and len(ids) > 1):
+            return None  # read-only: one document's properties can be looked at, not edited
         self._drop_dialog("properties_dialog")
         try:
             if len(ids) > 1:

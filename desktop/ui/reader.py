@@ -39,6 +39,7 @@ from .labels import TLP_DESCRIPTIONS, language_name, reliability_text
 from .theme import HIT_BACKGROUND, TLP_BACKGROUND, app_font, current_theme, tlp_colour
 
 FIND_DELAY_MS = 150
+LARGE_TEXT = 500_000  # characters: from here, find waits for two letters
 # Every match of the find bar, under the current one (which is marked like a search hit).
 FOUND_BACKGROUND = {"light": "#fff3a3", "dark": "#5c5314"}
 
@@ -548,6 +549,12 @@ class ReaderPane(QWidget):
     def _find(self, query: str) -> None:
         self._find_timer.stop()
         text = self.document.text if self.document is not None else ""
+        if len(text or "") > LARGE_TEXT and len(query.strip()) < 2:
+            # one letter over megabytes is a slow search that tells nobody anything
+            self.matches, self._found, self.match, self._mark = [], [], -1, []
+            self._apply_extra()
+            self.find_bar.count.setText("Two letters or more" if query.strip() else "")
+            return
         self.matches = find_spans(text or "", query)
         fmt = QTextCharFormat()
         fmt.setBackground(QColor(FOUND_BACKGROUND[current_theme()]))

@@ -77,3 +77,15 @@ def test_the_bar_follows_the_reader_to_another_document(qtbot, window):
     assert window.reader.find_bar.isVisible()
     assert window.reader.matches == find_spans(window.ws.document(other).text, "patch")
     assert window.reader.matches != first
+
+
+def test_a_very_long_text_waits_for_two_letters(qtbot, window, monkeypatch):
+    from desktop.ui import reader as reader_module
+
+    open_titled(qtbot, window, MERIDIAN)
+    monkeypatch.setattr(reader_module, "LARGE_TEXT", 100)  # the sample stands in for megabytes
+    window.reader.open_find("e")
+    assert window.reader.matches == [] and window.reader.find_bar.count.text() == (
+        "Two letters or more")
+    window.reader.open_find("ex")
+    assert window.reader.matches == find_spans(window.reader.document.text, "ex")

@@ -241,6 +241,11 @@ def test_a_read_only_workspace_refuses_imports_with_a_message(qtbot, demo_path, 
         assert win.library.model.total() == 15
         first = win.library.model.index(0, 0).data(DocumentIdRole)
         assert win.open_document(first)
+        assert not win.remove_document_action.isEnabled() and win.remove_document(first) is None
+        dialog = win.edit_properties(first)  # to look at: nothing can be changed or saved
+        assert "read-only" in dialog.windowTitle() and not dialog.save_button.isVisible()
+        assert not dialog.marking.isEnabled() and not dialog.fields["title"].isEnabled()
+        assert dialog.fields["title"].text() == win.ws.document(first).title
     finally:
         win.shutdown()
 
