@@ -35,6 +35,7 @@ from desktop.core.workspace import Changes, Workspace
 from .dashboard_data import STATUS_COLOURS, STATUS_LABELS, local_time_text
 from .review_queue import AnnotationIdRole, DocumentIdRole, one_line
 from .widgets import PagedAnnotationsModel, configure_table, select_table_row
+from .worker import Job, SerialWorker
 
 _Display = Qt.ItemDataRole.DisplayRole
 _ToolTip = Qt.ItemDataRole.ToolTipRole
@@ -205,10 +206,10 @@ class ClaimsModel(PagedAnnotationsModel):
             self._order, self._descending = order, descending
             self._reset(self._query(), keep=self._loaded)
 
-    def refresh(self) -> None:
-        """Ask the core again (after a change). The same rows in the same order are redrawn in
-        place; anything else resets, keeping as many rows loaded as before."""
-        ids = self._query()
+    def refresh(self, ids: list[str] | None = None) -> None:
+        """Ask the core again (after a change), or take IDS read elsewhere. The same rows in the
+        same order are redrawn in place; anything else resets, keeping as many rows loaded."""
+        ids = self._query() if ids is None else ids
         self._rows.clear()
         if ids != self._ids:
             self._reset(ids, keep=self._loaded)
@@ -231,11 +232,16 @@ class ClaimsModel(PagedAnnotationsModel):
             return None
         return row if row < self._loaded else None
 
+    def order_key(self) -> tuple[str, bool]:
+        return self._order, self._descending
+
+    def query_args(self) -> dict:
+        """What annotation_ids is asked with (for a read in another thread)."""
+        return {**self._filters, "order": self._order, "descending": self._descending}
+
     # -- loading ---------------------------------------------------------------------------------
     def _query(self) -> list[str]:
-        return self._ws.annotation_ids(
-            **self._filters, order=self._order, descending=self._descending
-        )
+        return self._ws.annotation_ids(**self.query_args())
 
     def _reset(self, ids: list[str], keep: int = 0) -> None:
         self.beginResetModel()
@@ -280,10 +286,13 @@ class ClaimsBrowser(QWidget):
 
     annotation_activated = Signal(str, str)  # document id, annotation id: "show me this one"
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None):
+    def __init__(self, ws: Workspace, parent: QWidget | None = None, *,
+                 reads: SerialWorker | None = None):
         super().__init__(parent)
         self.setObjectName("claimsBrowser")
         self.ws = ws
+        self.reads = reads  # when given, refreshes after a change read off the GUI thread
+        self.refresh_job: Job | None = None
         self.model = ClaimsModel(ws, self)
         self.stale = True
         self._everything = 0
@@ -389,10 +398,10 @@ class ClaimsBrowser(QWidget):
         self.model.refresh()
         self._update_caption()
 
-    def refresh_choices(self) -> None:
+    def refresh_choices(self, choices=None) -> None:
         """The analysts, tags and review states present; a chosen value that left stays listed
         (the filter keeps holding, and says so)."""
-        choices = self.ws.annotation_choices()
+        choices = choices if choices is not None else self.ws.annotation_choices()
         _refill(
             self.status_filter,
             "Any status",
@@ -412,10 +421,42 @@ class ClaimsBrowser(QWidget):
             or changes.sources
         ):
             return
-        if self.isVisible():
+        if not self.isVisible():
+            self.stale = True
+        elif self.reads is None:
             self.refresh()
         else:
-            self.stale = True
+            self.refresh_in_background()
+
+    def refresh_in_background(self) -> Job:
+        """The reads of a refresh (ids, choices, the count) in the reads worker; the table
+        follows when they arrive, unless the filters or the order moved on meanwhile."""
+        model = self.model
+        asked = (dict(model.filters), model.order_key())
+        query = model.query_args()
+
+        def read() -> tuple:
+            return (self.ws.annotation_ids(**query), self.ws.annotation_choices(),
+                    self.ws.count_annotations() if asked[0] else 0)
+
+        job = self.reads.submit(read)
+        self.refresh_job = job
+
+        def arrived(result: tuple) -> None:
+            if job is not self.refresh_job:
+                return  # a later refresh is on its way
+            self.refresh_job = None
+            if (dict(model.filters), model.order_key()) != asked:
+                return  # the analyst changed the view meanwhile; it was read then
+            ids, choices, everything = result
+            self.stale = False
+            self.refresh_choices(choices)
+            self._everything = everything
+            model.refresh(ids)
+            self._update_caption()
+
+        job.finished.connect(arrived)
+        return job
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -540,7 +581,7 @@ def install_claims_browser(window: QMainWindow) -> QDockWidget:
     existing = getattr(window, "claims_browser_dock", None)
     if existing is not None:
         return existing
-    browser = ClaimsBrowser(window.ws)
+    browser = ClaimsBrowser(window.ws, reads=getattr(window, "reads", None))
     dock = QDockWidget("All claims and notes", window)
     dock.setObjectName("claimsBrowserDock")
     dock.setWidget(browser)

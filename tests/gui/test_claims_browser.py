@@ -107,7 +107,8 @@ def ids(claims_template) -> dict[str, str]:
 
 @pytest.fixture
 def browser(qtbot, window: MainWindow):
-    """The dock installed (main_window does not install it yet) and shown from the View menu."""
+    """The dock (installed by the window; installing again changes nothing), shown from the View
+    menu."""
     dock = install_claims_browser(window)
     window.resizeDocks([dock], [330], Qt.Orientation.Vertical)
     dock.toggleViewAction().trigger()
@@ -263,8 +264,11 @@ def test_a_new_claim_appears_once_the_window_applies_it(qtbot, window, browser, 
         tags=["supply chain/shells"],
     )
     assert changes.created not in shown_ids(browser)
+    assert browser.reads is window.reads  # after a change it reads off the GUI thread
     window.apply_changes(changes)
-    assert shown_ids(browser)[0] == changes.created  # the newest change first
+    assert browser.refresh_job is not None
+    qtbot.waitUntil(lambda: shown_ids(browser)[0] == changes.created)  # the newest first
+    assert browser.refresh_job is None
     assert browser.caption.text() == "8 claims and notes"
     assert browser.tag_filter.findData("supply chain/shells") > 0  # its tag became a choice
 
@@ -284,7 +288,28 @@ def test_a_new_claim_appears_once_the_window_applies_it(qtbot, window, browser, 
     choose(browser.status_filter, "draft")
     assert changes.created in shown_ids(browser)
     window.apply_changes(ws.submit(changes.created))
-    assert changes.created not in shown_ids(browser)
+    qtbot.waitUntil(lambda: changes.created not in shown_ids(browser))
+
+
+def test_a_background_refresh_that_the_analyst_overtook_is_dropped(qtbot, window, browser):
+    import threading
+
+    ws = window.ws
+    gate = threading.Event()
+    blocker = window.reads.submit(lambda: gate.wait(10))  # the reads worker is busy for now
+    doc = ws.find_document(CHIPS)
+    changes = ws.add_note(doc.id, 0, 5, comment="made while the reader was busy")
+    window.apply_changes(changes)
+    late = browser.refresh_job
+    assert late is not None and changes.created not in shown_ids(browser)
+    choose(browser.kind_filter, "claim")  # the analyst filters meanwhile: read at once
+    browser.apply_filters()
+    claims_only = shown_ids(browser)
+    assert changes.created not in claims_only
+    with qtbot.waitSignal(late.finished, timeout=30000):
+        gate.set()
+    assert shown_ids(browser) == claims_only  # the late, unfiltered answer was not applied
+    assert blocker.done
 
 
 def test_the_claims_model_passes_the_model_tester(qtmodeltester, window, ids):
