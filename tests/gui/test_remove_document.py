@@ -69,9 +69,13 @@ def test_delete_asks_then_removes_and_undo_brings_it_back(qtbot, window):
     if shots:
         window.grab().save(str(Path(shots) / "remove-document-after.png"))
 
-    with qtbot.waitSignal(window.changes_applied, timeout=30000):
-        window.undo_action.trigger()
-    assert window.library.model.total() == total
+    failures: list[BaseException] = []
+    job = window.undo()
+    assert job is not None, (window._undo_labels, window.undo_action.isEnabled())
+    job.failed.connect(failures.append)
+    qtbot.waitUntil(lambda: job.done, timeout=30000)
+    assert not failures, failures
+    qtbot.waitUntil(lambda: window.library.model.total() == total, timeout=30000)
     assert len(window.ws.annotations(doc_id)) == 1
 
     # removed again, then brought back from File → Removed documents… (no undo needed)
