@@ -222,16 +222,6 @@ class ClaimsModel(PagedAnnotationsModel):
         """Every matching id in order, shown yet or not."""
         return list(self._ids)
 
-    def row_of(self, ann_id: str | None) -> int | None:
-        """The row of an annotation if it is among the loaded rows; None otherwise."""
-        if ann_id is None:
-            return None
-        try:
-            row = self._ids.index(ann_id)
-        except ValueError:
-            return None
-        return row if row < self._loaded else None
-
     def order_key(self) -> tuple[str, bool]:
         return self._order, self._descending
 

@@ -172,16 +172,6 @@ class ReviewQueueModel(PagedAnnotationsModel):
         self._load([i for i in self._ids if i not in self._rows])
         return [a for i in self._ids if (a := self._rows.get(i)) is not None]
 
-    def row_of(self, ann_id: str | None) -> int | None:
-        """The row of a claim if it is in the fetched rows; None if filtered out or not yet."""
-        if ann_id is None:
-            return None
-        try:
-            row = self._ids.index(ann_id)
-        except ValueError:
-            return None
-        return row if row < self._loaded else None
-
     def is_pending(self, ann_id: str) -> bool:
         return ann_id in self._pending
 

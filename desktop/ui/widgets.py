@@ -202,6 +202,16 @@ class PagedAnnotationsModel(PagedIdsModel):
     def annotation_id(self, row: int) -> str | None:
         return self._ids[row] if 0 <= row < self._loaded else None
 
+    def row_of(self, ann_id: str | None) -> int | None:
+        """The row of an annotation among the loaded rows; None if filtered out or not yet."""
+        if ann_id is None:
+            return None
+        try:
+            row = self._ids.index(ann_id)
+        except ValueError:
+            return None
+        return row if row < self._loaded else None
+
     def _annotation_at(self, row: int):
         ann_id = self._ids[row]
         if ann_id not in self._rows:
