@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import gui_build  # noqa: E402
 
-from desktop.core.profile import Profile  # noqa: E402
+from desktop.core.kernel.profile import Profile  # noqa: E402
 from desktop.core.workspace import Workspace  # noqa: E402
 
 

@@ -52,7 +52,7 @@ LIKELIHOODS = (
 
 
 def profiles():
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
 
     return (
         Profile(id="11111111-1111-4111-8111-111111111111", name="Ada Bench", configured=True),

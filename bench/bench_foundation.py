@@ -175,7 +175,7 @@ def run_import(ws_path: Path, corpus_root: Path, res: SizeResult) -> None:
 
 def time_ours(ws_path: Path, queries: list[Query], res: SizeResult) -> dict[int, list[str]]:
     """Latency over the queries with one open Workspace; returns top-10 doc ids per query."""
-    from desktop.core.errors import QueryError
+    from desktop.core.kernel.errors import QueryError
     from desktop.core.workspace import Workspace
 
     ws = Workspace(ws_path)

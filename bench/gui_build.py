@@ -88,7 +88,7 @@ def profile_dirs(cache: Path) -> dict[str, Path]:
 
 
 def profiles():
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
 
     return {
         "analyst": Profile(id=ANALYST_ID, name="Bench Analyst", role="analyst", configured=True),
@@ -193,10 +193,10 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
     sys.path.insert(0, str(ROOT))
     from corpus import Corpus
 
-    from desktop.core import keys
+    from desktop.core.kernel import keys
     from desktop.core.claims import ANCHOR_CONTEXT, default_colour, tag_id
+    from desktop.core.kernel.scales import CONFIDENCE, LIKELIHOOD
     from desktop.core.review import DEFAULT_OPINION
-    from desktop.core.scales import CONFIDENCE, LIKELIHOOD
     from desktop.core.workspace import Workspace, document_id, name_id
     from tools.reader_timing import synthetic_text
 

@@ -642,7 +642,7 @@ class SearchIndex:
             not version_file.exists() or version_file.read_text().strip() != SCHEMA_VERSION
         )
         if readonly and (fresh or stale):
-            from desktop.core.errors import WorkspaceError
+            from desktop.core.kernel.errors import WorkspaceError
 
             raise WorkspaceError(f"The search index in {path} is missing or out of date.")
         if fresh or stale:
@@ -747,7 +747,7 @@ class SearchIndex:
         self._date_errors.append(str(message))
 
     def parse(self, text: str) -> query.Query:
-        from desktop.core.errors import QueryError
+        from desktop.core.kernel.errors import QueryError
 
         text = text.strip()
         if not text:
@@ -774,7 +774,7 @@ class SearchIndex:
 
     @staticmethod
     def _cap(q: query.Query) -> query.Query:
-        from desktop.core.errors import QueryError
+        from desktop.core.kernel.errors import QueryError
 
         if isinstance(q, query.Prefix) and not isinstance(q, CappedPrefix):
             if len(q.text) < MIN_PREFIX:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop import __version__
-from desktop.core.errors import AssayError, NotFound, WorkspaceError
-from desktop.core.profile import default_workspace_path
+from desktop.core.kernel.errors import AssayError, NotFound, WorkspaceError
+from desktop.core.kernel.profile import default_workspace_path
 
 
 def _progress_bar(desc: str, enabled: bool = True) -> tuple[Callable, Callable]:
@@ -284,7 +284,7 @@ def cmd_audit(args) -> int:
 # -- annotations, claims, tags, links ---------------------------------------------------------
 def _locate(doc, args) -> tuple[int, int]:
     """The span named by --quote (nth occurrence) or by --start/--end."""
-    from desktop.core.claims import AnnotationError
+    from desktop.core.kernel.errors import AnnotationError
 
     if args.quote:
         start, n = -1, 0
@@ -395,7 +395,7 @@ def cmd_claim(args) -> int:
 
 
 def scales_label(likelihood: str | None) -> str:
-    from desktop.core.scales import likelihood_label
+    from desktop.core.kernel.scales import likelihood_label
 
     return likelihood_label(likelihood) or "-"
 
@@ -525,7 +525,7 @@ def cmd_agreement(args) -> int:
 
 
 def cmd_whoami(args) -> int:
-    from desktop.core.profile import ROLES, load_profile
+    from desktop.core.kernel.profile import ROLES, load_profile
 
     profile = load_profile()
     if args.name or args.role:
@@ -536,7 +536,7 @@ def cmd_whoami(args) -> int:
         profile.role = args.role or profile.role
         profile.configured = True
         profile.save()
-    from desktop.core import keys
+    from desktop.core.kernel import keys
 
     fp = keys.fingerprint(keys.public_raw(
         keys.load_or_create_private_key(profile.id).public_key()))

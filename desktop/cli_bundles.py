@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from desktop.core.errors import AssayError
+from desktop.core.kernel.errors import AssayError
 
 
 def _workspace(args, *, readonly: bool | None = None):

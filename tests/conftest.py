@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.profile import Profile
+from desktop.core.kernel.profile import Profile
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.core import scales
 from desktop.core.agreement import (
     AgreementReport,
     credibility_value,
@@ -25,6 +24,7 @@ from desktop.core.agreement import (
     workspace_agreement,
 )
 from desktop.core.claims import Annotation
+from desktop.core.kernel import scales
 
 _ids = itertools.count()
 

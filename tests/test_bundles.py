@@ -12,11 +12,15 @@ import pytest
 
 from desktop.cli_bundles import register
 from desktop.core import bundles
-from desktop.core.bundles import BundleCancelled, BundleError, state_digest
-from desktop.core.claims import PermissionDenied
-from desktop.core.errors import AssayError
-from desktop.core.hlc import HybridClock
-from desktop.core.keys import KeyProblem
+from desktop.core.bundles import state_digest
+from desktop.core.kernel.errors import (
+    AssayError,
+    BundleCancelled,
+    BundleError,
+    KeyProblem,
+    PermissionDenied,
+)
+from desktop.core.kernel.hlc import HybridClock
 from desktop.core.workspace import Cancel, Workspace
 
 from .test_bundles_helpers import (
@@ -400,7 +404,7 @@ def test_status_written_with_reviews_converges(pair, tmp_path):
 def test_future_records_are_quarantined_not_applied(pair, tmp_path):
     a, b = pair
     real = HybridClock()._now_ms
-    a.clock = HybridClock(a.clock.last, now_ms=lambda: real() + 3 * 24 * 3600 * 1000)
+    a.session.clock = HybridClock(a.clock.last, now_ms=lambda: real() + 3 * 24 * 3600 * 1000)
     c = claim(a, "Alpha", "AI-enabled tools")
     a.export_bundle(tmp_path / "a.assay")
     result = b.import_bundle(tmp_path / "a.assay")
@@ -500,7 +504,7 @@ def cli(*argv) -> int:
 
 
 def test_cli_bundle_keys_and_conflicts(tmp_path, capsys):
-    from desktop.core.profile import load_profile
+    from desktop.core.kernel.profile import load_profile
 
     me = load_profile()  # the CLI acts as the profile in ASSAY_PROFILE_DIR
     a = workstation(tmp_path, "a", me)

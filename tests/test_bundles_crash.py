@@ -75,7 +75,7 @@ def crash_setup(tmp_path_factory):
 
 CHILD = textwrap.dedent("""
     import sys
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
     from desktop.core.workspace import Workspace
     ws = Workspace.open(sys.argv[1], profile=Profile(id=sys.argv[3], name=sys.argv[4],
                                                      configured=True))
@@ -141,6 +141,6 @@ def test_sigkill_while_importing_leaves_before_or_after(crash_setup, tmp_path, w
         seen_rows = ws.db.execute("SELECT count(*) FROM bundles_seen").fetchone()[0]
         assert seen_rows == (1 if applied else 0)
         # whatever happened, importing (again) completes the job
-        ws._defer_index = True
+        ws.session.defer_index = True
         ws.import_bundle(crash_setup["bundle"])
         assert state_digest(ws) == crash_setup["after"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from desktop.core import zipsafe
 from desktop.core.bundles import canonical, state_digest
-from desktop.core.profile import Profile
+from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 
 from .conftest import write_texts

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.core import bundles, zipsafe
-from desktop.core.bundles import BundleError, canonical, state_digest
+from desktop.core.bundles import canonical, state_digest
+from desktop.core.kernel.errors import BundleError
 
 from .test_bundles_helpers import (
     ADA,

@@ -19,8 +19,8 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 
 from db import store
 from desktop.core.bundles import ENTITIES, canonical, state_digest, state_lines
-from desktop.core.errors import AssayError
-from desktop.core.hlc import HybridClock, wall_ms
+from desktop.core.kernel.errors import AssayError
+from desktop.core.kernel.hlc import HybridClock, wall_ms
 from desktop.core.workspace import Workspace
 
 from .test_bundles_helpers import ADA, BEN, SAM, trust, workstation
@@ -119,11 +119,11 @@ class Exchange(RuleBasedStateMachine):
                 self.ROOT / name, self.dir / name, ignore=shutil.ignore_patterns("lock")
             )
             w = Workspace.open(self.dir / name, profile=owner)
-            w._defer_index = True  # the search index plays no part in merging
+            w.session.defer_index = True  # the search index plays no part in merging
             self.ws.append(w)
         ticks = Ticks(max(wall_ms(w.clock.last) for w in self.ws) + 1000)
         for w in self.ws:
-            w.clock = HybridClock(w.clock.last, now_ms=ticks)
+            w.session.clock = HybridClock(w.clock.last, now_ms=ticks)
         self.docs = [d["id"] for d in self.ws[0].list_documents(order="title")]
         self.bundles: list[Path] = []
         self.written: set[tuple] = set()

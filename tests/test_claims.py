@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core import scales
-from desktop.core.claims import AnnotationError, PermissionDenied, normalise_tag, tag_id
-from desktop.core.errors import NotFound, WorkspaceError
-from desktop.core.profile import Profile
+from desktop.core.claims import normalise_tag, tag_id
+from desktop.core.kernel import scales
+from desktop.core.kernel.errors import AnnotationError, NotFound, PermissionDenied, WorkspaceError
+from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 
 from .conftest import write_texts

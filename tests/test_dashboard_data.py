@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.profile import Profile
+from desktop.core.kernel.profile import Profile
 from desktop.ui.dashboard_data import (
     age_text,
     agreement_documents,
@@ -56,7 +56,7 @@ def team(ws, tmp_path, analyst, monkeypatch):
         start = doc.text.index(phrase)
         return start, start + len(phrase)
 
-    clock = "desktop.core.workspace.utcnow"
+    clock = "desktop.core.kernel.session.utcnow"
     ada = [
         ws.add_claim(
             doc.id,

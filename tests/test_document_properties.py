@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desktop.cli import main
-from desktop.core.errors import AssayError, WorkspaceError
+from desktop.core.kernel.errors import AssayError, WorkspaceError
 
 from .conftest import cli_workspace
 from .test_bundles_helpers import ADA, TEXTS, span, workstation

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from desktop.cli_exports import register
-from desktop.core.errors import AssayError
+from desktop.core.kernel.errors import AssayError
 
 from .test_exports_common import (
     ANALYST,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.profile import Profile
+from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 
 ANALYST = Profile(

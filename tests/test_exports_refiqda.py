@@ -9,9 +9,10 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 
-from desktop.core.exports import ExportError, Selection, export
+from desktop.core.exports import Selection, export
 from desktop.core.exports import refiqda as refi
 from desktop.core.imports import import_annotations
+from desktop.core.kernel.errors import ExportError
 from desktop.core.workspace import Workspace
 
 from .test_exports_common import (

@@ -7,10 +7,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from desktop.core import scales
 from desktop.core.exports import Selection, export
 from desktop.core.exports.report import render_html
 from desktop.core.exports.selection import gather
+from desktop.core.kernel import scales
 
 from .test_exports_common import workspace_copy
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from stix2validator import ValidationOptions, validate_instance, validate_string
 
-from desktop.core.exports import ExportError, Selection, export
+from desktop.core.exports import Selection, export
 from desktop.core.exports.stix import (
     EXTENSION_ID,
     TLP2_EXTENSION,
@@ -15,8 +15,9 @@ from desktop.core.exports.stix import (
     report_id,
     stix_json,
 )
-from desktop.core.imports import StixImportError, import_annotations
+from desktop.core.imports import import_annotations
 from desktop.core.imports.stix import import_stix
+from desktop.core.kernel.errors import ExportError, StixImportError
 from desktop.core.workspace import Workspace
 
 from .test_exports_common import (
@@ -321,7 +322,7 @@ def test_who_imported_what_is_in_the_audit_log(work, tmp_path):
         assert [r.imported_from for r in other.reviews(ids["c1"])] == ["bundle.json"] * 2
         assert [r.imported_from for r in ws.reviews(ids["c1"])] == ["", ""]
         # Ada's work stays hers: Kofi cannot edit it, only respond to it
-        from desktop.core.claims import PermissionDenied
+        from desktop.core.kernel.errors import PermissionDenied
 
         with pytest.raises(PermissionDenied):
             other.edit_claim(ids["c1"], statement="changed")

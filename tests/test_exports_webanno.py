@@ -9,8 +9,9 @@ import pytest
 from desktop.core.exports import Selection, export
 from desktop.core.exports.selection import gather
 from desktop.core.exports.webanno import CONTEXT, RATINGS_KEY, build_collection, webanno_json
-from desktop.core.imports import WebAnnotationImportError, anchor, import_annotations
+from desktop.core.imports import anchor, import_annotations
 from desktop.core.imports.webanno import import_webanno
+from desktop.core.kernel.errors import WebAnnotationImportError
 
 from .test_exports_common import (
     counts,

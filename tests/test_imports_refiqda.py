@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.imports import RefiImportError, detect_format, import_annotations
+from desktop.core.imports import detect_format, import_annotations
 from desktop.core.imports.refiqda import import_refiqda, parse_claim_note
+from desktop.core.kernel.errors import RefiImportError
 from desktop.core.workspace import Workspace
 
 from .test_exports_common import ANALYST, counts
@@ -225,8 +226,8 @@ def test_project_from_another_tool(ws, tmp_path):
 def test_a_failure_after_the_sources_were_stored_leaves_nothing(ws, tmp_path, monkeypatch):
     """Sources, their metadata and the codings are one transaction: a failure while writing
     the third coding (a full disk, say) takes the two new documents back too."""
-    from desktop.core.errors import WorkspaceError
     from desktop.core.imports import common
+    from desktop.core.kernel.errors import WorkspaceError
 
     path = write_qdpx(
         tmp_path / "interviews.qdpx",

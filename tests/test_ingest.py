@@ -18,7 +18,6 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
 from desktop.core import ingest
-from desktop.core.errors import IngestError
 from desktop.core.ingest import (
     MAX_FILE_BYTES,
     SUPPORTED_EXTENSIONS,
@@ -27,6 +26,7 @@ from desktop.core.ingest import (
     normalise_text,
     parse_bytes,
 )
+from desktop.core.kernel.errors import IngestError
 
 ENGLISH = (
     "AI-enabled cyber tools now find and exploit vulnerabilities faster than defenders "

@@ -153,7 +153,7 @@ def test_a_crash_inside_a_transaction_leaves_no_trace(ws, tmp_path):
 
 
 def test_hybrid_clock_is_monotone_and_survives_restart(tmp_path, analyst):
-    from desktop.core.hlc import HybridClock, wall_ms
+    from desktop.core.kernel.hlc import HybridClock, wall_ms
 
     frozen = HybridClock(now_ms=lambda: 1000)
     a, b = frozen.now(), frozen.now()

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from desktop.core.claims import PermissionDenied
-from desktop.core.errors import NotFound, ReadOnlyWorkspace
+from desktop.core.kernel.errors import NotFound, PermissionDenied, ReadOnlyWorkspace
 from desktop.core.workspace import Workspace
 
 from .conftest import cli_workspace

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core.claims import PermissionDenied
-from desktop.core.profile import Profile
-from desktop.core.review import QueueChoices, ReviewError
+from desktop.core.kernel.errors import PermissionDenied, ReviewError
+from desktop.core.kernel.profile import Profile
+from desktop.core.review import QueueChoices
 
 from .conftest import write_texts
 

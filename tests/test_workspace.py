@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.errors import (
+from desktop.core.kernel.errors import (
     NotFound,
     QueryError,
     ReadOnlyWorkspace,
@@ -317,7 +317,8 @@ def test_newer_workspace_is_refused_and_left_alone(ws, analyst):
 
 
 def test_demo_creation_can_be_cancelled_and_leaves_nothing(tmp_path, analyst):
-    from desktop.core.demo import Cancelled, create_demo
+    from desktop.core.demo import create_demo
+    from desktop.core.kernel.errors import Cancelled
 
     cancel = Cancel()
 
@@ -367,7 +368,7 @@ def test_searching_an_empty_index_then_importing_finds_the_new_documents(ws, tmp
 
 
 def test_unsaved_edits_are_kept_beside_the_store(tmp_path, analyst):
-    from desktop.core.errors import WorkspaceError
+    from desktop.core.kernel.errors import WorkspaceError
 
     ws = Workspace.create(tmp_path / "ws", profile=analyst)
     audit_before = ws.db.execute("SELECT count(*) FROM audit").fetchone()[0]

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
     from desktop.core.workspace import Workspace
     from desktop.ui import theme
     from desktop.ui.compat import keep_singletons_alive

@@ -132,7 +132,7 @@ def build_demo_report(outdir: Path) -> Path:
     from desktop.core.demo import create_demo
     from desktop.core.exports import Selection
     from desktop.core.exports.report import export_html
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
     from desktop.ui.pdf_report import ensure_application, export_pdf
 
     ensure_application()

@@ -28,7 +28,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.core.demo import create_demo
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
     from desktop.ui import theme
     from desktop.ui.compat import keep_singletons_alive
     from desktop.ui.main_window import MainWindow
@@ -212,7 +212,7 @@ SAMPLE_CLAIMS = [
 def add_sample_claims(ws, analyst) -> str:
     """Claims and notes on the sample documents, a link and a supervisor's review, made
     through the core. Returns the claim the screenshots show in the editor."""
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
 
     titles = {d["title"]: d["id"] for d in ws.list_documents()}
     made: list[str] = []

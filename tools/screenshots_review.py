@@ -79,7 +79,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from desktop.core.demo import create_demo
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
     from desktop.core.workspace import Workspace
     from desktop.ui import theme
     from desktop.ui.compat import keep_singletons_alive

@@ -30,7 +30,7 @@ from itertools import combinations
 from numbers import Real
 from typing import TYPE_CHECKING
 
-from . import scales
+from .kernel import scales
 
 if TYPE_CHECKING:
     from .claims import Annotation

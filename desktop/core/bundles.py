@@ -33,9 +33,10 @@ from typing import Any, BinaryIO
 
 from db import store
 
-from . import keys, scales, zipsafe
-from .errors import AssayError, NotFound
-from .hlc import COUNTER_BITS, pack
+from . import zipsafe
+from .kernel import keys, scales
+from .kernel.errors import AssayError, BundleCancelled, BundleError, ConflictError, NotFound
+from .kernel.hlc import COUNTER_BITS, pack
 
 FORMAT = "assay-bundle"
 FORMAT_VERSION = "1.0"
@@ -67,16 +68,7 @@ MAX_HLC = 2**63 - 1
 Progress = Callable[[int, int, str], None]
 
 
-class BundleError(AssayError):
-    """A bundle cannot be written, read, trusted or applied; nothing was changed."""
 
-
-class BundleCancelled(BundleError):
-    """The person cancelled; nothing was changed."""
-
-
-class ConflictError(AssayError):
-    """A conflict cannot be resolved as asked."""
 
 
 # -- what travels -----------------------------------------------------------------------------
@@ -733,7 +725,7 @@ _BIG = 256 * 2**20
 
 def _validators() -> dict[str, dict[str, Callable]]:
     from .claims import KINDS, RELATIONS, STATUSES
-    from .profile import ROLES
+    from .kernel.profile import ROLES
     from .review import DECISIONS, OPINIONS
 
     stamps = {"created_at": _STAMP, "created_by": _WHO}
@@ -863,7 +855,9 @@ def _check_semantics(name: str, v: dict) -> None:
     if name == "annotations" and v["end"] <= v["start"]:
         raise _Invalid("a span whose end comes after its start")
     if name == "tags":
-        from .claims import AnnotationError, normalise_tag, tag_id
+        from desktop.core.kernel.errors import AnnotationError
+
+        from .claims import normalise_tag, tag_id
 
         try:
             ok = normalise_tag(v["name"]) == v["name"] and tag_id(v["name"]) == v["id"]
@@ -2217,7 +2211,7 @@ class BundlesMixin:
 
     def resolve_conflict(self, conflict_id: str, choice: str = "local", value: Any = None):
         """A supervisor settles a conflict: keep a side or write a new value (travels onwards)."""
-        from .claims import PermissionDenied
+        from desktop.core.kernel.errors import PermissionDenied
 
         if not self.is_supervisor:
             raise PermissionDenied("Only a supervisor resolves merge conflicts.")

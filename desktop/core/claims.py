@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from db import index as ixmod
 from db import store
 
-from . import scales
-from .errors import AssayError, NotFound
+from .kernel import scales
+from .kernel.errors import AnnotationError, NotFound, PermissionDenied
 
 ANCHOR_CONTEXT = 32
 KINDS = ("note", "claim")
@@ -20,12 +20,6 @@ RELATIONS = ("corroborates", "contradicts", "duplicates", "refines")
 _TAG_PART = re.compile(r"[^\w\-+.& ]", re.UNICODE)
 
 
-class PermissionDenied(AssayError):
-    """The active analyst may not do this (role or ownership)."""
-
-
-class AnnotationError(AssayError):
-    """An annotation, tag or link request that cannot be carried out as asked."""
 
 
 def normalise_tag(name: str) -> str:

@@ -6,14 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-from .errors import AssayError
-from .profile import Profile
+from .kernel.errors import Cancelled
+from .kernel.profile import Profile
 from .resources import resource_path
 from .workspace import Progress, Workspace
-
-
-class Cancelled(AssayError):
-    """The user stopped a long action before it finished."""
 
 
 def sample_dir() -> Path:

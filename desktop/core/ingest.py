@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from desktop.core.errors import IngestError
+from desktop.core.kernel.errors import IngestError
 
 if TYPE_CHECKING:
     from docx.blkcntnr import BlockItemContainer

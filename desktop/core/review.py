@@ -7,18 +7,10 @@ import uuid
 from dataclasses import dataclass
 
 from db import store
+from desktop.core.kernel.errors import AnnotationError, PermissionDenied
 
-from .claims import (
-    Annotation,
-    AnnotationError,
-    PermissionDenied,
-    Person,
-    analysts_of,
-    imported_stamp,
-    normalise_tag,
-    tag_tree_of,
-)
-from .errors import AssayError
+from .claims import Annotation, Person, analysts_of, imported_stamp, normalise_tag, tag_tree_of
+from .kernel.errors import ReviewError
 
 DECISIONS = ("approve", "reject", "request_changes")
 # STIX 2.1 opinion-enum values recorded with each supervisor decision by default.
@@ -28,9 +20,6 @@ STATUS_AFTER = {"approve": "approved", "reject": "rejected",
                 "request_changes": "changes_requested", "submit": "submitted"}
 SUBMITTABLE = ("draft", "changes_requested", "rejected")
 
-
-class ReviewError(AssayError):
-    """A review step that the claim's state does not allow."""
 
 
 @dataclass

@@ -10,30 +10,26 @@ import re
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from db import index as ixmod
-from db import migrations, store
+from db import store
 
-from . import audit, keys
 from .bundles import BundlesMixin
 from .claims import ClaimsMixin
-from .errors import NotFound, ReadOnlyWorkspace, WorkspaceError
-from .hlc import HybridClock
-from .lock import WorkspaceLock
-from .profile import Profile, load_profile
+from .kernel import audit
+from .kernel.changes import Changes
+from .kernel.errors import NotFound, ReadOnlyWorkspace, WorkspaceError
+from .kernel.ids import document_id, name_id
+from .kernel.profile import Profile
+from .kernel.session import DB_NAME, Session, Tx
 from .review import ReviewMixin
-from .undo import PRIMARY_KEYS, RowChange, UndoStack, UndoStep
 
 Progress = Callable[[int, int, str], None]
 
-NAMESPACE = uuid.UUID("5b0c3f0e-8a52-4d6e-9a57-3c1f2f4a9e11")  # for name-derived ids
 INDEX_BATCH = 500
 BULK_INDEX_BATCH = 5000
 IMPORT_COMMIT_EVERY = 200
@@ -51,58 +47,6 @@ class Cancel:
 
     def is_set(self) -> bool:
         return self._event.is_set()
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def name_id(kind: str, name: str) -> str:
-    """Ids made from a normalised name, so two workstations that make the same thing match."""
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{' '.join(name.casefold().split())}"))
-
-
-def document_id(sha256: str) -> str:
-    """Documents are named by their bytes, so two workstations importing one file share it."""
-    return str(uuid.uuid5(NAMESPACE, f"document:{sha256}"))
-
-
-@dataclass
-class Changes:
-    """What an action changed, so views refresh only what they show."""
-
-    documents: set[str] = field(default_factory=set)
-    annotations: set[str] = field(default_factory=set)
-    sources: set[str] = field(default_factory=set)
-    tags: set[str] = field(default_factory=set)
-    reviews: set[str] = field(default_factory=set)
-    index: bool = False
-    created: str | None = None  # the id of what the action made, if it made one
-    undo_label: str | None = None  # the undo/redo steps after this action, for menus
-    redo_label: str | None = None
-
-    def merge(self, other: Changes) -> Changes:
-        self.documents |= other.documents
-        self.annotations |= other.annotations
-        self.sources |= other.sources
-        self.tags |= other.tags
-        self.reviews |= other.reviews
-        self.index = self.index or other.index
-        return self
-
-    def __bool__(self) -> bool:
-        return bool(self.documents or self.annotations or self.sources or self.tags or self.index)
-
-    def copy(self) -> Changes:
-        return Changes(set(self.documents), set(self.annotations), set(self.sources),
-                       set(self.tags), set(self.reviews), self.index, self.created)
-
-    def restore(self, earlier: Changes) -> None:
-        """Back to EARLIER (a copy taken before a step that was rolled back)."""
-        self.documents, self.annotations = set(earlier.documents), set(earlier.annotations)
-        self.sources, self.tags = set(earlier.sources), set(earlier.tags)
-        self.reviews, self.index, self.created = (set(earlier.reviews), earlier.index,
-                                                  earlier.created)
 
 
 @dataclass
@@ -157,392 +101,98 @@ class SearchHit:
     marking: str = "CLEAR"
 
 
-class Tx:
-    """One write transaction: the clock, the actor, the audit log and the index queue."""
-
-    def __init__(self, ws: Workspace, db: Database):
-        self.ws, self.db = ws, db
-        self.now = utcnow()
-        self.actor = ws.profile.id
-        self.changes = Changes()
-        self.records: list[RowChange] = []
-        self.blobs = False  # documents were imported inside this transaction (a batch)
-
-    def hlc(self) -> int:
-        return self.ws.clock.now()
-
-    def audit(self, action: str, entity: str, entity_id: str | None, change: dict) -> None:
-        self.ws._audit.append(self.db, self.now, self.actor, action, entity, entity_id, change)
-
-    # Row writes that an undo step can reverse.
-    def insert(self, table: str, row: dict, *, travelling: bool = True) -> dict:
-        row = dict(row)
-        if travelling:
-            row.setdefault("created_at", self.now)
-            row.setdefault("created_by", self.actor)
-            row.update(updated_at=self.now, updated_by=self.actor, hlc=self.hlc())
-            row.setdefault("deleted", 0)
-        keys = PRIMARY_KEYS[table]
-        before = self.fetch(table, tuple(row[k] for k in keys))
-        cols = ", ".join(f'"{c}"' for c in row)
-        self.db.execute(
-            f"INSERT OR REPLACE INTO {table} ({cols}) VALUES ({','.join('?' * len(row))})",
-            list(row.values()),
-        )
-        after = self.fetch(table, tuple(row[k] for k in keys))
-        self.records.append(RowChange(table, tuple(row[k] for k in keys), before, after))
-        return after
-
-    def update(self, table: str, key: tuple, values: dict) -> dict:
-        before = self.fetch(table, key)
-        if before is None:
-            raise NotFound(f"No {table[:-1]} with id {key[0]}.")
-        values = {**values, "updated_at": self.now, "updated_by": self.actor, "hlc": self.hlc()}
-        keys = PRIMARY_KEYS[table]
-        self.db.execute(
-            f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)}"
-            f" WHERE {' AND '.join(f'{k} = ?' for k in keys)}",
-            [*values.values(), *key],
-        )
-        after = self.fetch(table, key)
-        self.records.append(RowChange(table, key, before, after))
-        return after
-
-    def fetch(self, table: str, key: tuple) -> dict | None:
-        keys = PRIMARY_KEYS[table]
-        return store.row(self.db, f"SELECT * FROM {table} WHERE "
-                         + " AND ".join(f"{k} = ?" for k in keys), list(key))
-
-    def queue(self, entity: str, entity_id: str, op: str = "update") -> None:
-        self.db.execute(
-            "INSERT INTO index_queue(entity, entity_id, op) VALUES (?, ?, ?)", [entity, entity_id, op]
-        )
-        self.changes.index = True
-
-
 class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
     """A workspace folder: assay.db (SQLite, WAL), index/ (Whoosh), blobs/sha256/…, lock."""
 
-    DB_NAME = "assay.db"
+    DB_NAME = DB_NAME
 
     def __init__(self, path: Path, *, readonly: bool = False, profile: Profile | None = None):
-        self.path = Path(path)
-        self.readonly = readonly
-        self.profile = profile or load_profile()
-        self._local = threading.local()
-        self._connections: list[Database] = []
-        self._conn_lock = threading.Lock()
-        self._write_lock = threading.RLock()
-        self._lock: WorkspaceLock | None = None
+        self.session = Session(path, readonly=readonly, profile=profile)
+        self.session.indexer = self.index_pending
         self._recovering = False
-        self._undo = UndoStack()
-        self._defer_index = False
-        self._defer_depth = 0
-        db_path = self.path / self.DB_NAME
-        if not db_path.exists():
-            raise WorkspaceError(
-                f"{self.path} is not an Assay workspace (no {self.DB_NAME}). "
-                "Create one with `assay init PATH` or `assay demo PATH`."
-            )
-        if not readonly:
-            self._lock = WorkspaceLock(self.path)
-            self._lock.acquire()
         try:
-            db = self.db
-            self.upgraded_from = self._upgrade(db)
-            last_hlc = store.get_meta(db, "hlc", "0")
-            self.clock = HybridClock(int(last_hlc or 0))
-            self._audit = audit.AuditLog(db)
-            row = db.execute("SELECT id, name FROM workspace").fetchone()
-            self.replica_id, self.name = (row[0], row[1]) if row else ("", self.path.name)
-            self.index = ixmod.SearchIndex(self.path / "index", readonly=readonly)
             if not readonly:
                 self._recover()
         except BaseException:
             self.close()
             raise
 
-    def _upgrade(self, db: Database) -> str | None:
-        """Refuse a newer workspace; back up an older one, then migrate it. Returns the backup."""
-        applied = migrations.applied_names(db)
-        known = migrations.all_names()
-        newer = [n for n in applied if n not in known]
-        if newer:
-            raise WorkspaceError(
-                f"The workspace {self.path} was written by a newer version of Assay (schema step "
-                f"{newer[-1]!r}; this version knows up to {known[-1]!r}). Install the newer "
-                "Assay to open it; nothing was changed."
-            )
-        pending = [n for n in known if n not in applied]
-        if not pending:
-            return None
-        if self.readonly:
-            raise WorkspaceError(
-                "This workspace was made by an older version of Assay and needs an upgrade; "
-                "open it once for writing first (a backup is made before upgrading)."
-            )
-        backup = None
-        if applied:  # an existing workspace, not one being created
-            folder = self.path / "backups"
-            folder.mkdir(exist_ok=True)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-            backup = folder / f"assay-{applied[-1]}-{stamp}.db"
-            target = store.connect(backup)
-            try:
-                db.conn.backup(target.conn)
-            finally:
-                target.close()
-        migrations.apply(db)
-        return str(backup) if backup else None
+    path = property(lambda self: self.session.path)
+    readonly = property(lambda self: self.session.readonly)
+    @property
+    def profile(self) -> Profile:
+        return self.session.profile
+
+    @profile.setter
+    def profile(self, value: Profile) -> None:
+        self.session.profile = value
+
+    db = property(lambda self: self.session.db)
+    index = property(lambda self: self.session.index)
+    clock = property(lambda self: self.session.clock)
+    replica_id = property(lambda self: self.session.replica_id)
+    name = property(lambda self: self.session.name)
+    upgraded_from = property(lambda self: self.session.upgraded_from)
+    signing_key = property(lambda self: self.session.signing_key)
+    _undo = property(lambda self: self.session.undo_stack)
+    _write_lock = property(lambda self: self.session.write_lock)
+    _audit = property(lambda self: self.session.audit_log)
+    _defer_index = property(lambda self: self.session.defer_index)
+
+    @property
+    def _local(self):
+        return self.session._local
+
+    def _write(self):
+        return self.session.write()
+
+    def _action(self, label: str):
+        return self.session.action(label)
+
+    def batch(self, label: str):
+        return self.session.batch(label)
+
+    def deferred_indexing(self):
+        return self.session.deferred_indexing()
+
+    def undo_label(self) -> str | None:
+        return self.session.undo_label()
+
+    def redo_label(self) -> str | None:
+        return self.session.redo_label()
+
+    def undo(self) -> Changes:
+        return self.session.undo()
+
+    def redo(self) -> Changes:
+        return self.session.redo()
+
+    def _note_change(self, tx: Tx, table: str, key: tuple, row: dict) -> None:
+        tx.note(table, key, row)
 
     # -- opening and closing -------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path, *, name: str | None = None, profile: Profile | None = None
                ) -> Workspace:
-        path = Path(path)
-        if (path / cls.DB_NAME).exists():
-            raise WorkspaceError(f"{path} already holds a workspace.")
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
-        db = store.open_store(path / cls.DB_NAME)
-        with db.atomic():
-            db["workspace"].insert(
-                {"id": str(uuid.uuid4()), "name": name or path.name, "created_at": utcnow()}
-            )
-        db.close()
+        Session.create_store(path, name)
         return cls(path, profile=profile)
 
     @classmethod
     def open(cls, path: Path, *, readonly: bool = False, create: bool = False,
              profile: Profile | None = None) -> Workspace:
         path = Path(path)
-        if create and not (path / cls.DB_NAME).exists():
+        if create and not (path / DB_NAME).exists():
             return cls.create(path, profile=profile)
         return cls(path, readonly=readonly, profile=profile)
 
     def close(self) -> None:
-        if getattr(self, "index", None) is not None:
-            self.index.close()
-        with self._conn_lock:
-            for db in self._connections:
-                with contextlib.suppress(Exception):
-                    db.close()
-            self._connections.clear()
-        self._local = threading.local()
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        self.session.close()
 
     def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    @property
-    def db(self) -> Database:
-        """This thread's connection (SQLite connections are not shared between threads)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = store.connect(self.path / self.DB_NAME, readonly=self.readonly)
-            self._local.db = db
-            with self._conn_lock:
-                self._connections.append(db)
-        return db
-
-    # -- writing ---------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[Tx]:
-        if self.readonly:
-            raise ReadOnlyWorkspace(
-                f"The workspace {self.path} is open read-only; nothing was changed."
-            )
-        outer = getattr(self._local, "batch", None)
-        if outer is not None:  # inside a batch: its transaction, in a savepoint
-            with self._savepoint(outer):
-                yield outer
-            return
-        with self._write_lock:
-            db = self.db
-            tx = Tx(self, db)
-            try:
-                with db.atomic():
-                    self._ensure_analyst(tx)
-                    yield tx
-                    store.set_meta(db, "hlc", str(self.clock.last))
-            except BaseException:
-                # the audit chain's cached head may have advanced inside the rolled-back transaction
-                self._audit.reload(db)
-                raise
-
-    @contextlib.contextmanager
-    def _action(self, label: str) -> Iterator[Tx]:
-        """One user action: one transaction, one undo step, then the index catches up."""
-        outer = getattr(self._local, "batch", None)
-        if outer is not None:  # part of a batch: a savepoint, so a failed step leaves nothing
-            with self._savepoint(outer):
-                yield outer
-            return
-        with self._write() as tx:
-            yield tx
-        self._undo.push(UndoStep(label, tx.records))
-        tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
-        if tx.changes.index and not self._defer_index:
-            self.index_pending()
-
-    @contextlib.contextmanager
-    def _savepoint(self, outer: Tx) -> Iterator[None]:
-        """A step inside an open batch: if it fails, its rows, undo records and audit entries
-        go and the batch goes on (or fails as a whole, as its caller decides)."""
-        done = len(outer.records)
-        seen = outer.changes.copy()
-        try:
-            with outer.db.atomic():
-                yield
-        except BaseException:
-            del outer.records[done:]
-            outer.changes.restore(seen)
-            self._audit.reload(outer.db)
-            raise
-
-    @contextlib.contextmanager
-    def batch(self, label: str) -> Iterator[Changes]:
-        """Many actions as one: one transaction and one undo step named LABEL. If anything in
-        the block raises, nothing of it is kept — documents imported inside it included (their
-        bytes are removed again). Yields the Changes the actions add up to. A batch opened
-        inside another is part of it (a savepoint; the outer label names the undo step)."""
-        outer = getattr(self._local, "batch", None)
-        if outer is not None:
-            with self._savepoint(outer):
-                yield outer.changes
-            return
-        tx = None
-        try:
-            with self._write() as tx:
-                self._local.batch = tx
-                try:
-                    yield tx.changes
-                finally:
-                    self._local.batch = None
-        finally:
-            if tx is not None and tx.blobs:
-                # bytes stored for documents that were rolled back (the batch, or one step of it)
-                with contextlib.suppress(Exception):
-                    self._collect_orphan_blobs()
-                with contextlib.suppress(FileNotFoundError):
-                    (self.path / "import.journal").unlink()
-        self._undo.push(UndoStep(label, tx.records))
-        tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
-        if tx.changes.index and not self._defer_index:
-            self.index_pending()
-
-    @contextlib.contextmanager
-    def deferred_indexing(self) -> Iterator[None]:
-        """Run many small actions, then bring the index up to date once (the outermost block
-        does, when several are nested)."""
-        self._defer_depth += 1
-        self._defer_index = True
-        try:
-            yield
-        finally:
-            self._defer_depth -= 1
-            if self._defer_depth == 0:
-                self._defer_index = False
-                self.index_pending()
-
-    def undo_label(self) -> str | None:
-        return self._undo.undo_label()
-
-    def redo_label(self) -> str | None:
-        return self._undo.redo_label()
-
-    def undo(self) -> Changes:
-        """Reverse the last action; the reversal is itself a change that travels and is audited."""
-        if not self._undo.done:
-            raise WorkspaceError("Nothing to undo.")
-        step = self._undo.done[-1]
-        changes = self._replay(step, undo=True)
-        self._undo.undone.append(self._undo.done.pop())
-        changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
-        return changes
-
-    def redo(self) -> Changes:
-        if not self._undo.undone:
-            raise WorkspaceError("Nothing to redo.")
-        step = self._undo.undone[-1]
-        changes = self._replay(step, undo=False)
-        self._undo.done.append(self._undo.undone.pop())
-        changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
-        return changes
-
-    def _replay(self, step: UndoStep, *, undo: bool) -> Changes:
-        with self._write() as tx:
-            for rc in reversed(step.changes) if undo else step.changes:
-                target = rc.before if undo else rc.after
-                if target is None:
-                    values = {"deleted": 1}
-                else:
-                    values = {k: v for k, v in target.items()
-                              if k not in PRIMARY_KEYS[rc.table] and k not in ("hlc", "updated_at",
-                                                                              "updated_by")}
-                tx.update(rc.table, rc.key, values)
-                self._note_change(tx, rc.table, rc.key, target or rc.after)
-            tx.audit("undo" if undo else "redo", "step", None, {"label": step.label})
-        if tx.changes.index:
-            self.index_pending()
-        return tx.changes
-
-    def _note_change(self, tx: Tx, table: str, key: tuple, row: dict) -> None:
-        """Queue the index and fill `changes` for a row written by an action or an undo."""
-        if table == "documents":
-            tx.changes.documents.add(key[0])
-            tx.queue("document", key[0])
-        elif table in ("annotations", "claims", "annotation_tags"):
-            ann_id = key[0]
-            tx.changes.annotations.add(ann_id)
-            doc = row.get("document_id") or tx.db.execute(
-                "SELECT document_id FROM annotations WHERE id = ?", [ann_id]).fetchone()[0]
-            tx.changes.documents.add(doc)
-            tx.queue("annotation", ann_id)
-            if table == "annotation_tags":
-                tx.changes.tags.add(key[1])
-        elif table == "tags":
-            tx.changes.tags.add(key[0])
-        elif table == "links":
-            tx.changes.annotations.update((row["from_id"], row["to_id"]))
-        elif table == "sources":
-            tx.changes.sources.add(key[0])
-
-    @property
-    def signing_key(self):
-        """The active analyst's Ed25519 private key (from the profile folder, never the store)."""
-        key = getattr(self, "_signing_key", None)
-        if key is None or self._signing_key_owner != self.profile.id:
-            key = keys.load_or_create_private_key(self.profile.id)
-            self._signing_key, self._signing_key_owner = key, self.profile.id
-        return key
-
-    def _ensure_analyst(self, tx: Tx) -> None:
-        p = self.profile
-        known = tx.db.execute("SELECT name, role, fingerprint FROM analysts WHERE id = ?",
-                              [p.id]).fetchone()
-        if known is not None and known[:2] == (p.name, p.role) and known[2]:
-            return
-        raw = keys.public_raw(self.signing_key.public_key())
-        fp = keys.fingerprint(raw)
-        tx.db.execute(
-            "INSERT INTO analysts(id, name, role, public_key, fingerprint, created_at, hlc)"
-            " VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
-            " role = excluded.role, public_key = excluded.public_key,"
-            " fingerprint = excluded.fingerprint, hlc = excluded.hlc",
-            [p.id, p.name, p.role, keys.encode_public(raw), fp, tx.now, tx.hlc()],
-        )
-        # my own key is trusted on my workstation
-        tx.db.execute(
-            "INSERT OR IGNORE INTO keyring(fingerprint, public_key, name, analyst_id, trusted_at)"
-            " VALUES (?,?,?,?,?)", [fp, keys.encode_public(raw), p.name, p.id, tx.now])
-        tx.audit("register analyst", "analyst", p.id,
-                 {"name": p.name, "role": p.role, "fingerprint": fp})
 
     def _recover(self) -> None:
         """After a crash: drop blobs that no committed document owns, replay the index queue."""
@@ -562,34 +212,16 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                 self._recovering = False
 
     def _collect_orphan_blobs(self) -> int:
-        known = {r[0] for r in self.db.execute("SELECT sha256 FROM documents")}
-        removed = 0
-        for path in self._blob_files():
-            name = path.parent.name + path.name
-            if path.name.endswith(".tmp") or name not in known:
-                path.unlink()
-                removed += 1
-        return removed
+        return self.session.collect_orphan_blobs()
 
     def _blob_files(self) -> Iterator[Path]:
-        root = self.path / "blobs" / "sha256"
-        if root.exists():
-            for sub in root.iterdir():
-                if sub.is_dir():
-                    yield from sub.iterdir()
+        return self.session.blob_files()
 
     def blob_path(self, sha256: str) -> Path:
-        return self.path / "blobs" / "sha256" / sha256[:2] / sha256[2:]
+        return self.session.blob_path(sha256)
 
     def _store_blob(self, sha256: str, data: bytes) -> None:
-        target = self.blob_path(sha256)
-        if target.exists():
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
+        self.session.store_blob(sha256, data)
 
     # -- import ----------------------------------------------------------------------------------
     def import_paths(self, paths: Iterable[str | Path], *, progress: Progress | None = None,
@@ -946,7 +578,7 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
                     [tx.actor, *chunk, *chunk]))
             others = sorted(others)
             if others and not self.is_supervisor:
-                from .claims import PermissionDenied
+                from desktop.core.kernel.errors import PermissionDenied
 
                 raise PermissionDenied(
                     f"{doc.title!r} holds work by {', '.join(others)}; only a supervisor "

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from db import migrations
 from desktop import __version__
-from desktop.core.profile import default_workspace_path, profile_dir
+from desktop.core.kernel.profile import default_workspace_path, profile_dir
 from desktop.logs import log_path
 
 SHORTCUTS = (

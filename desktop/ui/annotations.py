@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation, AnnotationError, default_colour
+from desktop.core.claims import Annotation, default_colour
+from desktop.core.kernel.errors import AnnotationError
 from desktop.core.review import Review
 from desktop.core.workspace import Workspace
 

@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
     QWidgetItem,
 )
 
-from desktop.core import scales
-from desktop.core.claims import RELATIONS, Annotation, AnnotationError, Link, normalise_tag
-from desktop.core.errors import AssayError
+from desktop.core.claims import RELATIONS, Annotation, Link, normalise_tag
+from desktop.core.kernel import scales
+from desktop.core.kernel.errors import AnnotationError, AssayError
 from desktop.core.review import SUBMITTABLE, Review
 from desktop.core.workspace import Changes, Workspace
 

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import scales
-from desktop.core.errors import AssayError
+from desktop.core.kernel import scales
+from desktop.core.kernel.errors import AssayError
 from desktop.core.workspace import Workspace
 
 from .agreement_view import ALPHA_HELP, PairsModel, pairs_table

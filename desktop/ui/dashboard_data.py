@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from desktop.core import scales
 from desktop.core.claims import STATUSES
+from desktop.core.kernel import scales
 
 if TYPE_CHECKING:
     from desktop.core.agreement import AgreementReport

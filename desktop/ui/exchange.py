@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.core.bundles import ORDER, BundleCancelled, BundleError, BundleInfo, ImportPreview
+from desktop.core.bundles import ORDER, BundleInfo, ImportPreview
 from desktop.core.claims import STATUSES
-from desktop.core.errors import AssayError
-from desktop.core.scales import TLP
+from desktop.core.kernel.errors import AssayError, BundleCancelled, BundleError
+from desktop.core.kernel.scales import TLP
 
 from .operations import ProgressTask
 from .widgets import check_list, checked_values

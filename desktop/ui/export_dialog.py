@@ -40,11 +40,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.claims import STATUSES
-from desktop.core.errors import AssayError
 from desktop.core.exports import EXTENSIONS, ExportResult, Selection, export, gather
 from desktop.core.exports.report import render_html
 from desktop.core.imports import ImportSummary, import_annotations
-from desktop.core.scales import TLP
+from desktop.core.kernel.errors import AssayError
+from desktop.core.kernel.scales import TLP
 from desktop.core.workspace import Changes, Workspace
 
 from .operations import error_box

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.profile import ROLES, Profile, load_profile
+from desktop.core.kernel.profile import ROLES, Profile, load_profile
 
 ROLE_WORDS = {
     "analyst": "Analyst — reads, annotates, makes and rates claims",

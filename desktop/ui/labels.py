@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QLocale
 
-from desktop.core.scales import RELIABILITY, TLP_DESCRIPTIONS
+from desktop.core.kernel.scales import RELIABILITY, TLP_DESCRIPTIONS
 
 __all__ = ["RELIABILITY", "TLP_DESCRIPTIONS", "language_name", "reliability_text"]
 

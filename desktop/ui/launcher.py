@@ -11,8 +11,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
 from desktop.core.demo import create_demo
-from desktop.core.errors import WorkspaceLocked
-from desktop.core.profile import default_workspace_path
+from desktop.core.kernel.errors import WorkspaceLocked
+from desktop.core.kernel.profile import default_workspace_path
 from desktop.core.workspace import Workspace
 
 from . import theme
@@ -162,7 +162,7 @@ class Launcher(QObject):
         settings.sync()
 
     def _abort_with(self, message: str, *, code: int) -> None:
-        from desktop.core.errors import WorkspaceError
+        from desktop.core.kernel.errors import WorkspaceError
 
         self.report_error(WorkspaceError(message))
         self._abort(code)
@@ -191,7 +191,7 @@ def switch_workspace(window: MainWindow, path: Path | str, *, create: bool = Fal
     Opening runs in its own writer thread with a progress dialog; if it fails or is refused
     (locked, not a workspace), this window stays as it was. If closing this window is
     cancelled (unsaved edits the analyst keeps), both windows stay open."""
-    from desktop.core.errors import WorkspaceError
+    from desktop.core.kernel.errors import WorkspaceError
 
     path = Path(path)
     if path.resolve() == window.ws.path.resolve():

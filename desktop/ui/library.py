@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.scales import TLP
+from desktop.core.kernel.scales import TLP
 from desktop.core.workspace import Workspace
 
 from .annotations import TagCatalog

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation, PermissionDenied
-from desktop.core.errors import AssayError, ReadOnlyWorkspace
-from desktop.core.profile import Profile
+from desktop.core.claims import Annotation
+from desktop.core.kernel.errors import AssayError, PermissionDenied, ReadOnlyWorkspace
+from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Changes, Document, ImportReport, SearchHit, Workspace
 
 from . import theme

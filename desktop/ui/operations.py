@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.errors import AssayError
+from desktop.core.kernel.errors import AssayError
 from desktop.core.workspace import ImportReport
 
 from .worker import Job, JobCancelled

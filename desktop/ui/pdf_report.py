@@ -28,10 +28,11 @@ from PySide6.QtGui import (
     QTextTable,
 )
 
-from desktop.core import scales
 from desktop.core.exports.output import ExportResult
 from desktop.core.exports.report import render_html
-from desktop.core.exports.selection import ExportError, Selection, gather
+from desktop.core.exports.selection import Selection, gather
+from desktop.core.kernel import scales
+from desktop.core.kernel.errors import ExportError
 from desktop.core.workspace import Workspace
 
 RESOLUTION = 300  # dots per inch of the PDF's coordinate system (text and lines stay vectors)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.core.errors import AssayError
+from desktop.core.kernel.errors import AssayError
 from desktop.core.workspace import Workspace
 
 from .claim_editor import ClaimEditor, NewSpan

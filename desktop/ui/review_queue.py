@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import scales
 from desktop.core.claims import Annotation, Link
-from desktop.core.errors import AssayError
+from desktop.core.kernel import scales
+from desktop.core.kernel.errors import AssayError
 from desktop.core.review import QueueChoices, Review
 from desktop.core.workspace import Changes, Workspace
 

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import scales
 from desktop.core.claims import Annotation
-from desktop.core.errors import AssayError
+from desktop.core.kernel import scales
+from desktop.core.kernel.errors import AssayError
 from desktop.core.review import Review
 from desktop.core.workspace import Workspace
 

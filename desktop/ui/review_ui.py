@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
-from desktop.core.errors import AssayError
+from desktop.core.kernel.errors import AssayError
 from desktop.core.workspace import Changes
 
 from .agreement_view import AgreementDialog

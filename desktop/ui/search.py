@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.errors import AssayError
+from desktop.core.kernel.errors import AssayError
 from desktop.core.workspace import SearchHit, Workspace
 
 from .models import HitRole, SearchResultsModel

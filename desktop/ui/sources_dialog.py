@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import scales
+from desktop.core.kernel import scales
 from desktop.core.workspace import SOURCE_KINDS, Changes, Workspace
 
 from .widgets import list_table

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.claims import normalise_tag
-from desktop.core.errors import AssayError
+from desktop.core.kernel.errors import AssayError
 from desktop.core.workspace import Changes, Workspace
 
 from .worker import SerialWorker

@@ -6,7 +6,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
-from desktop.core import scales
+from desktop.core.kernel import scales
 
 THEMES = ("light", "dark")
 THEME_KEY = "ui/theme"

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.profile import Profile, load_profile
+from desktop.core.kernel.profile import Profile, load_profile
 from desktop.core.workspace import Workspace
 
 from .about import shortcuts_html

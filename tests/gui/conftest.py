@@ -18,7 +18,7 @@ os.environ["XDG_CONFIG_HOME"] = str(_PRIVATE / "config")
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from desktop.core.profile import Profile  # noqa: E402
+from desktop.core.kernel.profile import Profile  # noqa: E402
 from desktop.core.workspace import Workspace  # noqa: E402
 from desktop.ui.compat import keep_singletons_alive  # noqa: E402
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from desktop.core.profile import Profile
+from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui.main_window import MainWindow
 

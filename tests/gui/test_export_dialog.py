@@ -187,7 +187,7 @@ def test_stix_import_brings_the_review_thread_back(
     qtbot, window, claims, gui_demo_template, tmp_path
 ):
     """A claim approved on one workstation arrives approved on another, with its thread."""
-    from desktop.core.profile import Profile
+    from desktop.core.kernel.profile import Profile
 
     ws = window.ws
     claim = next(c for c in ws.claims() if c.statement.startswith("Green-level"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core.profile import Profile, load_profile
+from desktop.core.kernel.profile import Profile, load_profile
 from desktop.ui.first_run import ProfileDialog, ensure_profile
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from desktop.core.profile import Profile
+from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui.main_window import MainWindow
 from desktop.ui.recovery import kept_name

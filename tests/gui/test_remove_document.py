@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.core.profile import Profile
+from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui.main_window import MainWindow
 

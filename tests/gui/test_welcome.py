@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, QTimer
 
-from desktop.core.profile import Profile, load_profile
+from desktop.core.kernel.profile import Profile, load_profile
 from desktop.core.workspace import Workspace
 from desktop.ui import launcher as launcher_module
 from desktop.ui.about import SHORTCUTS

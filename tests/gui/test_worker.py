@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from desktop.core.errors import WorkspaceError
+from desktop.core.kernel.errors import WorkspaceError
 from desktop.ui.worker import JobCancelled, SerialWorker
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop.core.kernel.errors import ExportError
+
 from ..workspace import Workspace
 from .output import ExportResult
-from .selection import ExportError, ExportSet, Selection, gather
+from .selection import ExportSet, Selection, gather
 
 FORMATS = ("stix", "webanno", "refiqda", "csv", "html")
 EXTENSIONS = {

@@ -13,7 +13,7 @@ import csv
 import io
 from pathlib import Path
 
-from .. import scales
+from ..kernel import scales
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic
 from .selection import ExportSet, Selection, gather

@@ -8,7 +8,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .selection import ExportError, ExportSet
+from desktop.core.kernel.errors import ExportError
+
+from .selection import ExportSet
 
 
 @dataclass

@@ -20,13 +20,14 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from desktop import __version__
+from desktop.core.kernel.errors import ExportError
 
-from .. import scales
 from ..claims import Annotation
+from ..kernel import scales
 from ..review import Review
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic
-from .selection import ExportError, ExportSet, Selection, gather
+from .selection import ExportSet, Selection, gather
 
 NS = "urn:QDA-XML:project:1.0"
 NAMESPACE = uuid.UUID("7d0b9c52-2f7e-4a51-8a8e-62b1a9f0c3d4")

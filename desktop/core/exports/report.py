@@ -11,8 +11,8 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from .. import scales
 from ..claims import ANCHOR_CONTEXT, Annotation
+from ..kernel import scales
 from ..review import STATUS_AFTER
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic

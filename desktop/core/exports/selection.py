@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from .. import scales
 from ..claims import STATUSES, Annotation, Link, default_colour, normalise_tag, tag_id
-from ..errors import AssayError
+from ..kernel import scales
+from ..kernel.errors import ExportError
 from ..review import Review
 from ..workspace import Document, Workspace
-
-
-class ExportError(AssayError):
-    """An export that cannot be made as asked (bad selection, nothing to export, unwritable)."""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import stix2
 
-from .. import scales
 from ..claims import Annotation
+from ..kernel import scales
 from ..review import DEFAULT_OPINION
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic

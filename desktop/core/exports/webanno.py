@@ -15,8 +15,8 @@ import json
 import uuid
 from pathlib import Path
 
-from .. import scales
 from ..claims import Annotation
+from ..kernel import scales
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic
 from .selection import ExportSet, Selection, gather

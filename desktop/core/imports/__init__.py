@@ -6,15 +6,15 @@ import json
 import zipfile
 from pathlib import Path
 
-from ..workspace import Workspace
-from .common import (
+from desktop.core.kernel.errors import (
     AnnotationImportError,
-    ImportSummary,
     RefiImportError,
     StixImportError,
     WebAnnotationImportError,
-    anchor,
 )
+
+from ..workspace import Workspace
+from .common import ImportSummary, anchor
 
 FORMATS = ("refiqda", "webanno", "stix")
 

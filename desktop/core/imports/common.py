@@ -9,30 +9,23 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import scales
-from ..claims import RELATIONS, AnnotationError, PermissionDenied, Person, normalise_tag
-from ..errors import AssayError, NotFound
-from ..review import ReviewError
+from desktop.core.kernel.errors import AnnotationError, PermissionDenied, ReviewError
+
+from ..claims import RELATIONS, Person, normalise_tag
+from ..kernel import scales
+from ..kernel.errors import (
+    AnnotationImportError,
+    AssayError,
+    NotFound,
+)
 from ..workspace import Workspace
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 CONTEXT = 32
 
 
-class AnnotationImportError(AssayError):
-    """A file of annotations that cannot be imported; nothing was changed."""
 
 
-class RefiImportError(AnnotationImportError):
-    """A REFI-QDA project (.qdpx) that cannot be imported."""
-
-
-class WebAnnotationImportError(AnnotationImportError):
-    """A W3C Web Annotation file that cannot be imported."""
-
-
-class StixImportError(AnnotationImportError):
-    """A STIX 2.1 bundle that cannot be imported."""
 
 
 @dataclass

@@ -27,15 +27,18 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element
 
-from .. import ingest, scales
-from ..claims import AnnotationError, Person
-from ..errors import AssayError, NotFound
+from desktop.core.kernel.errors import AnnotationError, RefiImportError
+
+from .. import ingest
+from ..claims import Person
 from ..exports.refiqda import (
     CLAIM_NOTE_HEADER,
     LINK_NOTE_PREFIX,
     REVIEW_NOTE_PREFIX,
     schema_errors,
 )
+from ..kernel import scales
+from ..kernel.errors import AssayError, NotFound
 from ..workspace import Workspace, document_id, is_iso_date
 from .common import (
     CONTEXT,
@@ -43,7 +46,6 @@ from .common import (
     PlannedAnnotation,
     PlannedLink,
     PlannedReview,
-    RefiImportError,
     anchor,
     apply_plan,
     attribute,

@@ -16,10 +16,12 @@ import re
 import uuid
 from pathlib import Path
 
-from .. import scales
+from desktop.core.kernel.errors import StixImportError
+
 from ..claims import Person
-from ..errors import NotFound
 from ..exports.stix import EXTENSION_ID, TLP_FROM_MARKING_ID
+from ..kernel import scales
+from ..kernel.errors import NotFound
 from ..workspace import Workspace, document_id
 from .common import (
     MAX_JSON_BYTES,
@@ -27,7 +29,6 @@ from .common import (
     PlannedAnnotation,
     PlannedLink,
     PlannedReview,
-    StixImportError,
     anchor,
     apply_plan,
     attribute,

@@ -12,17 +12,18 @@ import json
 import re
 from pathlib import Path
 
-from .. import scales
+from desktop.core.kernel.errors import WebAnnotationImportError
+
 from ..claims import RELATIONS
-from ..errors import NotFound
 from ..exports.webanno import MARKING_KEY, RATINGS_KEY, RELATION_KEY
+from ..kernel import scales
+from ..kernel.errors import NotFound
 from ..workspace import Workspace, document_id
 from .common import (
     MAX_JSON_BYTES,
     ImportSummary,
     PlannedAnnotation,
     PlannedLink,
-    WebAnnotationImportError,
     anchor,
     apply_plan,
     attribute,

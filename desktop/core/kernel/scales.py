@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import AssayError
-
-
-class RatingError(AssayError):
-    """A rating value that is not on its scale."""
+from .errors import RatingError
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ PRIMARY_KEYS = {
     "tags": ("id",),
     "annotation_tags": ("annotation_id", "tag_id"),
     "links": ("id",),
+    "reviews": ("id",),  # append-only, but a review undone at once goes again
+    "analysts": ("id",),  # people known from imported files
 }
 # Stamped afresh on every write, including an undo, so the change travels in the next bundle.
 META = ("hlc", "updated_at", "updated_by")
@@ -23,7 +25,7 @@ class RowChange:
     table: str
     key: tuple
     before: dict | None  # None: the row did not exist
-    after: dict
+    after: dict | None  # None: the row was removed outright
 
 
 @dataclass

@@ -11,12 +11,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .errors import AssayError
+from .errors import KeyProblem
 from .profile import profile_dir
-
-
-class KeyProblem(AssayError):
-    """A key is missing, unreadable or does not verify."""
 
 
 def fingerprint(public_raw: bytes) -> str:
