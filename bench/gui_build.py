@@ -193,8 +193,8 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
     sys.path.insert(0, str(ROOT))
     from corpus import Corpus
 
-    from desktop.core.kernel import keys
     from desktop.core.claims import ANCHOR_CONTEXT, default_colour, tag_id
+    from desktop.core.kernel import keys
     from desktop.core.kernel.scales import CONFIDENCE, LIKELIHOOD
     from desktop.core.review import DEFAULT_OPINION
     from desktop.core.workspace import Workspace, document_id, name_id
