@@ -68,7 +68,8 @@ def profiles():
 
 def fill(path: Path, n_docs: int, n_anns: int, seed: int = 1) -> dict:
     """Write n_docs documents (with blobs) and n_anns annotations in one transaction."""
-    from desktop.core.claims import ANCHOR_CONTEXT, tag_id
+    from desktop.core.kernel.ids import tag_id
+    from desktop.core.kernel.records import ANCHOR_CONTEXT
     from desktop.core.workspace import Workspace, document_id
 
     ada, _ben, sam = profiles()
@@ -76,7 +77,7 @@ def fill(path: Path, n_docs: int, n_anns: int, seed: int = 1) -> dict:
     ws = Workspace.create(path, name="bench-a", profile=ada)
     started = time.perf_counter()
     tags = [f"topic/t{i:02}" for i in range(40)] + ["topic", "actor", "actor/state"]
-    with ws._write() as tx:
+    with ws.session.write() as tx:
         db, now, me = tx.db, tx.now, tx.actor
         db.execute(
             "INSERT OR IGNORE INTO analysts(id, name, role, public_key, fingerprint,"
@@ -99,7 +100,7 @@ def fill(path: Path, n_docs: int, n_anns: int, seed: int = 1) -> dict:
             text = f"Bench report {i}\n\n{body} unique{i}"
             raw = text.encode()
             sha = hashlib.sha256(raw).hexdigest()
-            ws._store_blob(sha, raw)
+            ws.session.store_blob(sha, raw)
             docs.append((document_id(sha), sha, f"Bench report {i}", text, len(raw)))
         db.conn.executemany(
             "INSERT INTO documents(id, sha256, title, text, size, mime, filename, language,"
@@ -269,7 +270,7 @@ def phase(name: str, ws_path: str, bundle: str) -> dict:
         ws.close()
     elif name in ("import", "noop", "merge"):
         with Workspace.open(Path(ws_path), profile=ben) as ws:
-            ws._defer_index = True  # indexing is timed on its own below
+            ws.session.defer_index = True  # indexing is timed on its own below
             result = ws.import_bundle(bundle)
             out["merge_seconds"] = time.perf_counter() - started
             out["merge_peak_mb"] = peak_mb()

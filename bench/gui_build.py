@@ -1,6 +1,6 @@
 """Build a large synthetic workspace quickly, for the GUI benchmark (bench/bench_gui.py).
 
-Rows go in with bulk SQL inside one `ws._write()` transaction (as `_commit_documents` does for an
+Rows go in with bulk SQL inside one `ws.session.write()` transaction (as `_commit_documents` does for an
 import), with the same columns the core fills: documents with their original bytes as blobs,
 sources, ~40 hierarchical tags, notes and claims (spans with quote/prefix/suffix, ratings, 1–3
 tags, review statuses with their review rows), links between claims, an audit entry per change
@@ -193,10 +193,10 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
     sys.path.insert(0, str(ROOT))
     from corpus import Corpus
 
-    from desktop.core.claims import ANCHOR_CONTEXT, default_colour, tag_id
     from desktop.core.kernel import keys
+    from desktop.core.kernel.ids import tag_id
+    from desktop.core.kernel.records import ANCHOR_CONTEXT, DEFAULT_OPINION, default_colour
     from desktop.core.kernel.scales import CONFIDENCE, LIKELIHOOD
-    from desktop.core.review import DEFAULT_OPINION
     from desktop.core.workspace import Workspace, document_id, name_id
     from tools.reader_timing import synthetic_text
 
@@ -234,9 +234,9 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
     claim_ids: list[tuple[str, str]] = []  # (annotation id, document id), for links
     long_doc_id = ""
 
-    with ws._write() as tx:
+    with ws.session.write() as tx:
         conn = tx.db.conn
-        audit = ws._audit
+        audit = ws.session.audit_log
 
         def travelling(at: str, by: str) -> list:
             return [at, by, at, by, tx.hlc(), 0]
@@ -336,7 +336,7 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
                          author: str | None, filename: str) -> str:
             data = text.encode("utf-8")
             sha = hashlib.sha256(data).hexdigest()
-            ws._store_blob(sha, data)
+            ws.session.store_blob(sha, data)
             doc_id = document_id(sha)
             doc_time = base + timedelta(minutes=n * 400_000 // max(n_docs, 1) + rng.randrange(60))
             at = _iso(doc_time)

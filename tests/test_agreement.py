@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.core.agreement import (
+from desktop.core.kernel import scales
+from desktop.core.kernel.records import Annotation
+from desktop.core.services.agreement import (
     AgreementReport,
     credibility_value,
     document_agreement,
@@ -23,8 +25,6 @@ from desktop.core.agreement import (
     tag_value,
     workspace_agreement,
 )
-from desktop.core.claims import Annotation
-from desktop.core.kernel import scales
 
 _ids = itertools.count()
 

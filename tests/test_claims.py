@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.claims import normalise_tag, tag_id
 from desktop.core.kernel import scales
 from desktop.core.kernel.errors import AnnotationError, NotFound, PermissionDenied, WorkspaceError
+from desktop.core.kernel.ids import normalise_tag, tag_id
 from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 
@@ -380,7 +380,7 @@ def test_a_batch_is_one_undo_step_and_all_or_nothing(ws, doc):
     assert ws.undo_label() == "Two claims"
     # a step that fails after writing (and auditing) leaves nothing, and the batch goes on
     with ws.batch("Partly failed"):
-        with pytest.raises(AnnotationError), ws._action("Half") as tx:
+        with pytest.raises(AnnotationError), ws.session.action("Half") as tx:
             tx.update("annotations", (a,), {"comment": "half-written"})
             tx.audit("edit", "annotation", a, {"comment": "half-written"})
             raise AnnotationError("stop")

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from desktop.core.claims import AnnotationChoices
 from desktop.core.kernel.errors import AnnotationError
 from desktop.core.kernel.profile import Profile
+from desktop.core.kernel.records import AnnotationChoices
 
 from .conftest import write_texts
 

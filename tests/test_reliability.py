@@ -138,7 +138,7 @@ def test_a_crash_inside_a_transaction_leaves_no_trace(ws, tmp_path):
         pass
 
     with pytest.raises(Boom):
-        with ws._action("Add note") as tx:
+        with ws.session.action("Add note") as tx:
             tx.insert("annotations", {"id": "x", "document_id": doc.id, "start": 0, "end": 3,
                                       "quote": "Alp", "prefix": "", "suffix": "", "kind": "note",
                                       "comment": "", "status": "draft"})

@@ -6,7 +6,7 @@ import pytest
 
 from desktop.core.kernel.errors import PermissionDenied, ReviewError
 from desktop.core.kernel.profile import Profile
-from desktop.core.review import QueueChoices
+from desktop.core.kernel.records import QueueChoices
 
 from .conftest import write_texts
 

@@ -724,9 +724,9 @@ _BIG = 256 * 2**20
 
 
 def _validators() -> dict[str, dict[str, Callable]]:
-    from .claims import KINDS, RELATIONS, STATUSES
+    from desktop.core.kernel.records import DECISIONS, KINDS, OPINIONS, RELATIONS, STATUSES
+
     from .kernel.profile import ROLES
-    from .review import DECISIONS, OPINIONS
 
     stamps = {"created_at": _STAMP, "created_by": _WHO}
     return {
@@ -856,8 +856,7 @@ def _check_semantics(name: str, v: dict) -> None:
         raise _Invalid("a span whose end comes after its start")
     if name == "tags":
         from desktop.core.kernel.errors import AnnotationError
-
-        from .claims import normalise_tag, tag_id
+        from desktop.core.kernel.ids import normalise_tag, tag_id
 
         try:
             ok = normalise_tag(v["name"]) == v["name"] and tag_id(v["name"]) == v["id"]
@@ -1955,7 +1954,8 @@ class BundlesMixin:
         cancel=None,
     ) -> BundleInfo:
         """Write a signed bundle of everything, or of a selection, up to a marking ceiling."""
-        from .claims import STATUSES, normalise_tag
+        from desktop.core.kernel.ids import normalise_tag
+        from desktop.core.kernel.records import STATUSES
 
         dest = Path(dest)
         ceiling = (ceiling or "RED").upper().removeprefix("TLP:")

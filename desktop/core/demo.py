@@ -49,7 +49,7 @@ def create_demo(path: Path, *, progress: Progress | None = None, cancel=None,
                     language=e.get("language"),
                     source=e["source"],
                 )
-        ws._undo.clear()  # setting up the demo is not the user's work to undo
+        ws.session.undo_stack.clear()  # setting up the demo is not the user's work to undo
     except BaseException:
         ws.close()
         if not existed:  # leave no half-made workspace behind

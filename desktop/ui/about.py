@@ -9,7 +9,6 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from db import migrations
 from desktop import __version__
 from desktop.core.kernel.profile import default_workspace_path, profile_dir
 from desktop.logs import log_path
@@ -31,7 +30,7 @@ SHORTCUTS = (
 
 def about_facts(ws) -> list[tuple[str, str]]:
     """The facts the About box shows, as (label, value) pairs (testable without a window)."""
-    applied = migrations.applied_names(ws.db)
+    applied = ws.schema_history()
     return [
         ("Assay", __version__),
         ("Workspace", str(ws.path) + ("  (read-only)" if ws.readonly else "")),

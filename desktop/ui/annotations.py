@@ -28,9 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation, default_colour
 from desktop.core.kernel.errors import AnnotationError
-from desktop.core.review import Review
+from desktop.core.kernel.records import Annotation, Review, default_colour
 from desktop.core.workspace import Workspace
 
 from .dashboard_data import STATUS_LABELS

@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
     QWidgetItem,
 )
 
-from desktop.core.claims import RELATIONS, Annotation, Link, normalise_tag
 from desktop.core.kernel import scales
 from desktop.core.kernel.errors import AnnotationError, AssayError
-from desktop.core.review import SUBMITTABLE, Review
+from desktop.core.kernel.ids import normalise_tag
+from desktop.core.kernel.records import RELATIONS, SUBMITTABLE, Annotation, Link, Review
 from desktop.core.workspace import Changes, Workspace
 
 from .annotations import STATUS_COLOURS, STATUS_WORDS, TagCatalog

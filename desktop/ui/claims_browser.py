@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation
 from desktop.core.kernel import scales
+from desktop.core.kernel.records import Annotation
 from desktop.core.workspace import Changes, Workspace
 
 from .dashboard_data import STATUS_COLOURS, STATUS_LABELS, local_time_text

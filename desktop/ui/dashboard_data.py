@@ -7,11 +7,11 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from desktop.core.claims import STATUSES
 from desktop.core.kernel import scales
+from desktop.core.kernel.records import STATUSES
 
 if TYPE_CHECKING:
-    from desktop.core.agreement import AgreementReport
+    from desktop.core.services.agreement import AgreementReport
     from desktop.core.workspace import Workspace
 
 DECISIONS = ("approve", "request_changes", "reject")  # the supervisor's decisions, in chart order

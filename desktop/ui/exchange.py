@@ -39,8 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.bundles import ORDER, BundleInfo, ImportPreview
-from desktop.core.claims import STATUSES
 from desktop.core.kernel.errors import AssayError, BundleCancelled, BundleError
+from desktop.core.kernel.records import STATUSES
 from desktop.core.kernel.scales import TLP
 
 from .operations import ProgressTask

@@ -39,11 +39,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import STATUSES
 from desktop.core.exports import EXTENSIONS, ExportResult, Selection, export, gather
 from desktop.core.exports.report import render_html
 from desktop.core.imports import ImportSummary, import_annotations
 from desktop.core.kernel.errors import AssayError
+from desktop.core.kernel.records import STATUSES
 from desktop.core.kernel.scales import TLP
 from desktop.core.workspace import Changes, Workspace
 

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation
 from desktop.core.kernel.errors import AssayError, PermissionDenied, ReadOnlyWorkspace
 from desktop.core.kernel.profile import Profile
+from desktop.core.kernel.records import Annotation
 from desktop.core.workspace import Changes, Document, ImportReport, SearchHit, Workspace
 
 from . import theme

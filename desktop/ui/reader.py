@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation
+from desktop.core.kernel.records import Annotation
 from desktop.core.workspace import Document
 
 from .find_bar import MAX_PAINTED, FindBar, find_spans

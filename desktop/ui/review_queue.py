@@ -29,10 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation, Link
 from desktop.core.kernel import scales
 from desktop.core.kernel.errors import AssayError
-from desktop.core.review import QueueChoices, Review
+from desktop.core.kernel.records import Annotation, Link, QueueChoices, Review
 from desktop.core.workspace import Changes, Workspace
 
 from .dashboard_data import STATUS_COLOURS, STATUS_LABELS, age_text, local_time_text

@@ -20,10 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import Annotation
 from desktop.core.kernel import scales
 from desktop.core.kernel.errors import AssayError
-from desktop.core.review import Review
+from desktop.core.kernel.records import Annotation, Review
 from desktop.core.workspace import Workspace
 
 from .dashboard_data import DECISION_COLOURS, DECISION_LABELS, STATUS_LABELS, local_time_text

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.claims import normalise_tag
 from desktop.core.kernel.errors import AssayError
+from desktop.core.kernel.ids import normalise_tag
 from desktop.core.workspace import Changes, Workspace
 
 from .worker import SerialWorker

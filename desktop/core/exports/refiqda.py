@@ -21,10 +21,9 @@ from xml.etree import ElementTree as ET
 
 from desktop import __version__
 from desktop.core.kernel.errors import ExportError
+from desktop.core.kernel.records import Annotation, Review
 
-from ..claims import Annotation
 from ..kernel import scales
-from ..review import Review
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic
 from .selection import ExportSet, Selection, gather

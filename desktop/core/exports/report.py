@@ -11,9 +11,9 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from ..claims import ANCHOR_CONTEXT, Annotation
+from desktop.core.kernel.records import ANCHOR_CONTEXT, STATUS_AFTER, Annotation
+
 from ..kernel import scales
-from ..review import STATUS_AFTER
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic
 from .selection import ExportSet, Selection, gather

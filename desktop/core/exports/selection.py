@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from ..claims import STATUSES, Annotation, Link, default_colour, normalise_tag, tag_id
+from desktop.core.kernel.ids import normalise_tag, tag_id
+from desktop.core.kernel.records import STATUSES, Annotation, Link, Review, default_colour
+
 from ..kernel import scales
 from ..kernel.errors import ExportError
-from ..review import Review
 from ..workspace import Document, Workspace
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import stix2
 
-from ..claims import Annotation
+from desktop.core.kernel.records import DEFAULT_OPINION, Annotation
+
 from ..kernel import scales
-from ..review import DEFAULT_OPINION
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic
 from .selection import ExportSet, Selection, gather

@@ -15,7 +15,8 @@ import json
 import uuid
 from pathlib import Path
 
-from ..claims import Annotation
+from desktop.core.kernel.records import Annotation
+
 from ..kernel import scales
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.kernel.errors import AnnotationError, PermissionDenied, ReviewError
+from desktop.core.kernel.ids import normalise_tag
+from desktop.core.kernel.records import RELATIONS, Person
 
-from ..claims import RELATIONS, Person, normalise_tag
 from ..kernel import scales
 from ..kernel.errors import (
     AnnotationImportError,

@@ -28,9 +28,9 @@ from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element
 
 from desktop.core.kernel.errors import AnnotationError, RefiImportError
+from desktop.core.kernel.records import Person
 
 from .. import ingest
-from ..claims import Person
 from ..exports.refiqda import (
     CLAIM_NOTE_HEADER,
     LINK_NOTE_PREFIX,

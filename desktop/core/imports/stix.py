@@ -17,8 +17,8 @@ import uuid
 from pathlib import Path
 
 from desktop.core.kernel.errors import StixImportError
+from desktop.core.kernel.records import Person
 
-from ..claims import Person
 from ..exports.stix import EXTENSION_ID, TLP_FROM_MARKING_ID
 from ..kernel import scales
 from ..kernel.errors import NotFound

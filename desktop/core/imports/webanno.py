@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from desktop.core.kernel.errors import WebAnnotationImportError
+from desktop.core.kernel.records import RELATIONS
 
-from ..claims import RELATIONS
 from ..exports.webanno import MARKING_KEY, RATINGS_KEY, RELATION_KEY
 from ..kernel import scales
 from ..kernel.errors import NotFound

@@ -116,15 +116,6 @@ def check_credibility(value: int | str | None) -> int | None:
     raise RatingError(f"Credibility must be 1–6 (Admiralty), not {value!r}.")
 
 
-def check_reliability(value: str | None) -> str | None:
-    if value in (None, ""):
-        return None
-    v = str(value).strip().upper()
-    if v in RELIABILITY:
-        return v
-    raise RatingError(f"Reliability must be A–F (Admiralty), not {value!r}.")
-
-
 def check_marking(value: str | None) -> str:
     v = (value or "CLEAR").strip().upper().removeprefix("TLP:")
     if v in TLP:

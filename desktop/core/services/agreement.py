@@ -30,10 +30,11 @@ from itertools import combinations
 from numbers import Real
 from typing import TYPE_CHECKING
 
-from .kernel import scales
+from ..kernel import queries, scales
+from ..kernel.service import Service
 
 if TYPE_CHECKING:
-    from .claims import Annotation
+    from ..kernel.records import Annotation
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 CREDIBILITY_ORDER = tuple(sorted(scales.CREDIBILITY))  # 1 … 6
@@ -494,3 +495,18 @@ def _alphas(
         krippendorff_alpha(matrix(credibility_value), "ordinal", order=CREDIBILITY_ORDER),
         krippendorff_alpha(matrix(likelihood_value), "ordinal", order=LIKELIHOOD_ORDER),
     )
+
+
+class Agreement(Service):
+    """Agreement between the analysts of a workspace."""
+
+    def agreement(self, doc_id: str | None = None, analysts: list[str] | None = None
+                  ) -> AgreementReport:
+        """Agreement between analysts on one document, or pooled over the workspace."""
+        if doc_id is not None:
+            return document_agreement(queries.annotations_where(
+                self.db, 'a.document_id = ? ORDER BY a.start, a."end"', [doc_id]), analysts)
+        by_doc: dict[str, list[Annotation]] = {}
+        for a in queries.annotations_where(self.db, "1 = 1 ORDER BY a.created_at DESC", []):
+            by_doc.setdefault(a.document_id, []).append(a)
+        return workspace_agreement(by_doc, analysts)

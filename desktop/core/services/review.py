@@ -4,63 +4,45 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 
 from db import store
-from desktop.core.kernel.errors import AnnotationError, PermissionDenied
 
-from .claims import Annotation, Person, analysts_of, imported_stamp, normalise_tag, tag_tree_of
-from .kernel.errors import ReviewError
-
-DECISIONS = ("approve", "reject", "request_changes")
-# STIX 2.1 opinion-enum values recorded with each supervisor decision by default.
-DEFAULT_OPINION = {"approve": "agree", "reject": "disagree", "request_changes": "neutral"}
-OPINIONS = ("strongly-disagree", "disagree", "neutral", "agree", "strongly-agree")
-STATUS_AFTER = {"approve": "approved", "reject": "rejected",
-                "request_changes": "changes_requested", "submit": "submitted"}
-SUBMITTABLE = ("draft", "changes_requested", "rejected")
-
-
-
-@dataclass
-class Review:
-    id: str
-    annotation_id: str
-    reviewer_id: str
-    reviewer: str
-    decision: str
-    opinion: str | None
-    comment: str
-    created_at: str
-    imported_from: str = ""  # the file it came in with, when it was imported (not a bundle)
+from ..kernel import queries, writes
+from ..kernel.changes import Changes
+from ..kernel.errors import AnnotationError, PermissionDenied, ReviewError
+from ..kernel.records import (
+    DECISIONS,
+    DEFAULT_OPINION,
+    OPINIONS,
+    STATUS_AFTER,
+    SUBMITTABLE,
+    Annotation,
+    Person,
+    QueueChoices,
+    Review,
+    imported_stamp,
+)
+from ..kernel.service import Service
+from ..kernel.sql import annotations_tagged
 
 
-@dataclass
-class QueueChoices:
-    """What the review queue's filters offer: (name, id) pairs, tag names, (title, id) pairs."""
+class Reviews(Service):
+    """The review workflow over a workspace's notes and claims."""
 
-    analysts: list[tuple[str, str]]
-    tags: list[str]
-    documents: list[tuple[str, str]]
+    # the time a claim was (last) submitted; older workspaces may lack the submit review
+    _SUBMITTED_AT = ("coalesce((SELECT max(r.created_at) FROM reviews r WHERE r.annotation_id"
+                     " = a.id AND r.decision = 'submit'), a.updated_at)")
 
-
-class ReviewMixin:
-    """Workspace methods for the review workflow (mixed into Workspace)."""
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.profile.role == "supervisor"
-
-    def submit(self, ann_id: str, comment: str = ""):
+    def submit(self, ann_id: str, comment: str = "") -> Changes:
         """Send one of my claims or notes for review (from draft or after a return)."""
-        ann = self.annotation(ann_id)
+        ann = queries.annotation(self.db, ann_id)
         with self._action("Submit for review") as tx:
             self._submit_one(tx, ann, comment)
         return tx.changes
 
-    def submit_document(self, doc_id: str, comment: str = ""):
+    def submit_document(self, doc_id: str, comment: str = "") -> Changes:
         """Submit every draft claim of mine on a document; returns what changed."""
-        mine = [a for a in self.annotations(doc_id)
+        mine = [a for a in queries.annotations_where(self.db, 'a.document_id = ? ORDER BY a.start, a."end"', [doc_id])
                 if a.created_by == self.profile.id and a.status in SUBMITTABLE]
         if not mine:
             raise ReviewError("You have no claims on this document waiting to be submitted.")
@@ -70,14 +52,14 @@ class ReviewMixin:
         return tx.changes
 
     def _submit_one(self, tx, ann: Annotation, comment: str) -> None:
-        row = self._own(tx, ann.id)
+        row = writes.own(tx, ann.id)
         if row["status"] not in SUBMITTABLE:
             raise ReviewError(f"This {row['kind']} is {row['status'].replace('_', ' ')}; only a "
                               "draft or a returned one can be submitted.")
         self._record_review(tx, ann.id, "submit", None, comment)
 
     def review(self, ann_id: str, decision: str, comment: str = "", *,
-               opinion: str | None = None):
+               opinion: str | None = None) -> Changes:
         """A supervisor's decision on a submitted claim, with a comment."""
         if decision not in DECISIONS:
             raise ReviewError(f"Decision must be one of {', '.join(DECISIONS)}.")
@@ -85,7 +67,7 @@ class ReviewMixin:
             raise ReviewError(f"Opinion must be one of {', '.join(OPINIONS)}.")
         if not self.is_supervisor:
             raise PermissionDenied("Only a supervisor reviews claims; your role is analyst.")
-        ann = self.annotation(ann_id)
+        ann = queries.annotation(self.db, ann_id)
         if ann.created_by == self.profile.id:
             raise PermissionDenied("Nobody reviews their own claim; ask another supervisor.")
         if ann.status != "submitted":
@@ -108,11 +90,11 @@ class ReviewMixin:
             action = f"import {decision}"
             extra = {"file": imported["source"], "reviewer": imported["reviewer"].name,
                      "reviewer_id": reviewer, "at": at}
-        tx.db.execute(
-            "INSERT INTO reviews(id, annotation_id, reviewer_id, decision, opinion, comment,"
-            " created_at, hlc) VALUES (?,?,?,?,?,?,?,?)",
-            [rid, ann_id, reviewer, decision, opinion, comment.strip(), at, tx.hlc()],
-        )
+        # through the undoable path: an undo takes the review away with the state it set
+        tx.insert("reviews", {"id": rid, "annotation_id": ann_id, "reviewer_id": reviewer,
+                              "decision": decision, "opinion": opinion,
+                              "comment": comment.strip(), "created_at": at, "hlc": tx.hlc()},
+                  travelling=False)
         if imported is None:
             tx.update("annotations", (ann_id,), {"status": STATUS_AFTER[decision]})
         else:  # the newest step of the thread decides the state (an imported one may be older),
@@ -123,19 +105,17 @@ class ReviewMixin:
                 tx.update("annotations", (ann_id,), {"status": STATUS_AFTER[latest]})
         tx.audit(action, "annotation", ann_id,
                  {"review": rid, "opinion": opinion, "comment": comment.strip(), **extra})
-        self._note_change(tx, "annotations", (ann_id,), {})
+        tx.note("annotations", (ann_id,), {})
         tx.changes.reviews.add(rid)
 
     def add_imported_review(self, ann_id: str, decision: str, *, reviewer: Person, source: str,
                             review_id: str | None = None, opinion: str | None = None,
-                            comment: str = "", created_at: str | None = None):
+                            comment: str = "", created_at: str | None = None) -> Changes:
         """Record a submission or a decision made on another workstation, as its reviewer made it
         and when (a STIX opinion, a REFI-QDA review note). The claim's state follows the newest
         step of its thread. The rules still hold: only the author submits, nobody reviews their
         own claim. Returns Changes with `created` = the review id, or None when this step is
         already in the thread (same id, or same reviewer, decision and time)."""
-        from .workspace import Changes
-
         if decision not in (*DECISIONS, "submit"):
             raise ReviewError(f"Decision must be submit or one of {', '.join(DECISIONS)}.")
         if opinion is not None and opinion not in OPINIONS:
@@ -146,7 +126,7 @@ class ReviewMixin:
             who = reviewer.checked()
         except AnnotationError as exc:
             raise ReviewError(str(exc)) from None
-        ann = self.annotation(ann_id)
+        ann = queries.annotation(self.db, ann_id)
         if decision == "submit" and who.id != ann.created_by:
             raise PermissionDenied(f"Only its author submits a {ann.kind}; {who.name} is not.")
         if decision != "submit" and who.id == ann.created_by:
@@ -177,7 +157,7 @@ class ReviewMixin:
         in_step = ann.status == ("draft" if before is None else STATUS_AFTER[before])
         label = "Import submission" if decision == "submit" else "Import review"
         with self._action(label) as tx:
-            self._ensure_person(tx, who)
+            writes.ensure_person(tx, who)
             self._record_review(tx, ann.id, decision, opinion, comment,
                                 imported={"id": rid, "reviewer": who, "at": at,
                                           "source": str(source), "in_step": in_step})
@@ -204,8 +184,6 @@ class ReviewMixin:
             " WHERE r.annotation_id = ? ORDER BY r.created_at, r.hlc, r.id", [ann_id])]
 
     # the time a claim was (last) submitted; older workspaces may lack the submit review
-    _SUBMITTED_AT = ("coalesce((SELECT max(r.created_at) FROM reviews r WHERE r.annotation_id"
-                     " = a.id AND r.decision = 'submit'), a.updated_at)")
 
     def review_queue_ids(self, *, analyst: str | None = None, tag: str | None = None,
                          document: str | None = None, older_than_days: int | None = None
@@ -222,11 +200,9 @@ class ReviewMixin:
             where.append("a.document_id = ?")
             args.append(document)
         if tag:
-            name = normalise_tag(tag)
-            where.append(
-                "a.id IN (SELECT at.annotation_id FROM annotation_tags at JOIN tags t"
-                " ON t.id = at.tag_id WHERE at.deleted = 0 AND (t.name = ? OR t.name LIKE ?))")
-            args += [name, name + "/%"]
+            cond, more = annotations_tagged(tag)
+            where.append(cond)
+            args += more
         cutoff = ""
         if older_than_days is not None:
             from datetime import UTC, datetime, timedelta
@@ -247,7 +223,7 @@ class ReviewMixin:
         """Submitted claims and notes waiting for a supervisor, oldest first."""
         ids = self.review_queue_ids(analyst=analyst, tag=tag, document=document,
                                     older_than_days=older_than_days)
-        rows = self.annotations_by_ids(ids)
+        rows = queries.annotations_by_ids(self.db, ids)
         return [rows[i] for i in ids if i in rows]
 
     def review_queue_choices(self) -> QueueChoices:
@@ -258,26 +234,10 @@ class ReviewMixin:
             "SELECT DISTINCT coalesce(nullif(d.title, ''), a.document_id), a.document_id"
             f" FROM annotations a JOIN documents d ON d.id = a.document_id WHERE {live}").fetchall()
         return QueueChoices(
-            analysts=analysts_of(self.db, live),
-            tags=tag_tree_of(self.db, live),
+            analysts=queries.analysts_of(self.db, live),
+            tags=queries.tag_tree_of(self.db, live),
             documents=sorted(map(tuple, documents), key=lambda x: x[0].casefold()),
         )
-
-    def annotations_by_ids(self, ids: list[str]) -> dict[str, Annotation]:
-        """The live notes and claims with these ids (with their tags), keyed by id; ids that are
-        gone are left out."""
-        out: dict[str, Annotation] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            for a in self._annotations_where(f"a.id IN ({','.join('?' * len(chunk))})", chunk):
-                out[a.id] = a
-        return out
-
-    def returned_to_me(self) -> list[Annotation]:
-        """My claims a supervisor sent back (changes requested or rejected), newest first."""
-        return self._annotations_where(
-            "a.created_by = ? AND a.status IN ('changes_requested', 'rejected')"
-            " ORDER BY a.updated_at DESC", [self.profile.id])
 
     def last_reviews(self, ann_ids: list[str]) -> dict[str, Review]:
         """The latest supervisor decision on each of these claims, in one pass."""
@@ -302,7 +262,7 @@ class ReviewMixin:
 
     def history(self, ann_id: str) -> list[dict]:
         """Every audited change to a claim (with who and when), oldest first."""
-        ann = self.annotation(ann_id)
+        ann = queries.annotation(self.db, ann_id)
         out = []
         for r in store.rows(
             self.db,
@@ -312,30 +272,3 @@ class ReviewMixin:
             r["change"] = json.loads(r["change"])
             out.append(r)
         return out
-
-    def analysts(self) -> list[dict]:
-        return store.rows(self.db, "SELECT id, name, role, fingerprint, created_at FROM analysts"
-                                   " ORDER BY name COLLATE NOCASE")
-
-    def switch_analyst(self, profile) -> None:
-        """Change who is working on a shared workstation; recorded in the audit log."""
-        if profile.id == self.profile.id and profile.role == self.profile.role:
-            return
-        previous = self.profile
-        self.profile = profile
-        self._undo.clear()  # one person's undo steps are not another's to undo
-        with self._write() as tx:
-            tx.audit("switch analyst", "analyst", profile.id,
-                     {"from": previous.id, "from_name": previous.name, "to_name": profile.name,
-                      "role": profile.role})
-
-    def agreement(self, doc_id: str | None = None, analysts: list[str] | None = None):
-        """Agreement between analysts on one document, or pooled over the workspace."""
-        from . import agreement
-
-        if doc_id is not None:
-            return agreement.document_agreement(self.annotations(doc_id), analysts)
-        by_doc: dict[str, list[Annotation]] = {}
-        for a in self.claims(kind=None):
-            by_doc.setdefault(a.document_id, []).append(a)
-        return agreement.workspace_agreement(by_doc, analysts)
