@@ -138,12 +138,15 @@ class Exchange(RuleBasedStateMachine):
             action(w)
         except AssayError:
             pass
-        for key, value in field_values(w).items():
+        after = field_values(w)
+        for key, value in after.items():
             old = before.get(key)
             if old != value:
                 self.written.add((*key, value))
                 if old is not None:
                     self.replaced.add((*key, old))
+        for key in before.keys() - after.keys():  # an exact undo took away a row never sent
+            self.replaced.add((*key, before[key]))
 
     def pick(self, data, w: Workspace, sql: str, args=()) -> str | None:
         ids = [r[0] for r in w.db.execute(sql, list(args))]

@@ -27,6 +27,7 @@ from .profile import Profile, load_profile
 from .undo import META, PRIMARY_KEYS, RowChange, UndoStack, UndoStep
 
 DB_NAME = "assay.db"
+SENT_KEY = "bundle_prev"  # meta: the manifest hash of the last bundle this store exported
 JOURNAL = "import.journal"  # present while imported bytes may not yet belong to a document
 
 
@@ -318,7 +319,7 @@ class Session:
         self._finish(label, tx)
 
     def _finish(self, label: str, tx: Tx) -> None:
-        self.undo_stack.push(UndoStep(label, tx.records))
+        self.undo_stack.push(UndoStep(label, tx.records, self.get_meta(SENT_KEY)))
         tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
         if tx.changes.index and not self.defer_index:
             self.indexer()
@@ -408,13 +409,16 @@ class Session:
         return changes
 
     def _replay(self, step: UndoStep, *, undo: bool) -> Changes:
+        # what the step made has travelled if a bundle went out since: then peers must learn
+        # of its removal (a tombstone); else the store goes back exactly as it was
+        travelled = self.get_meta(SENT_KEY) != step.sent
         with self.write() as tx:
             for rc in reversed(step.changes) if undo else step.changes:
                 target = rc.before if undo else rc.after
                 keys_ = PRIMARY_KEYS[rc.table]
                 current = tx.fetch(rc.table, rc.key)
                 if target is None:
-                    if "deleted" in (current or rc.after or {}) and rc.table != "reviews":
+                    if travelled and "deleted" in (current or rc.after or {}):
                         tx.update(rc.table, rc.key, {"deleted": 1})
                     else:  # a row that never had a tombstone goes again
                         tx.delete(rc.table, rc.key)

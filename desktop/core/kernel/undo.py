@@ -32,6 +32,9 @@ class RowChange:
 class UndoStep:
     label: str
     changes: list[RowChange] = field(default_factory=list)
+    # the last bundle exported when the step was made: while it is still the last, nothing of
+    # the step has travelled, so an undo removes what the step made outright (exact undo)
+    sent: str | None = None
 
 
 class UndoStack:
