@@ -40,8 +40,10 @@ SPANS = {  # phrase → codes NVivo coded it with (one PlainTextSelection per co
     "Samples were never sent to the lab": ["Doubt"],
     "manifest listed machine tools": ["Evasion", "Cargo"],
 }
-CODES = {name: f"C0DE0000-0000-4000-8000-{n:012d}" for n, name in enumerate(
-    ["Evasion", "Customs", "Route", "Doubt", "Cargo"], 1)}
+CODES = {
+    name: f"C0DE0000-0000-4000-8000-{n:012d}"
+    for n, name in enumerate(["Evasion", "Customs", "Route", "Doubt", "Cargo"], 1)
+}
 
 
 def utf16(text: str, i: int) -> int:
@@ -56,9 +58,11 @@ def write_qdpx(path: Path, members: dict[str, str | bytes]) -> Path:
 
 
 def codebook(codes: dict[str, str]) -> str:
-    return "<CodeBook><Codes>" + "".join(
-        f'<Code guid="{g}" name="{n}" isCodable="true"/>' for n, g in codes.items()
-    ) + "</Codes></CodeBook>"
+    return (
+        "<CodeBook><Codes>"
+        + "".join(f'<Code guid="{g}" name="{n}" isCodable="true"/>' for n, g in codes.items())
+        + "</Codes></CodeBook>"
+    )
 
 
 def nvivo_project(extra_selection: str = "") -> str:
@@ -111,7 +115,11 @@ def test_nvivo_utf16_offsets_and_one_selection_per_code(ws, tmp_path):
     summary = import_refiqda(ws, path)
     assert summary.positions == "UTF-16 code units, end exclusive"
     assert summary.held == {
-        "source": 1, "selection": 8, "coding": 8, "code": 5, "note": 0,
+        "source": 1,
+        "selection": 8,
+        "coding": 8,
+        "code": 5,
+        "note": 0,
     }
     # seven codings on three spans come in as three annotations carrying all seven codes
     assert len(summary.annotations_created) == 3 and summary.duplicates == 0
@@ -195,13 +203,24 @@ def test_missing_source_file_is_listed_and_the_rest_comes_in(ws, tmp_path):
         + codebook({"Cash": CODES["Evasion"]})
         + f'<Sources><TextSource guid="{SOURCE}" name="Buyer" '
         f'plainTextPath="internal://{SOURCE}.txt">'
-        + sel.format(g="5E1E0000-0000-4000-8000-000000000001", name="paid in cash",
-                     s=start, e=start + len("paid in cash") - 1,
-                     c="C0D10000-0000-4000-8000-000000000001", code=CODES["Evasion"])
+        + sel.format(
+            g="5E1E0000-0000-4000-8000-000000000001",
+            name="paid in cash",
+            s=start,
+            e=start + len("paid in cash") - 1,
+            c="C0D10000-0000-4000-8000-000000000001",
+            code=CODES["Evasion"],
+        )
         + f'</TextSource><TextSource guid="{GONE}" name="Seller" '
         f'plainTextPath="internal://{GONE}.txt">'
-        + sel.format(g="5E1E0000-0000-4000-8000-000000000002", name="x", s=0, e=3,
-                     c="C0D10000-0000-4000-8000-000000000002", code=CODES["Evasion"])
+        + sel.format(
+            g="5E1E0000-0000-4000-8000-000000000002",
+            name="x",
+            s=0,
+            e=3,
+            c="C0D10000-0000-4000-8000-000000000002",
+            code=CODES["Evasion"],
+        )
         + "</TextSource></Sources></Project>"
     )
     path = write_qdpx(tmp_path / "sample.qdpx", {"project.qde": qde, f"sources/{SOURCE}.txt": here})
@@ -245,13 +264,17 @@ def assay(tmp_path):
     w = Workspace.create(tmp_path / "assay", profile=ANALYST)
     (doc_id,) = w.import_paths([folder / "briefing.txt"]).imported
     text = w.document(doc_id).text
-    for phrase, tags in (("two launchers moved north", ["launchers", "geo/north"]),
-                         ("doubt it", ["doubt"]), ("a third", [])):
+    for phrase, tags in (
+        ("two launchers moved north", ["launchers", "geo/north"]),
+        ("doubt it", ["doubt"]),
+        ("a third", []),
+    ):
         s = text.index(phrase)
         w.add_note(doc_id, s, s + len(phrase), comment=f"on {phrase}", tags=tags)
     s = text.index("accounts claim")
-    w.add_claim(doc_id, s, s + len("accounts claim a third"), "A third launcher moved",
-                credibility=4)
+    w.add_claim(
+        doc_id, s, s + len("accounts claim a third"), "A third launcher moved", credibility=4
+    )
     yield w, doc_id
     w.close()
 
@@ -297,9 +320,19 @@ def _identity(path: Path) -> dict:
             for v in src.iterfind("q:VariableValue", NS)
         }
         sels = sorted(
-            (s.get("guid"), s.get("startPosition"), s.get("endPosition"), s.get("creatingUser"),
-             s.get("creationDateTime"), tuple(sorted(c.find("q:CodeRef", NS).get("targetGUID")
-                                               for c in s.iterfind("q:Coding", NS))))
+            (
+                s.get("guid"),
+                s.get("startPosition"),
+                s.get("endPosition"),
+                s.get("creatingUser"),
+                s.get("creationDateTime"),
+                tuple(
+                    sorted(
+                        c.find("q:CodeRef", NS).get("targetGUID")
+                        for c in s.iterfind("q:Coding", NS)
+                    )
+                ),
+            )
             for s in src.iterfind("q:PlainTextSelection", NS)
         )
         out[src.get("guid")] = (src.get("name"), src.get("creationDateTime"), values, sels)
@@ -328,14 +361,22 @@ def test_round_trip_keeps_identity(assay, tmp_path):
         assert summary.documents_created == [doc_id] and len(summary.annotations_created) == 4
         got = empty.document(doc_id)
         assert (got.id, got.sha256, got.filename, got.mime, got.text, got.title) == (
-            original.id, original.sha256, original.filename, original.mime, original.text,
+            original.id,
+            original.sha256,
+            original.filename,
+            original.mime,
+            original.text,
             original.title,
         )
         assert got.imported_at[:19] == original.imported_at[:19]
         for ann in ws.annotations(doc_id):
             twin = empty.annotation(ann.id)
             assert (twin.quote, twin.start, twin.end, twin.created_at[:19], twin.tags) == (
-                ann.quote, ann.start, ann.end, ann.created_at[:19], ann.tags
+                ann.quote,
+                ann.start,
+                ann.end,
+                ann.created_at[:19],
+                ann.tags,
             )
         second = tmp_path / "second.qdpx"
         export(empty, "refiqda", second)

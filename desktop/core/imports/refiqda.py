@@ -675,8 +675,7 @@ class _Reader:
         start, end = span
         if quoted and name and not _name_evidence(name, source.raw[start:end]):
             return (
-                f"its name {sel.name[:60]!r} is not the text at its positions "
-                f"({conv.describe()})"
+                f"its name {sel.name[:60]!r} is not the text at its positions ({conv.describe()})"
             )
         exact = _anchorable(source.raw[start:end])
         prefix = _anchorable(source.raw[max(0, start - CONTEXT) : start])
@@ -895,8 +894,7 @@ def _apply_metadata(ws: Workspace, source: _Source, summary: ImportSummary) -> N
             values[field_name] = meta[var]
     if values.get("published_at") and not is_iso_date(values["published_at"]):
         summary.skipped.append(
-            f"source {source.name!r}: publication date {values.pop('published_at')!r} is not "
-            "a date"
+            f"source {source.name!r}: publication date {values.pop('published_at')!r} is not a date"
         )
     marking = meta.get("Marking") or meta.get("TLP")
     if marking:
