@@ -783,9 +783,7 @@ class _Reader:
                 parts[first.key].append(body)
                 line = plan.comment.strip()[len(body) :].strip()
                 first.comment = "\n\n".join([*parts[first.key], *([line] if line else [])])
-            for guid, target in self.by_selection.items():
-                if target is plan:
-                    self.by_selection[guid] = first
+            self.by_selection[plan.key] = first  # links to this selection go to the span
         self.plans = plans
 
     def read_memos(self) -> None:
