@@ -1,4 +1,4 @@
-"""REFI-QDA export: project.qde valid against the REFI XSD, inclusive ends; and its import back."""
+"""REFI-QDA export: project.qde valid against the REFI XSD, exclusive ends; and its import back."""
 
 from __future__ import annotations
 
@@ -67,10 +67,11 @@ def test_project_validates_and_holds_everything(work, tmp_path, xsd, monkeypatch
     with zipfile.ZipFile(dest) as zf:
         names = sorted(zf.namelist())
         qde = zf.read("project.qde")
-        texts = {n: zf.read(n).decode("utf-8") for n in names if n.startswith("sources/")}
+        texts = {n: zf.read(n).decode("utf-8") for n in names if n.endswith(".txt")}
     xsd.validate(qde)  # raises on the first problem
     docs = {d["id"]: ws.document(d["id"]) for d in ws.list_documents()}
-    assert names == sorted(["project.qde", *(f"sources/{i}.txt" for i in docs)])
+    originals = [f"sources/{refi.original_member(i, d.filename)}" for i, d in docs.items()]
+    assert names == sorted(["project.qde", *(f"sources/{i}.txt" for i in docs), *originals])
     root = ET.fromstring(qde)
     assert root.get("origin").startswith("Assay ")
     assert "TLP:RED" in root.find("q:Description", NS).text
@@ -95,8 +96,8 @@ def test_project_validates_and_holds_everything(work, tmp_path, xsd, monkeypatch
         for sel in src.findall("q:PlainTextSelection", NS):
             ann = ws.annotation(sel.get("guid"))
             start, last = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            assert text[start : last + 1] == ann.quote  # REFI-QDA §10.2: end is inclusive
-            assert last == ann.end - 1
+            assert text[start:last] == ann.quote  # end exclusive, as QualCoder and NVivo read it
+            assert last == ann.end
             tagged = sorted(
                 codes[c.find("q:CodeRef", NS).get("targetGUID")]
                 for c in sel.findall("q:Coding", NS)
@@ -140,8 +141,8 @@ def test_invalid_project_is_never_written(work, tmp_path, monkeypatch):
     ws, _ids = work
     real = refi.build_project
 
-    def broken(data):
-        root, files = real(data)
+    def broken(data, originals=None):
+        root, files = real(data, originals)
         root.find(f"{{{refi.NS}}}Users/{{{refi.NS}}}User").set("guid", "not-a-guid")
         return root, files
 

@@ -325,21 +325,6 @@ BAD = {
         "not well-formed",
     ),
     "wrong root": (lambda p: write_qdpx(p, {"project.qde": "<CodeBook/>"}), "not a REFI-QDA"),
-    "missing source": (
-        lambda p: write_qdpx(p, {"project.qde": foreign_project()}),
-        "has no sources/",
-    ),
-    "external source": (
-        lambda p: write_qdpx(
-            p,
-            {
-                "project.qde": foreign_project().replace(
-                    f"internal://{SOURCE_1}.txt", "absolute:///C:/data/interview.txt"
-                )
-            },
-        ),
-        "only embedded sources",
-    ),
     "not utf-8": (
         lambda p: write_qdpx(
             p, {"project.qde": foreign_project(), f"sources/{SOURCE_1}.txt": "Ça".encode("latin-1")}

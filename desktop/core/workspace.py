@@ -197,6 +197,7 @@ class Workspace(BundlesMixin):
     remove_documents = _Via("documents")
     removed_documents = _Via("documents")
     restore_document = _Via("documents")
+    keep_import_time = _Via("documents")
 
     # -- sources ---------------------------------------------------------------------------------
     sources = _Via("sources")
@@ -223,6 +224,7 @@ class Workspace(BundlesMixin):
 
     # -- tags ------------------------------------------------------------------------------------
     tags = _Via("tags")
+    create_tag = _Via("tags")
     tag_annotation = _Via("tags")
     untag_annotation = _Via("tags")
     set_tag_colour = _Via("tags")

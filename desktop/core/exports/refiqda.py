@@ -1,11 +1,15 @@
 """REFI-QDA project export (.qdpx): tags as a code tree, annotations as codings, claims as notes.
 
 The archive holds `project.qde` (validated against the REFI-QDA Project schema before anything
-is written) and `sources/<guid>.txt`, the normalised text every offset refers to. REFI-QDA §10.2
-defines a text selection by its first and its last character, so `endPosition` is inclusive:
-our exclusive end minus one. Claims' statements and ratings, the review thread and link
-comments are REFI notes referenced from the selection (NoteRef); links between claims are REFI
-`Link`s between selections; each source carries its TLP marking as a variable.
+is written), `sources/<guid>.txt`, the normalised text every offset refers to, and each
+document's original file as `sources/<guid>-original.<ext>` (named by the source's `Original`
+variable, beside its `SHA-256`, `Filename` and `Type`), so a workspace that imports the project
+recognises or recreates the very document. Positions count code points and `endPosition` is
+the offset after the last character (exclusive), as QualCoder and NVivo read them — REFI-QDA
+§10.2 says the last character itself, which those readers would show one character short.
+Claims' statements and ratings, the review thread and link comments are REFI notes referenced
+from the selection (NoteRef); links between claims are REFI `Link`s between selections; each
+source carries its TLP marking as a variable.
 """
 
 from __future__ import annotations
@@ -34,7 +38,19 @@ ORIGIN = f"Assay {__version__}"
 CLAIM_NOTE_HEADER = "Assay claim"
 REVIEW_NOTE_PREFIX = "Assay review: "
 LINK_NOTE_PREFIX = "Assay link: "
-VARIABLES = ("Marking", "Source", "Reliability", "Author", "Published", "URL", "SHA-256")
+VARIABLES = (
+    "Marking",
+    "Source",
+    "Reliability",
+    "Author",
+    "Published",
+    "URL",
+    "SHA-256",
+    "Filename",
+    "Type",
+    "Original",
+)
+POSITIONS = "Positions count code points, end exclusive (the offset after the last character)."
 SCHEMA_NAME = "Project-mrt2019.xsd"
 
 ET.register_namespace("", NS)
@@ -157,8 +173,18 @@ def _review_text(review: Review) -> str:
     return f"{what}. {review.comment}".strip() if review.comment else f"{what}."
 
 
-def build_project(data: ExportSet) -> tuple[ET.Element, dict[str, str]]:
-    """The project.qde tree and the source files it names (archive path → text)."""
+def original_member(doc_guid: str, filename: str | None) -> str:
+    """Where a document's original file sits in the archive (under sources/)."""
+    suffix = Path(filename or "").suffix.lower()
+    return f"{doc_guid}-original{suffix if re.fullmatch(r'[.][a-z0-9]{1,8}', suffix) else ''}"
+
+
+def build_project(
+    data: ExportSet, originals: dict[str, bytes] | None = None
+) -> tuple[ET.Element, dict[str, str | bytes]]:
+    """The project.qde tree and the files it names (archive path → text, or the bytes of the
+    ORIGINALS given by document id)."""
+    originals = originals or {}
     root = ET.Element(
         _q("Project"),
         {
@@ -202,13 +228,17 @@ def build_project(data: ExportSet) -> tuple[ET.Element, dict[str, str]]:
         _sub(
             variables, "Variable", {"guid": var_guids[name], "name": name, "typeOfVariable": "Text"}
         )
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     notes: list[ET.Element] = []
     sources = _sub(root, "Sources") if data.documents else None
     for entry in data.documents:
         doc = entry.document
         doc_guid = guid(doc.id)
         files[f"sources/{doc_guid}.txt"] = doc.text
+        original = None
+        if doc.id in originals:
+            original = original_member(doc_guid, doc.filename)
+            files[f"sources/{original}"] = originals[doc.id]
         src = _sub(
             sources,
             "TextSource",
@@ -234,6 +264,9 @@ def build_project(data: ExportSet) -> tuple[ET.Element, dict[str, str]]:
             "Published": doc.published_at,
             "URL": doc.url,
             "SHA-256": doc.sha256,
+            "Filename": doc.filename,
+            "Type": doc.mime,
+            "Original": f"internal://{original}" if original else None,
         }
         for name in VARIABLES:
             if values[name]:
@@ -274,7 +307,7 @@ def build_project(data: ExportSet) -> tuple[ET.Element, dict[str, str]]:
         text=(
             f"Exported by Assay from {data.workspace_name}. Highest marking: "
             f"TLP:{data.highest_marking}. Selection: {described}. Each source's TLP marking is in "
-            "its Marking variable. Selections end inclusively (REFI-QDA §10.2)."
+            f"its Marking variable. {POSITIONS}"
         ),
     )
     return root, files
@@ -308,7 +341,7 @@ def _selection(src: ET.Element, data: ExportSet, ann: Annotation, marking: str) 
             "guid": guid(ann.id),
             "name": quote if len(quote) <= 80 else quote[:79] + "…",
             "startPosition": ann.start,
-            "endPosition": ann.end - 1,  # REFI-QDA §10.2: the last character, inclusive
+            "endPosition": ann.end,  # exclusive, as QualCoder and NVivo read it (see POSITIONS)
             "creatingUser": user,
             "creationDateTime": xsd_time(ann.created_at),
             "modifiedDateTime": xsd_time(ann.updated_at),
@@ -351,9 +384,9 @@ def _selection(src: ET.Element, data: ExportSet, ann: Annotation, marking: str) 
     return notes
 
 
-def build_qdpx(data: ExportSet) -> bytes:
+def build_qdpx(data: ExportSet, originals: dict[str, bytes] | None = None) -> bytes:
     """The .qdpx bytes; refuses (ExportError) a project.qde the REFI schema would reject."""
-    root, files = build_project(data)
+    root, files = build_project(data, originals)
     ET.indent(root)
     qde = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     errors = schema_errors(qde)
@@ -365,8 +398,9 @@ def build_qdpx(data: ExportSet) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("project.qde", qde)
-        for name, text in sorted(files.items()):
-            zf.writestr(name, text.encode("utf-8"))  # the very text every offset counts in
+        for name, body in sorted(files.items()):
+            # the text every offset counts in, as UTF-8; an original file as it was
+            zf.writestr(name, body.encode("utf-8") if isinstance(body, str) else body)
     return buf.getvalue()
 
 
@@ -375,4 +409,9 @@ def export_refiqda(
 ) -> ExportResult:
     """Write the selection as a REFI-QDA project archive (.qdpx) to DEST."""
     data = gather(ws, selection)
-    return ExportResult.of(write_atomic(dest, build_qdpx(data)), "REFI-QDA", data)
+    originals = {}
+    for entry in data.documents:
+        blob = ws.blob_path(entry.document.sha256)
+        if blob.is_file():  # `assay check` reports a missing one; the text still goes out
+            originals[entry.document.id] = blob.read_bytes()
+    return ExportResult.of(write_atomic(dest, build_qdpx(data, originals)), "REFI-QDA", data)

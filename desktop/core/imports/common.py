@@ -23,10 +23,7 @@ from ..workspace import Workspace
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 CONTEXT = 32
-
-
-
-
+_ATTRIBUTION = re.compile(r"(?:\A|\n\n)Originally by [^\n]+\Z")
 
 
 @dataclass
@@ -72,6 +69,7 @@ class PlannedAnnotation:
     author: Person | None = None
     created_at: str | None = None
     reviews: list[PlannedReview] = field(default_factory=list)
+    codings: int = 0  # how many codings of the file this annotation carries (REFI-QDA)
 
 
 @dataclass
@@ -90,19 +88,50 @@ class ImportSummary:
     reviews_not_applied: int = 0  # review steps left out (each with a reason in `skipped`)
     skipped: list[str] = field(default_factory=list)  # one reason per thing left out
     id_map: dict[str, str] = field(default_factory=dict)  # original id → annotation id here
+    held: dict[str, int] = field(default_factory=dict)  # what the file holds: kind → count
+    codings_kept: int = 0  # codings that became tags on an annotation (new or already here)
+    tags_created: list[str] = field(default_factory=list)
+    tags_added: int = 0  # tags put on an annotation that was already here
+    missing: list[str] = field(default_factory=list)  # what the file names but does not hold
+    unplaced: list[str] = field(default_factory=list)  # selections that could not be placed
+    positions: str = ""  # how the file counts text positions, as detected
+
+    def nothing_new(self) -> bool:
+        return not (
+            self.annotations_created
+            or self.documents_created
+            or self.tags_created
+            or self.tags_added
+            or self.links_created
+            or self.reviews_created
+            or self.markings_raised
+        )
 
     def figures(self) -> list[str]:
         """What the import did beyond the annotations it made, one phrase each, zeros left out."""
+        out = []
+        if self.held:
+            out.append("the file holds " + ", ".join(f"{n} {k}(s)" for k, n in self.held.items()))
+        if self.positions:
+            out.append(f"positions read as {self.positions}")
         counts = [
+            (self.codings_kept, "coding(s) kept as tags"),
             (self.duplicates, "already here"),
+            (len(self.tags_created), "new tag(s)"),
+            (self.tags_added, "tag(s) added to annotations already here"),
             (self.links_created, "link(s)"),
             (len(self.reviews_created), "review step(s)"),
             (len(self.documents_created), "new document(s)"),
             (len(self.markings_raised), "document(s) with a raised marking"),
             (self.reviews_not_applied, "review step(s) left out"),
+            (len(self.missing), "missing from the file"),
+            (len(self.unplaced), "selection(s) that could not be placed"),
             (len(self.skipped), "item(s) skipped"),
         ]
-        return [f"{n} {what}" for n, what in counts if n]
+        out += [f"{n} {what}" for n, what in counts if n]
+        if self.nothing_new() and (self.duplicates or self.documents_matched):
+            out.append("nothing new: it was all here already")
+        return out
 
     def summary(self) -> str:
         made = f"{len(self.annotations_created)} annotation(s) imported"
@@ -257,12 +286,18 @@ def check_ratings(plan: PlannedAnnotation, error: type[AnnotationImportError]) -
             raise error(f"Annotation {plan.key}: unknown link relation {link.relation!r}.")
 
 
+def without_attribution(comment: str) -> str:
+    """COMMENT without the 'Originally by …' line an import adds (see `attribute`)."""
+    return _ATTRIBUTION.sub("", comment.strip()).strip()
+
+
 def _same(existing, plan: PlannedAnnotation) -> bool:
     if (existing.start, existing.end, existing.kind) != (plan.start, plan.end, plan.kind):
         return False
     if plan.kind == "claim":
         return existing.statement == (plan.statement or existing.quote[:500])
-    return existing.comment == plan.comment.strip()
+    # the same note carried by another analyst's file differs only by who it says made it
+    return without_attribution(existing.comment) == without_attribution(plan.comment)
 
 
 def apply_plan(
@@ -271,10 +306,17 @@ def apply_plan(
     summary: ImportSummary,
     error: type[AnnotationImportError],
     markings: dict[str, str | None] | None = None,
+    *,
+    merge_tags: bool = False,
 ) -> None:
     """Make the planned annotations, their links and review threads, and raise the documents'
     MARKINGS (document id → marking): one transaction and one undo step, so nothing is kept if
-    anything fails."""
+    anything fails.
+
+    A plan is the annotation already here when it has its id, or (among the annotations that
+    were here before this import) its span and content; two plans of one file are never one
+    another's twin unless they share an id. With MERGE_TAGS, a twin the importing analyst owns
+    gets the plan's tags it lacks (a coding is never lost because its span was here)."""
     texts: dict[str, int] = {}
     for plan in plans:
         if plan.document_id not in texts:
@@ -293,18 +335,25 @@ def apply_plan(
     try:
         with ws.deferred_indexing(), ws.batch(f"Import {summary.format} ({source})"):
             existing: dict[str, list] = {}
+            in_file: dict[str, str] = {}  # id the file gives (normalised) → annotation here
             for plan in plans:
                 if plan.document_id not in existing:
                     existing[plan.document_id] = ws.annotations(plan.document_id)
+                if _uuid(plan.key) in in_file:  # the file lists this annotation twice
+                    summary.duplicates += 1
+                    summary.id_map[plan.key] = in_file[_uuid(plan.key)]
+                    continue
                 twin = _twin(existing[plan.document_id], plan)
                 if twin is not None:
                     summary.duplicates += 1
                     summary.id_map[plan.key] = twin.id
+                    in_file[_uuid(plan.key)] = twin.id
+                    if merge_tags:
+                        _merge_tags(ws, twin, plan, summary)
                     continue
                 changes = _create(ws, plan, source)
                 summary.annotations_created.append(changes.created)
-                summary.id_map[plan.key] = changes.created
-                existing[plan.document_id].append(ws.annotation(changes.created))
+                summary.id_map[plan.key] = in_file[_uuid(plan.key)] = changes.created
             for plan in plans:
                 _make_links(ws, plan, summary)
             for plan in plans:
@@ -321,15 +370,31 @@ def apply_plan(
 
 
 def _twin(existing: list, plan: PlannedAnnotation):
-    """The annotation already here that PLAN is: the same id, or the same span and content —
-    by the same author when the plan keeps one (another analyst's identical claim is theirs)."""
+    """The annotation already here that PLAN is: the same id first, else the same span and
+    content — by the same author when the plan keeps one (another analyst's identical claim is
+    theirs)."""
+    key = _uuid(plan.key)
+    same_id = next((a for a in existing if a.id == key), None)
+    if same_id is not None:
+        return same_id
     if plan.author is not None:
-        key = _uuid(plan.key)
-        same_id = next((a for a in existing if a.id == key), None)
-        if same_id is not None:
-            return same_id
         existing = [a for a in existing if a.created_by == plan.author.id]
     return next((a for a in existing if _same(a, plan)), None)
+
+
+def _merge_tags(ws: Workspace, twin, plan: PlannedAnnotation, summary: ImportSummary) -> None:
+    lacking = [t for t in plan.tags if t not in twin.tags]
+    if not lacking:
+        return
+    if twin.created_by != ws.profile.id:
+        plan.codings -= len(lacking)
+        summary.skipped.append(
+            f"{len(lacking)} coding(s) of {plan.key} ({', '.join(lacking)}): the annotation "
+            "already here at that span is another analyst's, so its tags were left as they are"
+        )
+        return
+    ws.tag_annotation(twin.id, lacking)
+    summary.tags_added += len(lacking)
 
 
 def _uuid(value: str) -> str:

@@ -357,6 +357,15 @@ class Documents(Service):
                      {"title": row["title"], "annotations": len(ids)})
         return tx.changes
 
+    def keep_import_time(self, doc_id: str, imported_at: str) -> Changes:
+        """Give a document the import time it had in the workspace its file came from."""
+        with self._action("Keep import time") as tx:
+            tx.update("documents", (doc_id,), {"imported_at": imported_at})
+            tx.audit("keep import time", "document", doc_id, {"imported_at": imported_at})
+            tx.queue("document", doc_id)
+            tx.changes.documents.add(doc_id)
+        return tx.changes
+
     # -- reading ---------------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:
         return queries.document(self.db, doc_id)

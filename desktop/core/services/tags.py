@@ -52,6 +52,14 @@ class Tags(Service):
             " WHERE t.deleted = 0 ORDER BY t.name",
         )
 
+    def create_tag(self, name: str, colour: str | None = None) -> Changes:
+        """A tag with no uses yet (a codebook's code); its parents come with it."""
+        with self._action(f"Create tag {normalise_tag(name)}") as tx:
+            tid = writes.ensure_tag(tx, name, colour)
+            tx.audit("create tag", "tag", tid, {"name": normalise_tag(name)})
+            tx.changes.created = tid
+        return tx.changes
+
     def set_tag_colour(self, name: str, colour: str) -> Changes:
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour or ""):
             raise AnnotationError(f"Colour {colour!r} is not of the form #rrggbb.")
