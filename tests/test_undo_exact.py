@@ -383,3 +383,27 @@ def test_changes_with_only_reviews_is_truthy():
     assert "reviews" in names
     assert not Changes()
     assert Changes(reviews={"r1"})
+
+
+def test_the_test_run_writes_nothing_into_the_real_user_folders(demo_template, private_user_dirs):
+    """The session-scoped demo template is built before any per-test fixture runs; its
+    builder's signing key must still land in the run's private profile, never in the user's
+    ~/.config/assay/keys (or wherever platformdirs puts it on this system)."""
+    from desktop.core.kernel.keys import key_path
+    from desktop.core.kernel.profile import profile_dir
+
+    from .conftest import REAL_USER_DIRS, REAL_USER_FILES_AT_START, user_dir_files
+
+    written = {p for p, t in user_dir_files().items() if REAL_USER_FILES_AT_START.get(p) != t}
+    assert not written, f"the test run wrote into the real user folders: {sorted(written)}"
+    builder = Workspace.open(demo_template, readonly=True)
+    try:
+        builder_ids = [a["id"] for a in builder.analysts()]
+    finally:
+        builder.close()
+    assert builder_ids, "the demo template registered no analyst"
+    for analyst_id in builder_ids:
+        assert key_path(analyst_id, private_user_dirs / "profile").exists()
+    for real in REAL_USER_DIRS:
+        assert not profile_dir().resolve().is_relative_to(real.resolve())
+        assert not private_user_dirs.resolve().is_relative_to(real.resolve())
