@@ -50,6 +50,7 @@ def removed(tmp_path, stack):
     """Ada removed the exploits report (with c1, c2, n1, their tags and links)."""
     ws, ids = team(tmp_path, stack)
     ws.remove_document(ids["exploits"])
+    ids["exploits_file"] = tmp_path / "in" / "exploits.txt"
     return ws, ids
 
 
@@ -175,7 +176,7 @@ def import_file(module: str, name: str):
 ACTIONS = [
     ("import_paths", new_file, lambda ws, c: ws.import_paths([c["file"]])),
     ("import_paths: a removed document again", removed,
-     lambda ws, c: ws.import_paths([Path(c["exploits_file"])])),
+     lambda ws, c: ws.import_paths([c["exploits_file"]])),
     ("set_source: new", team,
      lambda ws, c: ws.set_source("Northwind Wire", kind="outlet", reliability="B")),
     ("set_source: re-rate", team,
@@ -322,7 +323,8 @@ NOT_UNDOABLE = {
     "drop_unsaved": "drops a form's unsaved edits beside the store, not in it",
     "switch_analyst": "changes who is at the keyboard; their undo history starts afresh",
 }
-# Actions in ACTIONS under a name other than the method's (e.g. "review: approve").
+# The Workspace methods the cases exercise: a case is named after its method, with ": …" for
+# a variant ("review: approve"); cases of module functions ("import STIX") hold a space.
 CASE_METHODS = {name.split(":")[0] for name, _setup, _action in ACTIONS}
 
 
@@ -339,7 +341,6 @@ def test_undo_restores_the_whole_store_and_redo_repeats_it(setup, action, tmp_pa
     name = request.node.callspec.id
     with contextlib.ExitStack() as stack:
         ws, ctx = setup(tmp_path, stack)
-        ctx.setdefault("exploits_file", tmp_path / "in" / "exploits.txt")
         ws.session.undo_stack.clear()  # only the action is to be undone
         before = store_digest(ws)
         action(ws, ctx)
