@@ -5,9 +5,45 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import platformdirs
 import pytest
 
 from desktop.core.kernel.profile import Profile
+
+# The real user's folders, as they were before any test pointed them elsewhere: nothing in a
+# test run may write there (a test checks it).
+REAL_USER_DIRS = tuple(
+    Path(p) for p in (platformdirs.user_config_dir("assay", appauthor=False),
+                      platformdirs.user_data_dir("assay", appauthor=False),
+                      platformdirs.user_log_dir("assay", appauthor=False)))
+
+
+def user_dir_files(roots=REAL_USER_DIRS) -> dict[str, int]:
+    """Every file under ROOTS with its modification time (ns)."""
+    out = {}
+    for root in roots:
+        if root.exists():
+            for p in root.rglob("*"):
+                if p.is_file():
+                    out[str(p)] = p.stat().st_mtime_ns
+    return out
+
+
+REAL_USER_FILES_AT_START = user_dir_files()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_user_dirs(tmp_path_factory):
+    """Before any session- or module-scoped fixture makes a workspace (and with it a signing
+    key in the profile folder): the profile, logs, default workspace and the platform's config
+    folder all live in a private temporary folder for the whole run."""
+    home = tmp_path_factory.mktemp("session-profile")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASSAY_PROFILE_DIR", str(home / "profile"))
+        mp.setenv("ASSAY_LOG_DIR", str(home / "logs"))
+        mp.setenv("ASSAY_WORKSPACE", str(home / "default-workspace"))
+        mp.setenv("XDG_CONFIG_HOME", str(home / "config"))
+        yield home
 
 
 @pytest.fixture(autouse=True)
