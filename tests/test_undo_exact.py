@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.claims import Person
 from desktop.core.exports import export
 from desktop.core.kernel.changes import Changes
+from desktop.core.kernel.records import Person
 from desktop.core.workspace import Workspace
 
 from .store_digest import diff, store_digest
@@ -197,6 +197,8 @@ ACTIONS = [
     ("remove_documents", team,
      lambda ws, c: ws.remove_documents([c["controls"], c["red"]])),
     ("restore_document", removed, lambda ws, c: ws.restore_document(c["exploits"])),
+    ("keep_import_time", team,
+     lambda ws, c: ws.keep_import_time(c["exploits"], "2024-01-02T03:04:05.000000Z")),
     ("add_note", team, add_note),
     ("add_claim", team, add_claim),
     ("add_imported", other_desk,
@@ -247,42 +249,8 @@ ACTIONS = [
 ]
 
 # What each case leaves behind today (strict: a fixed case fails until its line goes).
-_TOMB = "tombstone: undoing an insert sets deleted = 1 instead of removing the row"
-_REVIEW = ("reviews row left behind: _record_review inserts it with raw SQL, outside the undo "
-           "record, so the claim's status is restored while its thread keeps the step")
-_ROSTER = "analysts row(s) left behind: _ensure_person inserts them with raw SQL"
 _NO_STEP = "no undo step: it writes through _write(), not _action()"
 XFAIL: dict[str, str] = {
-    "import_paths": f"{_NO_STEP} (_commit_documents); the documents row stays",
-    "import_paths: a removed document again":
-        f"{_NO_STEP}; documents.deleted 1 → 0 stays",
-    "set_source: new": f"{_TOMB}: 1 sources row",
-    "update_document: new source": f"{_TOMB}: 1 sources row (the source it named)",
-    "add_note": f"{_TOMB}: 1 annotations row, 1 annotation_tags row",
-    "add_claim": f"{_TOMB}: 1 annotations, 1 claims, 1 annotation_tags and 1 tags row (the new tag"
-                 " 'supply chain/transshipment')",
-    "add_imported": f"{_ROSTER} (1: the author); {_TOMB}: 1 annotations, 1 claims row",
-    "add_imported_review": _REVIEW,
-    "convert_to_claim": f"{_TOMB}: 1 claims row",
-    "tag_annotation": f"{_TOMB}: 2 annotation_tags rows, 1 tags row (actor/state)",
-    "create_tag": f"{_TOMB}: 2 tags rows (region and its child region/europe)",
-    "rename_tag": f"{_TOMB}: 2 tags rows (ability, ability/vuln discovery), 2 annotation_tags"
-                  " rows",
-    "merge_tags": f"{_TOMB}: 1 annotation_tags row (c1 → capability)",
-    "link_claims": f"{_TOMB}: 1 links row",
-    "submit": _REVIEW + " (decision 'submit')",
-    "submit: after changes requested": _REVIEW + " (decision 'submit')",
-    "submit_document": _REVIEW + " (decision 'submit')",
-    "review: approve": _REVIEW + " (decision 'approve': the claim reads 'submitted', its thread"
-                       " 'approved')",
-    "review: reject": _REVIEW + " (decision 'reject')",
-    "review: request_changes": _REVIEW + " (decision 'request_changes')",
-    "import STIX": f"{_REVIEW} (6 rows); {_ROSTER} (2: Ada, Sam); {_TOMB}: 5 annotations,"
-                   " 4 claims, 6 annotation_tags, 7 tags, 3 links rows",
-    "import Web Annotation": f"{_TOMB}: 5 annotations, 4 claims, 6 annotation_tags, 7 tags,"
-                             " 3 links rows",
-    "import REFI-QDA": f"{_REVIEW} (6 rows); {_ROSTER} (2: Ada, Sam); {_TOMB}: 5 annotations,"
-                       " 4 claims, 6 annotation_tags, 7 tags, 3 links rows",
     "import_bundle": "no undo step: the merge writes through _write() and import_bundle clears"
                      " the undo stack; analysts, annotations, claims, tags, annotation_tags,"
                      " reviews, bundles_seen, sync_state rows, meta sync_seq and documents'"
@@ -302,7 +270,7 @@ READ_ONLY = [
     "history", "keys", "languages", "last_review", "last_reviews", "links", "list_documents",
     "my_key", "pending_index", "preview_bundle", "quarantined", "redo_label", "removed_documents",
     "returned_to_me", "review_queue", "review_queue_choices", "review_queue_ids", "reviews",
-    "search", "show_bundle", "sources", "tags", "undo_label", "unsaved", "verify_audit",
+    "schema_history", "search", "show_bundle", "sources", "tags", "undo_label", "unsaved", "verify_audit",
     "verify_bundle", "work_on",
 ]
 

@@ -393,3 +393,21 @@ def test_unsaved_edits_are_kept_beside_the_store(tmp_path, analyst):
     readonly.keep_unsaved("claim-editor", {"x": 1})
     assert readonly.unsaved("claim-editor") is None
     readonly.close()
+
+
+def test_an_import_is_one_undo_step_and_its_originals_go_at_close(tmp_path, analyst):
+    ws = Workspace.create(tmp_path / "ws", profile=analyst)
+    report = ws.import_paths([write_texts(tmp_path / "in", REPORTS)[0].parent])
+    assert len(report.imported) == 3 and report.changes.undo_label == "Import 3 documents"
+    blobs = [ws.blob_path(ws.document(i).sha256) for i in report.imported]
+    ws.undo()
+    assert ws.count_documents() == 0 and ws.search("ministry") == []
+    assert ws.db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0  # no tombstones
+    assert all(b.exists() for b in blobs) and ws.check().ok, ws.check().problems
+    ws.redo()  # the bytes are still there for it
+    assert ws.count_documents() == 3 and ws.search("ministry")
+    ws.undo()
+    ws.close()  # nothing holds the originals any more: they go
+    assert not any(b.exists() for b in blobs)
+    with Workspace.open(tmp_path / "ws", profile=analyst) as again:
+        assert again.check().ok, again.check().problems

@@ -149,6 +149,8 @@ class Session:
         self.undo_stack = UndoStack()
         self.defer_index = False
         self._defer_depth = 0
+        # originals of documents an undo removed outright: kept for a redo until close
+        self.redo_blobs: set[str] = set()
         # the search service drains the index queue; the session calls it after each action
         self.indexer: Callable[[], int] = lambda: 0
         self.index: ixmod.SearchIndex | None = None
@@ -230,6 +232,13 @@ class Session:
             target.close()
 
     def close(self) -> None:
+        if self.redo_blobs and not self.readonly:
+            with contextlib.suppress(Exception):
+                held = {r[0] for r in self.db.execute("SELECT DISTINCT sha256 FROM documents")}
+                for sha in self.redo_blobs - held:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.blob_path(sha).unlink()
+            self.redo_blobs.clear()
         if self.index is not None:
             self.index.close()
         with self._conn_lock:
@@ -317,6 +326,11 @@ class Session:
         with self.write() as tx:
             yield tx
         self._finish(label, tx)
+
+    def record_step(self, label: str, records: list[RowChange], changes: Changes) -> None:
+        """One undo step for work committed in several transactions (an import in chunks)."""
+        self.undo_stack.push(UndoStep(label, records, self.get_meta(SENT_KEY)))
+        changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
 
     def _finish(self, label: str, tx: Tx) -> None:
         self.undo_stack.push(UndoStep(label, tx.records, self.get_meta(SENT_KEY)))
@@ -422,6 +436,8 @@ class Session:
                         tx.update(rc.table, rc.key, {"deleted": 1})
                     else:  # a row that never had a tombstone goes again
                         tx.delete(rc.table, rc.key)
+                        if rc.table == "documents" and current is not None:
+                            self.redo_blobs.add(current["sha256"])  # a redo needs the bytes
                 elif current is None:  # a row an action removed outright comes back
                     cols = ", ".join(f'"{c}"' for c in target)
                     tx.db.execute(f"INSERT INTO {rc.table} ({cols})"

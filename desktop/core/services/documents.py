@@ -28,8 +28,13 @@ from ..kernel.records import (
 )
 from ..kernel.service import Service
 from ..kernel.sql import tag_with_children
+from ..kernel.undo import RowChange
 
 IMPORT_COMMIT_EVERY = 200
+DOCUMENT_COLUMNS = ("id", "sha256", "title", "source_id", "author", "published_at", "url",
+                    "language", "mime", "filename", "size", "text", "marking", "imported_at",
+                    "imported_by", "created_at", "created_by", "updated_at", "updated_by", "hlc",
+                    "deleted")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
@@ -78,6 +83,7 @@ class Documents(Service):
         if outer is not None:  # if the batch fails, the bytes stored here belong to nobody
             outer.blobs = True
         seen: set[str] = set()
+        records: list[RowChange] = []  # of every chunk committed: the import's one undo step
         pending: list[tuple[Path, str, int, object]] = []
         last_commit = time.perf_counter()
         try:
@@ -90,22 +96,25 @@ class Documents(Service):
                     pending.append(item)
                     if (len(pending) >= IMPORT_COMMIT_EVERY
                             or time.perf_counter() - last_commit > 0.5):
-                        self._commit_documents(pending, report)
+                        self._commit_documents(pending, report, records)
                         pending = []
                         last_commit = time.perf_counter()
                 if progress:
                     progress(n, total, f.name)
             if pending:
-                self._commit_documents(pending, report)
+                self._commit_documents(pending, report, records)
         except BaseException:
             # blobs written for a batch that never committed belong to nobody
             with contextlib.suppress(Exception):
                 self.session.collect_orphan_blobs()
             raise
         finally:
-            if outer is None:  # else the batch's end removes it
+            if outer is None:  # else the batch's end removes it, and its step holds the rows
                 with contextlib.suppress(FileNotFoundError):
                     journal.unlink()
+                n = len(report.imported)
+                self.session.record_step(
+                    f"Import {n} document{'s' if n != 1 else ''}", records, report.changes)
         report.seconds_stored = time.perf_counter() - started
         if index:
             report.indexed = self.session.indexer(progress=progress, cancel=cancel)
@@ -154,7 +163,7 @@ class Documents(Service):
         return self.db.execute(
             "SELECT 1 FROM documents WHERE sha256 = ? AND deleted = 0", [sha]).fetchone() is not None
 
-    def _commit_documents(self, pending: list, report: ImportReport) -> None:
+    def _commit_documents(self, pending: list, report: ImportReport, records: list) -> None:
         with self._write() as tx:
             doc_rows, queue_rows = [], []
             for f, sha, size, parsed in pending:
@@ -172,7 +181,7 @@ class Documents(Service):
                 doc_rows.append([
                     doc_id, sha, parsed.title, source_id, parsed.author, parsed.published_at,
                     parsed.url, parsed.language, parsed.mime, f.name, size, parsed.text, marking,
-                    tx.now, tx.actor, tx.now, tx.actor, tx.now, tx.actor, tx.hlc(),
+                    tx.now, tx.actor, tx.now, tx.actor, tx.now, tx.actor, tx.hlc(), 0,
                 ])
                 queue_rows.append(["document", doc_id, "add"])
                 tx.audit("import", "document", doc_id,
@@ -180,17 +189,21 @@ class Documents(Service):
                 report.imported.append(doc_id)
                 tx.changes.documents.add(doc_id)
             tx.db.conn.executemany(
-                "INSERT INTO documents(id, sha256, title, source_id, author, published_at, url,"
-                " language, mime, filename, size, text, marking, imported_at, imported_by,"
-                " created_at, created_by, updated_at, updated_by, hlc, deleted)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
+                f"INSERT INTO documents({', '.join(DOCUMENT_COLUMNS)})"
+                f" VALUES ({','.join('?' * len(DOCUMENT_COLUMNS))})",
                 doc_rows,
             )
+            # in bulk for speed, but recorded like any undoable insert (the row as written)
+            tx.records.extend(RowChange("documents", (r[0],), None,
+                                        dict(zip(DOCUMENT_COLUMNS, r, strict=True)))
+                              for r in doc_rows)
             tx.db.conn.executemany(
                 "INSERT INTO index_queue(entity, entity_id, op) VALUES (?,?,?)", queue_rows
             )
             tx.changes.index = True
         report.changes.merge(tx.changes)
+        if not self.session.in_batch:
+            records.extend(tx.records)
 
     # -- metadata, removal -----------------------------------------------------------------------
 

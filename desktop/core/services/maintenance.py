@@ -56,7 +56,7 @@ class Maintenance(Service):
         for path in self.session.blob_files():
             name = path.parent.name + path.name
             blobs.add(name)
-            if name not in all_shas:
+            if name not in all_shas and name not in self.session.redo_blobs:
                 problems.append(f"orphan blob {path.relative_to(self.session.path)}")
         for doc_id, sha in docs.items():
             if sha not in blobs:
