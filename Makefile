@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/assay-desk --demo
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
 
 test-all: $(STAMP)
@@ -24,6 +25,7 @@ test-all: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_foundation.py

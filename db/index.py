@@ -40,6 +40,14 @@ _jieba = None
 _jieba_lock = threading.Lock()
 
 
+class BadQuery(ValueError):
+    """A query the index cannot read; the message says why (the search service shows it)."""
+
+
+class IndexUnavailable(RuntimeError):
+    """A read-only session found no usable index."""
+
+
 def load_jieba():
     """jieba takes about a second to load its dictionary: do it only when CJK text appears."""
     global _jieba
@@ -642,9 +650,7 @@ class SearchIndex:
             not version_file.exists() or version_file.read_text().strip() != SCHEMA_VERSION
         )
         if readonly and (fresh or stale):
-            from desktop.core.kernel.errors import WorkspaceError
-
-            raise WorkspaceError(f"The search index in {path} is missing or out of date.")
+            raise IndexUnavailable(f"The search index in {path} is missing or out of date.")
         if fresh or stale:
             if path.exists():
                 shutil.rmtree(path)
@@ -747,19 +753,17 @@ class SearchIndex:
         self._date_errors.append(str(message))
 
     def parse(self, text: str) -> query.Query:
-        from desktop.core.kernel.errors import QueryError
-
         text = text.strip()
         if not text:
-            raise QueryError("The query is empty.")
+            raise BadQuery("The query is empty.")
         problem = _quote_problems(text)
         if problem:
-            raise QueryError(f"Cannot read the query: {problem}.")
+            raise BadQuery(f"Cannot read the query: {problem}.")
         unquoted = re.sub(r'"[^"]*"', " ", text)
         for name in re.findall(r"(?:^|[\s(])([A-Za-z_]+):", unquoted):
             if name.lower() not in QUERY_FIELDS:
                 known = ", ".join(sorted(n for n in QUERY_FIELDS if n not in ("id", "doc_id")))
-                raise QueryError(f"Unknown field '{name}:'. Fields you can search: {known}.")
+                raise BadQuery(f"Unknown field '{name}:'. Fields you can search: {known}.")
         text = _compact_dates(text)
         self._date_errors: list[str] = []
         if has_cjk(text):
@@ -767,18 +771,16 @@ class SearchIndex:
         try:
             q = self._parser.parse(text)
         except Exception as exc:  # Whoosh's plugins raise assorted errors on odd input
-            raise QueryError(f"Cannot read the query {text!r}: {exc}.") from exc
+            raise BadQuery(f"Cannot read the query {text!r}: {exc}.") from exc
         if self._date_errors:
-            raise QueryError(f"Cannot read the date in the query: {self._date_errors[0]}.")
+            raise BadQuery(f"Cannot read the date in the query: {self._date_errors[0]}.")
         return q.accept(self._cap)
 
     @staticmethod
     def _cap(q: query.Query) -> query.Query:
-        from desktop.core.kernel.errors import QueryError
-
         if isinstance(q, query.Prefix) and not isinstance(q, CappedPrefix):
             if len(q.text) < MIN_PREFIX:
-                raise QueryError(
+                raise BadQuery(
                     f"The prefix '{q.text}*' is too short: give at least {MIN_PREFIX} letters."
                 )
             return CappedPrefix(q.fieldname, q.text, boost=q.boost)
@@ -788,7 +790,7 @@ class SearchIndex:
                 # "*node*": allowed but capped; a bare "*" is refused
                 pass
             if not q.text.strip("*?"):
-                raise QueryError("A wildcard needs some letters.")
+                raise BadQuery("A wildcard needs some letters.")
             return CappedWildcard(q.fieldname, q.text, boost=q.boost)
         return q
 

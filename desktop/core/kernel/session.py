@@ -172,7 +172,10 @@ class Session:
             self.audit_log = audit.AuditLog(db)
             row = db.execute("SELECT id, name FROM workspace").fetchone()
             self.replica_id, self.name = (row[0], row[1]) if row else ("", self.path.name)
-            self.index = ixmod.SearchIndex(self.path / "index", readonly=readonly)
+            try:
+                self.index = ixmod.SearchIndex(self.path / "index", readonly=readonly)
+            except ixmod.IndexUnavailable as exc:
+                raise WorkspaceError(str(exc)) from None
         except BaseException:
             self.close()
             raise

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from db import store
-
 from ..kernel.service import Service
 
 
@@ -15,7 +13,7 @@ class Analysts(Service):
         return self.session.is_supervisor
 
     def analysts(self) -> list[dict]:
-        return store.rows(self.db, "SELECT id, name, role, fingerprint, created_at FROM analysts"
+        return self.session.rows("SELECT id, name, role, fingerprint, created_at FROM analysts"
                                    " ORDER BY name COLLATE NOCASE")
 
     def switch_analyst(self, profile) -> None:

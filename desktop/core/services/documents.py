@@ -10,8 +10,6 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from db import store
-
 from ..kernel import queries, writes
 from ..kernel.changes import Changes
 from ..kernel.errors import NotFound, PermissionDenied, ReadOnlyWorkspace, WorkspaceError
@@ -210,9 +208,7 @@ class Documents(Service):
     def document_properties(self, doc_id: str) -> dict:
         """A document's editable metadata as stored: its own reliability (None: its source's)
         and its source's reliability apart, for a properties form."""
-        row = store.row(
-            self.db,
-            "SELECT d.id, d.title, d.author, d.published_at, d.url, d.language, d.marking,"
+        row = self.session.row("SELECT d.id, d.title, d.author, d.published_at, d.url, d.language, d.marking,"
             " d.reliability, s.name AS source, s.reliability AS source_reliability"
             " FROM documents d LEFT JOIN sources s ON s.id = d.source_id"
             " WHERE d.id = ? AND d.deleted = 0", [doc_id])
@@ -323,9 +319,7 @@ class Documents(Service):
         """Removed documents, most recent first: id, title, filename, removed_at, removed_by
         (a name) and how many notes and claims went with each (restore_document brings them
         back)."""
-        return store.rows(
-            self.db,
-            "SELECT d.id, d.title, d.filename, d.updated_at AS removed_at,"
+        return self.session.rows("SELECT d.id, d.title, d.filename, d.updated_at AS removed_at,"
             " coalesce(an.name, d.updated_by) AS removed_by,"
             " (SELECT count(*) FROM annotations a WHERE a.document_id = d.id AND a.deleted = 1"
             "  AND a.updated_at = d.updated_at) AS annotations"
@@ -336,7 +330,7 @@ class Documents(Service):
         """Bring a removed document back with the notes and claims (their tags and links)
         removed with it — those changed in the same step as the document — as one undo step
         that travels like the removal did."""
-        row = store.row(self.db, "SELECT id, title, deleted, updated_at FROM documents"
+        row = self.session.row("SELECT id, title, deleted, updated_at FROM documents"
                         " WHERE id = ?", [doc_id])
         if row is None or not row["deleted"]:
             raise NotFound(f"No removed document with id {doc_id}.")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from db import store
-
 from ..kernel import queries
 from ..kernel.changes import Changes
 from ..kernel.errors import AnnotationError, NotFound
@@ -52,9 +50,7 @@ class Links(Service):
     def links(self, ann_id: str) -> list[Link]:
         """Links from and to a claim; `other_*` describe the claim at the other end."""
         out = []
-        for r in store.rows(
-            self.db,
-            "SELECT l.id, l.from_id, l.to_id, l.relation, l.comment, l.created_by,"
+        for r in self.session.rows("SELECT l.id, l.from_id, l.to_id, l.relation, l.comment, l.created_by,"
             " coalesce(c.statement, a.quote) AS other_statement, d.title AS other_document"
             " FROM links l JOIN annotations a ON a.id = CASE WHEN l.from_id = ? THEN l.to_id"
             " ELSE l.from_id END LEFT JOIN claims c ON c.annotation_id = a.id"

@@ -6,16 +6,12 @@ import contextlib
 import json
 import os
 import re
-import shutil
 from pathlib import Path
-
-from db import store
 
 from ..kernel import audit
 from ..kernel.errors import WorkspaceError
 from ..kernel.records import CheckReport
 from ..kernel.service import Service
-from ..kernel.session import DB_NAME
 
 _UNSAVED_NAME = re.compile(r"[a-z][a-z0-9-]{0,40}")
 
@@ -25,7 +21,7 @@ class Maintenance(Service):
 
     def check(self) -> CheckReport:
         db = self.db
-        problems = store.integrity_problems(db)
+        problems = self.session.integrity_problems()
         docs = {r[0]: r[1] for r in db.execute("SELECT id, sha256 FROM documents WHERE deleted = 0")}
         all_shas = {r[0] for r in db.execute("SELECT sha256 FROM documents")}
         anns = {r[0] for r in db.execute(
@@ -75,14 +71,7 @@ class Maintenance(Service):
         if dest.exists() and any(dest.iterdir()):
             raise WorkspaceError(f"{dest} is not empty; choose a new folder for the backup.")
         dest.mkdir(parents=True, exist_ok=True)
-        with self.session.write_lock:
-            target = store.connect(dest / DB_NAME)
-            try:
-                self.db.conn.backup(target.conn)
-            finally:
-                target.close()
-            shutil.copytree(self.session.path / "blobs", dest / "blobs", dirs_exist_ok=True)
-            shutil.copytree(self.session.path / "index", dest / "index", dirs_exist_ok=True)
+        self.session.copy_to(dest)
         return dest
 
     def verify_audit(self) -> audit.VerifyResult:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 
-from db import store
-
 from ..kernel import queries, writes
 from ..kernel.changes import Changes
 from ..kernel.errors import AnnotationError, PermissionDenied, ReviewError
@@ -172,9 +170,7 @@ class Reviews(Service):
 
     def reviews(self, ann_id: str) -> list[Review]:
         """The whole thread of submissions and decisions on a claim, oldest first."""
-        return [Review(**r) for r in store.rows(
-            self.db,
-            "SELECT r.id, r.annotation_id, r.reviewer_id, coalesce(a.name, r.reviewer_id)"
+        return [Review(**r) for r in self.session.rows("SELECT r.id, r.annotation_id, r.reviewer_id, coalesce(a.name, r.reviewer_id)"
             " AS reviewer, r.decision, r.opinion, r.comment, r.created_at,"
             " coalesce((SELECT json_extract(au.change, '$.file') FROM audit au"
             "  WHERE au.entity_id = r.annotation_id AND au.entity = 'annotation'"
@@ -244,9 +240,7 @@ class Reviews(Service):
         out: dict[str, Review] = {}
         for i in range(0, len(ann_ids), 500):
             chunk = ann_ids[i : i + 500]
-            for r in store.rows(
-                self.db,
-                "SELECT r.id, r.annotation_id, r.reviewer_id, coalesce(a.name, r.reviewer_id)"
+            for r in self.session.rows("SELECT r.id, r.annotation_id, r.reviewer_id, coalesce(a.name, r.reviewer_id)"
                 " AS reviewer, r.decision, r.opinion, r.comment, r.created_at FROM reviews r"
                 " LEFT JOIN analysts a ON a.id = r.reviewer_id WHERE r.decision != 'submit'"
                 f" AND r.annotation_id IN ({','.join('?' * len(chunk))})"
@@ -264,9 +258,7 @@ class Reviews(Service):
         """Every audited change to a claim (with who and when), oldest first."""
         ann = queries.annotation(self.db, ann_id)
         out = []
-        for r in store.rows(
-            self.db,
-            "SELECT au.seq, au.at, coalesce(an.name, au.actor) AS actor, au.action, au.change"
+        for r in self.session.rows("SELECT au.seq, au.at, coalesce(an.name, au.actor) AS actor, au.action, au.change"
             " FROM audit au LEFT JOIN analysts an ON an.id = au.actor"
             " WHERE au.entity = 'annotation' AND au.entity_id = ? ORDER BY au.seq", [ann.id]):
             r["change"] = json.loads(r["change"])

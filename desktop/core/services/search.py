@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from db import index as ixmod
-from db import store
 
 from ..kernel import queries, scales
+from ..kernel.errors import QueryError
 from ..kernel.ids import chunks
 from ..kernel.records import Cancel, Progress, SearchHit
 from ..kernel.service import Service
@@ -27,20 +27,23 @@ class Search(Service):
 
         def text_for(hit: ixmod.Hit) -> dict[str, str]:
             if hit.kind in ("note", "claim"):
-                r = store.row(self.db, "SELECT a.quote, a.comment, c.statement FROM annotations a"
+                r = self.session.row("SELECT a.quote, a.comment, c.statement FROM annotations a"
                               " LEFT JOIN claims c ON c.annotation_id = a.id WHERE a.id = ?",
                               [hit.id]) or {}
                 return {k: r.get(k) or "" for k in ("statement", "quote", "comment")}
             r = texts.get(hit.doc_id)
             if r is None:
-                r = store.row(self.db, "SELECT title, text FROM documents WHERE id = ?",
+                r = self.session.row("SELECT title, text FROM documents WHERE id = ?",
                               [hit.doc_id]) or {"title": "", "text": ""}
                 texts[hit.doc_id] = r
             return {"body": r["text"]}
 
-        results = self.session.index.search(text, limit=limit, kinds=kinds,
-                                    text_for=text_for if highlight else None,
-                                    highlight_format=highlight)
+        try:
+            results = self.session.index.search(text, limit=limit, kinds=kinds,
+                                        text_for=text_for if highlight else None,
+                                        highlight_format=highlight)
+        except ixmod.BadQuery as exc:
+            raise QueryError(str(exc)) from None
         titles = queries.document_summaries(self.db, list({h.doc_id for h in results.hits}))
         return [
             SearchHit(h.id, h.kind, h.doc_id, titles[h.doc_id]["title"], h.score, h.fragments,
@@ -114,9 +117,7 @@ class Search(Service):
         found = set()
         for chunk in chunks(doc_ids, 500):
             marks = ",".join("?" * len(chunk))
-            for r in store.rows(
-                self.db,
-                "SELECT d.id, d.title, d.text, d.author, d.language, d.marking, d.published_at,"
+            for r in self.session.rows("SELECT d.id, d.title, d.text, d.author, d.language, d.marking, d.published_at,"
                 " d.imported_at, d.deleted, s.name AS source FROM documents d"
                 f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN ({marks})"
                 " AND +d.deleted = 0",  # + : look rows up by id, never scan by the flag
@@ -135,9 +136,7 @@ class Search(Service):
         for i in range(0, len(ann_ids), 500):
             chunk = ann_ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            rows = store.rows(
-                self.db,
-                f"{ANNOTATION_SELECT} WHERE a.id IN ({marks})",
+            rows = self.session.rows(f"{ANNOTATION_SELECT} WHERE a.id IN ({marks})",
                 chunk,
             )
             deleted = {r[0] for r in self.db.execute(

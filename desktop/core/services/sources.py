@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-from db import store
-
 from ..kernel import writes
 from ..kernel.changes import Changes
 from ..kernel.errors import NotFound, WorkspaceError
@@ -58,9 +56,7 @@ class Sources(Service):
         return changes
 
     def sources(self) -> list[dict]:
-        return store.rows(
-            self.db,
-            "SELECT s.id, s.name, s.kind, s.reliability, (SELECT count(*) FROM documents d"
+        return self.session.rows("SELECT s.id, s.name, s.kind, s.reliability, (SELECT count(*) FROM documents d"
             " WHERE d.source_id = s.id AND d.deleted = 0) AS documents FROM sources s"
             " WHERE s.deleted = 0 ORDER BY s.name COLLATE NOCASE",
         )
