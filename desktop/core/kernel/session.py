@@ -24,7 +24,7 @@ from .hlc import HybridClock
 from .ids import utcnow
 from .lock import WorkspaceLock
 from .profile import Profile, load_profile
-from .undo import META, PRIMARY_KEYS, RowChange, UndoStack, UndoStep
+from .undo import META, PRIMARY_KEYS, RowChange, UndoHistory, UndoStep
 
 DB_NAME = "assay.db"
 JOURNAL = "import.journal"  # present while imported bytes may not yet belong to a document
@@ -145,7 +145,7 @@ class Session:
         self._conn_lock = threading.Lock()
         self.write_lock = threading.RLock()
         self._lock: WorkspaceLock | None = None
-        self.undo_stack = UndoStack()
+        self.undo_stack = UndoHistory(self)  # in the store, per analyst
         self.defer_index = False
         self._defer_depth = 0
         # the search service drains the index queue; the session calls it after each action
@@ -315,10 +315,10 @@ class Session:
             return
         with self.write() as tx:
             yield tx
-        self._finish(label, tx)
+            self.undo_stack.push(tx.db, UndoStep(label, tx.records))
+        self._finish(tx)
 
-    def _finish(self, label: str, tx: Tx) -> None:
-        self.undo_stack.push(UndoStep(label, tx.records))
+    def _finish(self, tx: Tx) -> None:
         tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
         if tx.changes.index and not self.defer_index:
             self.indexer()
@@ -357,6 +357,7 @@ class Session:
                     yield tx.changes
                 finally:
                     self._local.batch = None
+                self.undo_stack.push(tx.db, UndoStep(label, tx.records))
         finally:
             if tx is not None and tx.blobs:
                 # bytes stored for documents that were rolled back (the batch, or one step)
@@ -364,7 +365,7 @@ class Session:
                     self.collect_orphan_blobs()
                 with contextlib.suppress(FileNotFoundError):
                     (self.path / JOURNAL).unlink()
-        self._finish(label, tx)
+        self._finish(tx)
 
     @contextlib.contextmanager
     def deferred_indexing(self) -> Iterator[None]:
@@ -392,23 +393,27 @@ class Session:
 
     def undo(self) -> Changes:
         """Reverse the last action; the reversal is itself a change that travels and is audited."""
-        if not self.undo_stack.done:
+        if self.undo_label() is None:
             raise WorkspaceError("Nothing to undo.")
-        changes = self._replay(self.undo_stack.done[-1], undo=True)
-        self.undo_stack.undone.append(self.undo_stack.done.pop())
+        changes = self._replay(undo=True)
         changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
         return changes
 
     def redo(self) -> Changes:
-        if not self.undo_stack.undone:
+        if self.redo_label() is None:
             raise WorkspaceError("Nothing to redo.")
-        changes = self._replay(self.undo_stack.undone[-1], undo=False)
-        self.undo_stack.done.append(self.undo_stack.undone.pop())
+        changes = self._replay(undo=False)
         changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
         return changes
 
-    def _replay(self, step: UndoStep, *, undo: bool) -> Changes:
+    def _replay(self, *, undo: bool) -> Changes:
+        """Replay the analyst's last step (or last undone one) and move it to the other side,
+        in one transaction."""
         with self.write() as tx:
+            found = self.undo_stack.top("done" if undo else "undone", tx.db)
+            if found is None:  # another process took it since the caller looked
+                raise WorkspaceError(f"Nothing to {'undo' if undo else 'redo'}.")
+            seq, step = found
             for rc in reversed(step.changes) if undo else step.changes:
                 target = rc.before if undo else rc.after
                 keys_ = PRIMARY_KEYS[rc.table]
@@ -429,6 +434,7 @@ class Session:
                     tx.update(rc.table, rc.key, values)
                 tx.note(rc.table, rc.key, target or rc.after or current or {})
             tx.audit("undo" if undo else "redo", "step", None, {"label": step.label})
+            self.undo_stack.move(tx.db, seq, "undone" if undo else "done")
         if tx.changes.index:
             self.indexer()
         return tx.changes
@@ -465,9 +471,9 @@ class Session:
                  {"name": p.name, "role": p.role, "fingerprint": fp})
 
     def switch_profile(self, profile: Profile) -> None:
-        """Another analyst takes the keyboard: their undo history is their own."""
+        """Another analyst takes the keyboard: their undo history is their own (the store keeps
+        each analyst's steps apart)."""
         self.profile = profile
-        self.undo_stack.clear()
 
     # -- the blob store --------------------------------------------------------------------------
     def blob_path(self, sha256: str) -> Path:
