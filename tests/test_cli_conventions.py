@@ -5,10 +5,15 @@ NO_COLOR."""
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import json
+import os
 import shutil
 import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -61,8 +66,11 @@ def _has_subcommands(parser) -> bool:
 
 
 def _requires_something(parser) -> bool:
-    return any(a.required or (not a.option_strings and a.nargs not in ("?", "*"))
-               for a in parser._actions if not isinstance(a, argparse._HelpAction))
+    return any(
+        a.required or (not a.option_strings and a.nargs not in ("?", "*"))
+        for a in parser._actions
+        if not isinstance(a, argparse._HelpAction)
+    )
 
 
 @pytest.fixture
@@ -81,8 +89,11 @@ def test_every_command_has_help(capsys, path):
     assert "--workspace" in out and "--read-only" in out  # the global options, everywhere
 
 
-@pytest.mark.parametrize("path", [p for p, parser in PATHS if _requires_something(parser)],
-                         ids=lambda p: " ".join(p) or "assay")
+@pytest.mark.parametrize(
+    "path",
+    [p for p, parser in PATHS if _requires_something(parser)],
+    ids=lambda p: " ".join(p) or "assay",
+)
 def test_a_command_missing_its_arguments_gets_usage_and_exit_2(capsys, path):
     code, out, err = exits(capsys, *path)
     assert code == 2 and out == ""
@@ -92,7 +103,8 @@ def test_a_command_missing_its_arguments_gets_usage_and_exit_2(capsys, path):
 def test_every_group_needs_a_subcommand():
     groups = [path for path, parser in PATHS if path and _has_subcommands(parser)]
     assert {"claim", "tag", "link", "review", "bundle", "keys", "conflicts"} <= {
-        g[0] for g in groups}
+        g[0] for g in groups
+    }
     assert all(_requires_something(parser) for path, parser in PATHS if _has_subcommands(parser))
 
 
@@ -106,9 +118,13 @@ def test_help_documents_exit_codes_and_global_options(capsys):
 
 
 def test_usage_errors_exit_2(capsys, wsdir):
-    for argv in (["no-such-command"], ["list", "--no-such-option"],
-                 ["link", "add", "a", "b", "-r", "likes"], ["claim", "list", "--json", "extra"],
-                 ["--workspace"]):
+    for argv in (
+        ["no-such-command"],
+        ["list", "--no-such-option"],
+        ["link", "add", "a", "b", "-r", "likes"],
+        ["claim", "list", "--json", "extra"],
+        ["--workspace"],
+    ):
         code, out, err = exits(capsys, *argv)
         assert code == 2 and out == "" and "usage:" in err and "Traceback" not in err, argv
 
@@ -143,11 +159,13 @@ def test_global_options_go_before_or_after_the_command(capsys, wsdir, tmp_path):
     # a value given before the command is not overwritten by the subcommand's default
     code, out, err = run(capsys, "-w", tmp_path / "elsewhere", "list")
     assert code == 1 and "elsewhere" in err
-    code, out, err = run(capsys, "--read-only", "-w", wsdir, "edit", "Exploit report",
-                         "--marking", "AMBER")
+    code, out, err = run(
+        capsys, "--read-only", "-w", wsdir, "edit", "Exploit report", "--marking", "AMBER"
+    )
     assert code == 1 and "read-only" in err
-    code, out, err = run(capsys, "-w", wsdir, "edit", "Exploit report", "--read-only",
-                         "--marking", "AMBER")
+    code, out, err = run(
+        capsys, "-w", wsdir, "edit", "Exploit report", "--read-only", "--marking", "AMBER"
+    )
     assert code == 1 and "read-only" in err
 
 
@@ -170,17 +188,32 @@ def _json(capsys, *argv):
 
 def test_every_listing_command_speaks_json(capsys, wsdir, tmp_path):
     w = ("-w", wsdir)
-    code, out, _ = run(capsys, "claim", "add", *w, "Export controls brief", "-q",
-                       "Domestic accelerators", "-c", "2", "-l", "likely", "-t", "policy")
+    code, out, _ = run(
+        capsys,
+        "claim",
+        "add",
+        *w,
+        "Export controls brief",
+        "-q",
+        "Domestic accelerators",
+        "-c",
+        "2",
+        "-l",
+        "likely",
+        "-t",
+        "policy",
+    )
     first = out.split()[1]
-    code, out, _ = run(capsys, "claim", "add", *w, "Exploit report", "-q", "AI agents", "-t",
-                       "capability")
+    code, out, _ = run(
+        capsys, "claim", "add", *w, "Exploit report", "-q", "AI agents", "-t", "capability"
+    )
     second = out.split()[1]
     run(capsys, "link", "add", *w, first, second, "-r", "contradicts")
     run(capsys, "review", "submit", *w, first, "-m", "ready")
 
     assert {d["title"] for d in _json(capsys, "list", *w)} == set(
-        ["Export controls brief", "Exploit report"])
+        ["Export controls brief", "Exploit report"]
+    )
     assert _json(capsys, "show", *w, "Exploit report")["title"] == "Exploit report"
     assert _json(capsys, "search", *w, "defenders")[0]["title"] == "Exploit report"
     assert {c["id"] for c in _json(capsys, "claim", "list", *w)} == {first, second}
@@ -204,11 +237,27 @@ def test_every_listing_command_speaks_json(capsys, wsdir, tmp_path):
 
 
 def test_every_listing_command_has_json():
-    listing = [("list",), ("show",), ("search",), ("removed",), ("claim", "list"),
-               ("claim", "show"), ("link", "list"), ("tag", "list"), ("review", "queue"),
-               ("review", "returned"), ("review", "history"), ("agreement",),
-               ("keys", "list"), ("conflicts", "list"), ("bundle", "show"), ("whoami",),
-               ("import",), ("export",), ("import-annotations",)]
+    listing = [
+        ("list",),
+        ("show",),
+        ("search",),
+        ("removed",),
+        ("claim", "list"),
+        ("claim", "show"),
+        ("link", "list"),
+        ("tag", "list"),
+        ("review", "queue"),
+        ("review", "returned"),
+        ("review", "history"),
+        ("agreement",),
+        ("keys", "list"),
+        ("conflicts", "list"),
+        ("bundle", "show"),
+        ("whoami",),
+        ("import",),
+        ("export",),
+        ("import-annotations",),
+    ]
     parsers = dict(PATHS)
     for path in listing:
         assert "--json" in {f for a in parsers[path]._actions for f in a.option_strings}, path
@@ -235,8 +284,10 @@ def test_bash_completion_completes(tmp_path):
 
     def complete(line: str) -> set[str]:
         words = line.split(" ")
-        probe = (f"source {script}; COMP_WORDS=({' '.join(repr(w) for w in words)}); "
-                 f"COMP_CWORD={len(words) - 1}; _assay; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
+        probe = (
+            f"source {script}; COMP_WORDS=({' '.join(repr(w) for w in words)}); "
+            f"COMP_CWORD={len(words) - 1}; _assay; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        )
         done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
         assert done.returncode == 0, done.stderr
         return set(done.stdout.split())
@@ -247,8 +298,11 @@ def test_bash_completion_completes(tmp_path):
     assert complete("assay link add A B --relation co") == {"contradicts", "corroborates"}
     assert complete("assay --workspace /some/where un") == {"undo"}
     assert complete("assay completion ") == {"bash", "zsh"}
-    assert complete("assay review request-changes X --") >= {"--comment", "--opinion",
-                                                             "--workspace"}
+    assert complete("assay review request-changes X --") >= {
+        "--comment",
+        "--opinion",
+        "--workspace",
+    }
 
 
 # -- colour -----------------------------------------------------------------------------------
@@ -267,8 +321,6 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
 
 
 def test_search_highlights_on_a_terminal_unless_no_color(capsys, wsdir, monkeypatch):
-    import sys
-
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     code, out, _ = run(capsys, "search", "-w", wsdir, "defenders")
@@ -276,3 +328,71 @@ def test_search_highlights_on_a_terminal_unless_no_color(capsys, wsdir, monkeypa
     monkeypatch.setenv("NO_COLOR", "1")
     code, out, _ = run(capsys, "search", "-w", wsdir, "defenders")
     assert code == 0 and "\x1b[" not in out and "defenders" in out
+
+
+# -- the package ------------------------------------------------------------------------------
+def _cli_imports() -> dict[str, set[str]]:
+    """For each module of desktop.cli, the other desktop.cli modules it imports."""
+    import desktop.cli
+
+    folder = Path(desktop.cli.__file__).parent
+    names = {p.stem for p in folder.glob("*.py")}
+    graph = {}
+    for name in names:
+        found = set()
+        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if node.level == 1:
+                    found |= {module} if module else {a.name for a in node.names}
+                elif module.startswith("desktop.cli"):
+                    found.add(module.removeprefix("desktop.cli").lstrip(".") or "__init__")
+            elif isinstance(node, ast.Import):
+                found |= {
+                    a.name.removeprefix("desktop.cli").lstrip(".") or "__init__"
+                    for a in node.names
+                    if a.name.startswith("desktop.cli")
+                }
+        graph[name] = found & names - {name}
+    return graph
+
+
+def test_cli_modules_import_no_cycle_and_never_the_package():
+    graph = _cli_imports()
+    assert "common" in graph and graph["common"] == set()
+    for name, deps in graph.items():
+        if name not in ("__init__", "__main__"):
+            assert "__init__" not in deps, name  # only the package puts the commands together
+    done: set[str] = set()
+
+    def visit(name: str, stack: tuple[str, ...]) -> None:
+        assert name not in stack, f"import cycle: {' -> '.join((*stack, name))}"
+        if name not in done:
+            for dep in graph[name]:
+                visit(dep, (*stack, name))
+            done.add(name)
+
+    for name in graph:
+        visit(name, ())
+
+
+def test_every_cli_module_imports_without_qt(tmp_path, private_profile):
+    code = textwrap.dedent("""
+        import importlib, pkgutil, sys
+        class NoQt:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("PySide6", "shiboken6"):
+                    raise ImportError("Qt is not allowed below desktop.ui")
+        sys.meta_path.insert(0, NoQt())
+        import desktop.cli
+        for info in pkgutil.walk_packages(desktop.cli.__path__, "desktop.cli."):
+            if info.name != "desktop.cli.__main__":
+                importlib.import_module(info.name)
+        desktop.cli.build_parser()
+        print("ok")
+    """)
+    env = {**os.environ, "ASSAY_PROFILE_DIR": str(private_profile)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

@@ -17,10 +17,12 @@ from desktop.core.workspace import Workspace
 
 from .conftest import cli_workspace, write_texts
 
-ADA = Profile(id="aaaaaaaa-0000-4000-8000-000000000001", name="Ada Analyst", role="analyst",
-              configured=True)
-BEN = Profile(id="bbbbbbbb-0000-4000-8000-000000000002", name="Ben Analyst", role="analyst",
-              configured=True)
+ADA = Profile(
+    id="aaaaaaaa-0000-4000-8000-000000000001", name="Ada Analyst", role="analyst", configured=True
+)
+BEN = Profile(
+    id="bbbbbbbb-0000-4000-8000-000000000002", name="Ben Analyst", role="analyst", configured=True
+)
 TEXTS = {
     "a.txt": "Export controls brief\n\nDomestic accelerators will meet demand by 2028.",
     "b.txt": "Exploit report\n\nAI agents exploit bugs faster than defenders patch.",
@@ -36,8 +38,10 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 def _state(ws: Workspace) -> tuple:
     """What a person sees: documents, annotations with ratings and tags, tag uses, search."""
     docs = sorted((d["title"], d["marking"]) for d in ws.list_documents())
-    anns = sorted((a.id, a.statement, a.credibility, a.likelihood, a.status, tuple(a.tags))
-                  for a in ws.claims(kind=None))
+    anns = sorted(
+        (a.id, a.statement, a.credibility, a.likelihood, a.status, tuple(a.tags))
+        for a in ws.claims(kind=None)
+    )
     uses = sorted((t["name"], t["uses"]) for t in ws.tags())
     hits = sorted(h.id for h in ws.search("defenders OR statement:accelerators", highlight=None))
     return docs, anns, uses, hits
@@ -59,12 +63,23 @@ def wsdir(tmp_path):
 
 
 def test_undo_step_round_trips_through_json():
-    step = UndoStep("Tag annotation", [
-        RowChange("annotation_tags", ("a1", "t1"), None, {"annotation_id": "a1", "tag_id": "t1",
-                                                          "deleted": 0}),
-        RowChange("claims", ("a1",), {"credibility": 3, "statement": "Ünïcode ✓"},
-                  {"credibility": 2, "statement": "Ünïcode ✓"}),
-    ])
+    step = UndoStep(
+        "Tag annotation",
+        [
+            RowChange(
+                "annotation_tags",
+                ("a1", "t1"),
+                None,
+                {"annotation_id": "a1", "tag_id": "t1", "deleted": 0},
+            ),
+            RowChange(
+                "claims",
+                ("a1",),
+                {"credibility": 3, "statement": "Ünïcode ✓"},
+                {"credibility": 2, "statement": "Ünïcode ✓"},
+            ),
+        ],
+    )
     text = step_to_json(step)
     assert json.loads(text)["changes"][0]["key"] == ["a1", "t1"]
     assert step_from_json(text) == step  # keys come back as tuples
@@ -73,8 +88,9 @@ def test_undo_step_round_trips_through_json():
 def test_undo_reaches_a_step_made_by_an_earlier_opening(wsdir):
     with Workspace.open(wsdir, profile=ADA) as ws:
         before = _state(ws)
-        claim = _claim(ws, "Export controls brief", "Domestic accelerators", credibility=3,
-                       tags=["policy"])
+        claim = _claim(
+            ws, "Export controls brief", "Domestic accelerators", credibility=3, tags=["policy"]
+        )
         ws.edit_claim(claim, likelihood="likely")
         after = _state(ws)
     with Workspace.open(wsdir, profile=ADA) as ws:
@@ -106,8 +122,9 @@ def test_history_is_bounded_per_analyst(wsdir):
         assert ws.annotation(claim).credibility == 2
         with pytest.raises(WorkspaceError, match="Nothing to undo"):
             ws.undo()
-        kept = ws.db.execute("SELECT count(*) FROM undo_steps WHERE analyst_id = ?",
-                             [ADA.id]).fetchone()[0]
+        kept = ws.db.execute(
+            "SELECT count(*) FROM undo_steps WHERE analyst_id = ?", [ADA.id]
+        ).fetchone()[0]
         assert kept == 3
 
 
@@ -158,8 +175,18 @@ def test_a_failed_action_leaves_no_step(wsdir):
 def test_assay_undo_and_redo(capsys, tmp_path):
     wsdir = cli_workspace(tmp_path, TEXTS)
     capsys.readouterr()
-    code, out, err = run(capsys, "claim", "add", "-w", wsdir, "Export controls brief", "-q",
-                         "Domestic accelerators", "-c", "3")
+    code, out, err = run(
+        capsys,
+        "claim",
+        "add",
+        "-w",
+        wsdir,
+        "Export controls brief",
+        "-q",
+        "Domestic accelerators",
+        "-c",
+        "3",
+    )
     claim = out.split()[1]
     code, out, err = run(capsys, "tag", "add", "-w", wsdir, claim, "policy")
     assert code == 0, err
@@ -194,12 +221,20 @@ def test_undo_from_another_analyst_profile_is_refused(capsys, tmp_path, monkeypa
 def test_undo_in_a_new_process(tmp_path, private_profile):
     """A real second process, as when the CLI undoes what the window (or another run) did."""
     wsdir = cli_workspace(tmp_path, TEXTS)
-    env = {**os.environ, "ASSAY_PROFILE_DIR": str(private_profile),
-           "ASSAY_LOG_DIR": str(private_profile / "logs")}
+    env = {
+        **os.environ,
+        "ASSAY_PROFILE_DIR": str(private_profile),
+        "ASSAY_LOG_DIR": str(private_profile / "logs"),
+    }
 
     def assay(*argv) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "desktop.cli", *map(str, argv)],
-                              capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "desktop.cli", *map(str, argv)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     done = assay("-w", wsdir, "edit", "Exploit report", "--marking", "AMBER")
     assert done.returncode == 0, done.stderr

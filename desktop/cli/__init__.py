@@ -45,15 +45,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     parser = argparse.ArgumentParser(
-        prog="assay", description="Assay: offline analyst review workbench (command line).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="assay",
+        description="Assay: offline analyst review workbench (command line).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"assay {__version__}")
     add_global_options(parser, defaults=True)
     parent = global_parent()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # in the order `assay --help` lists their commands
-    for module in (workspace, documents, search, claims, tags, undo, review, exports, bundles,
-                   keys, completion):
+    for module in (
+        workspace,
+        documents,
+        search,
+        claims,
+        tags,
+        undo,
+        review,
+        exports,
+        bundles,
+        keys,
+        completion,
+    ):
         module.commands.register(sub, parent)
     parser.set_defaults(root_parser=parser)  # `assay completion` describes the whole parser
     return parser

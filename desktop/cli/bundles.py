@@ -13,7 +13,8 @@ bundle = commands.group("bundle", "signed bundles: export | verify | show | impo
 
 
 @bundle.command(
-    "export", "write a signed bundle",
+    "export",
+    "write a signed bundle",
     arg("dest", metavar="DEST", help="the .assay file to write"),
     arg("--tag", action="append", default=[], help="only claims with this tag"),
     arg("--doc", action="append", default=[], help="only this document (id/title)"),
@@ -21,10 +22,15 @@ bundle = commands.group("bundle", "signed bundles: export | verify | show | impo
     arg("--status", action="append", default=[], help="only annotations in this review status"),
     arg("--since", help="changed on or after YYYY-MM-DD"),
     arg("--until", help="changed on or before YYYY-MM-DD"),
-    arg("--ceiling", default="RED",
-        help="highest TLP marking that may leave (CLEAR, GREEN, AMBER, …)"),
-    arg("--team",
-        help="only what changed since the last bundle sent to TEAM (and remember this one as sent)"),
+    arg(
+        "--ceiling",
+        default="RED",
+        help="highest TLP marking that may leave (CLEAR, GREEN, AMBER, …)",
+    ),
+    arg(
+        "--team",
+        help="only what changed since the last bundle sent to TEAM (and remember this one as sent)",
+    ),
 )
 def bundle_export(args) -> int:
     update, close = progress_bar("exporting")
@@ -83,10 +89,12 @@ def bundle_show(args) -> int:
     return 0 if info.trusted else 1
 
 
-@bundle.command("import", "verify, then merge a bundle",
-                arg("file", metavar="FILE"),
-                arg("--preview", action="store_true",
-                    help="show what would change, change nothing"))
+@bundle.command(
+    "import",
+    "verify, then merge a bundle",
+    arg("file", metavar="FILE"),
+    arg("--preview", action="store_true", help="show what would change, change nothing"),
+)
 def bundle_import(args) -> int:
     with open_workspace(args, readonly=False) as ws:
         if args.preview:
@@ -120,8 +128,12 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-@conflicts.command("list", "values that lost a merge",
-                   arg("--all", action="store_true", help="resolved ones too"), JSON)
+@conflicts.command(
+    "list",
+    "values that lost a merge",
+    arg("--all", action="store_true", help="resolved ones too"),
+    JSON,
+)
 def conflicts_list(args) -> int:
     with open_workspace(args, readonly=True) as ws:
         items = ws.conflicts(unresolved_only=not args.all)
@@ -138,10 +150,13 @@ def conflicts_list(args) -> int:
     return 0
 
 
-@conflicts.command("resolve", "keep a side or write a new value",
-                   arg("id", metavar="ID"),
-                   arg("--take", choices=["local", "remote"]),
-                   arg("--value", help="a new value, as JSON"))
+@conflicts.command(
+    "resolve",
+    "keep a side or write a new value",
+    arg("id", metavar="ID"),
+    arg("--take", choices=["local", "remote"]),
+    arg("--value", help="a new value, as JSON"),
+)
 def conflicts_resolve(args) -> int:
     if args.take and args.value is not None:
         raise AssayError("Use either --take local|remote or --value JSON, not both.")

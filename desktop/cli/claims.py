@@ -36,7 +36,8 @@ def locate(doc, args) -> tuple[int, int]:
             start = doc.text.find(args.quote, start + 1)
             if start < 0:
                 raise AnnotationError(
-                    f"{args.quote!r} does not occur {args.occurrence} time(s) in {doc.title!r}.")
+                    f"{args.quote!r} does not occur {args.occurrence} time(s) in {doc.title!r}."
+                )
             n += 1
         return start, start + len(args.quote)
     if args.start is None or args.end is None:
@@ -59,8 +60,10 @@ def print_annotation(a, links=()) -> None:
         print(f"  tags:     {', '.join(a.tags)}")
     for link in links:
         arrow = "->" if link.from_id == a.id else "<-"
-        print(f"  {arrow} {link.relation}: {link.other_statement} ({link.other_document})"
-              f"  [link {link.id[:8]}]")
+        print(
+            f"  {arrow} {link.relation}: {link.other_statement} ({link.other_document})"
+            f"  [link {link.id[:8]}]"
+        )
 
 
 def annotation_json(a) -> dict:
@@ -95,34 +98,52 @@ def claim_add(args) -> int:
     with open_workspace(args) as ws:
         doc = ws.find_document(args.doc)
         start, end = locate(doc, args)
-        ch = ws.add_claim(doc.id, start, end, args.statement or "",
-                          credibility=args.credibility, likelihood=args.likelihood,
-                          confidence=args.confidence, rationale=args.rationale or "",
-                          comment=args.comment, tags=args.tag)
+        ch = ws.add_claim(
+            doc.id,
+            start,
+            end,
+            args.statement or "",
+            credibility=args.credibility,
+            likelihood=args.likelihood,
+            confidence=args.confidence,
+            rationale=args.rationale or "",
+            comment=args.comment,
+            tags=args.tag,
+        )
         print_annotation(ws.annotation(ch.created))
     return 0
 
 
-@claim.command("list", "list claims",
-               arg("--status"),
-               arg("--tag"),
-               arg("--analyst"),
-               arg("--doc"),
-               arg("--likelihood"),
-               arg("--all", action="store_true", help="notes too"),
-               JSON)
+@claim.command(
+    "list",
+    "list claims",
+    arg("--status"),
+    arg("--tag"),
+    arg("--analyst"),
+    arg("--doc"),
+    arg("--likelihood"),
+    arg("--all", action="store_true", help="notes too"),
+    JSON,
+)
 def claim_list(args) -> int:
     with open_workspace(args, readonly=True) as ws:
         doc = ws.find_document(args.doc).id if args.doc else None
-        claims = ws.claims(status=args.status, tag=args.tag, analyst=args.analyst,
-                           document=doc, likelihood=args.likelihood,
-                           kind=None if args.all else "claim")
+        claims = ws.claims(
+            status=args.status,
+            tag=args.tag,
+            analyst=args.analyst,
+            document=doc,
+            likelihood=args.likelihood,
+            kind=None if args.all else "claim",
+        )
     if args.json:
         print_json([annotation_json(a) for a in claims])
         return 0
     for a in claims:
-        print(f"{a.id[:8]}  {a.status:17} {a.admiralty:3} "
-              f"{likelihood_label(a.likelihood):20} {a.statement or a.quote[:60]}")
+        print(
+            f"{a.id[:8]}  {a.status:17} {a.admiralty:3} "
+            f"{likelihood_label(a.likelihood):20} {a.statement or a.quote[:60]}"
+        )
     print(f"{len(claims)} claim(s)")
     return 0
 
@@ -138,12 +159,19 @@ def claim_show(args) -> int:
     return 0
 
 
-@claim.command("rate", "change a claim's statement or ratings",
-               arg("id", metavar="ID"), *RATING_ARGS, arg("--comment"))
+@claim.command(
+    "rate",
+    "change a claim's statement or ratings",
+    arg("id", metavar="ID"),
+    *RATING_ARGS,
+    arg("--comment"),
+)
 def claim_rate(args) -> int:
-    values = {k: getattr(args, k) for k in ("statement", "credibility", "likelihood",
-                                            "confidence", "rationale", "comment")
-              if getattr(args, k) is not None}
+    values = {
+        k: getattr(args, k)
+        for k in ("statement", "credibility", "likelihood", "confidence", "rationale", "comment")
+        if getattr(args, k) is not None
+    }
     with open_workspace(args) as ws:
         a = ws.annotation(args.id)
         ws.edit_claim(a.id, **values)
@@ -155,12 +183,19 @@ def claim_rate(args) -> int:
 link = commands.group("link", "links between claims: add A B --relation R | list A | remove LINK")
 
 
-@link.command("add", "link claim A to claim B",
-              arg("first", metavar="A"),
-              arg("second", metavar="B"),
-              arg("--relation", "-r", default="corroborates",
-                  choices=["corroborates", "contradicts", "duplicates", "refines"]),
-              arg("--comment", default=""))
+@link.command(
+    "add",
+    "link claim A to claim B",
+    arg("first", metavar="A"),
+    arg("second", metavar="B"),
+    arg(
+        "--relation",
+        "-r",
+        default="corroborates",
+        choices=["corroborates", "contradicts", "duplicates", "refines"],
+    ),
+    arg("--comment", default=""),
+)
 def link_add(args) -> int:
     with open_workspace(args) as ws:
         a, b = ws.annotation(args.first).id, ws.annotation(args.second).id
@@ -179,8 +214,10 @@ def link_list(args) -> int:
         return 0
     for link in links:
         arrow = "->" if link.from_id == a.id else "<-"
-        print(f"{link.id[:8]} {arrow} {link.relation:13} {link.other_statement}"
-              f" ({link.other_document})")
+        print(
+            f"{link.id[:8]} {arrow} {link.relation:13} {link.other_statement}"
+            f" ({link.other_document})"
+        )
     return 0
 
 

@@ -40,10 +40,19 @@ def global_options() -> tuple[Arg, ...]:
     """The options every command takes, before the command name or after it."""
     default_ws = str(default_workspace_path())
     return (
-        arg("--workspace", "-w", default=default_ws, metavar="PATH",
-            help=f"workspace folder (default: $ASSAY_WORKSPACE or {default_ws})"),
-        arg("--read-only", action="store_true", default=False,
-            help="open the workspace without writing to it"),
+        arg(
+            "--workspace",
+            "-w",
+            default=default_ws,
+            metavar="PATH",
+            help=f"workspace folder (default: $ASSAY_WORKSPACE or {default_ws})",
+        ),
+        arg(
+            "--read-only",
+            action="store_true",
+            default=False,
+            help="open the workspace without writing to it",
+        ),
     )
 
 
@@ -73,8 +82,9 @@ class Command:
     description: str | None = None
 
     def register(self, subparsers, parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(self.name, parents=[parent], help=self.help,
-                                  description=self.description or self.help)
+        p = subparsers.add_parser(
+            self.name, parents=[parent], help=self.help, description=self.description or self.help
+        )
         for a in self.args:
             a.add_to(p)
         p.set_defaults(fn=self.fn)
@@ -90,8 +100,9 @@ class Group:
     description: str | None = None
     commands: list[Command] = field(default_factory=list)
 
-    def command(self, name: str, help: str, *args: Arg, description: str | None = None
-                ) -> Callable[[Handler], Handler]:
+    def command(
+        self, name: str, help: str, *args: Arg, description: str | None = None
+    ) -> Callable[[Handler], Handler]:
         def decorate(fn: Handler) -> Handler:
             self.commands.append(Command(name, help, fn, args, description))
             return fn
@@ -99,8 +110,9 @@ class Group:
         return decorate
 
     def register(self, subparsers, parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(self.name, parents=[parent], help=self.help,
-                                  description=self.description or self.help)
+        p = subparsers.add_parser(
+            self.name, parents=[parent], help=self.help, description=self.description or self.help
+        )
         sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
         for c in self.commands:
             c.register(sub, parent)
@@ -113,8 +125,9 @@ class Commands:
     def __init__(self) -> None:
         self.entries: list[Command | Group] = []
 
-    def command(self, name: str, help: str, *args: Arg, description: str | None = None
-                ) -> Callable[[Handler], Handler]:
+    def command(
+        self, name: str, help: str, *args: Arg, description: str | None = None
+    ) -> Callable[[Handler], Handler]:
         def decorate(fn: Handler) -> Handler:
             self.entries.append(Command(name, help, fn, args, description))
             return fn
@@ -175,8 +188,9 @@ def progress_bar(desc: str, enabled: bool = True) -> tuple[Callable, Callable]:
         if bar is None:
             for other in bars.values():
                 other.close()
-            bar = bars[phase] = tqdm(total=total, desc=phase, unit="doc", disable=None,
-                                     file=sys.stderr, leave=False)
+            bar = bars[phase] = tqdm(
+                total=total, desc=phase, unit="doc", disable=None, file=sys.stderr, leave=False
+            )
         bar.total = total
         bar.n = done
         bar.refresh()

@@ -21,8 +21,9 @@ class Level:
     positional_choices: list[str] = field(default_factory=list)
 
 
-def walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
-         ) -> dict[tuple[str, ...], Level]:
+def walk(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], Level]:
     """Every command path of PARSER, with its subcommands, options and choices."""
     level = Level()
     found = {path: level}
@@ -99,10 +100,15 @@ def bash_script(parser: argparse.ArgumentParser) -> str:
         _case("subcommands", {key(p): " ".join(lv.subcommands) for p, lv in levels.items()}),
         _case("options", {key(p): " ".join(lv.options) for p, lv in levels.items()}),
         _case("values", {key(p): " ".join(lv.takes_value) for p, lv in levels.items()}),
-        _case("positionals",
-              {key(p): " ".join(lv.positional_choices) for p, lv in levels.items()}),
-        _case("choices", {f"{key(p)} {opt}": " ".join(values)
-                          for p, lv in levels.items() for opt, values in lv.choices.items()}),
+        _case("positionals", {key(p): " ".join(lv.positional_choices) for p, lv in levels.items()}),
+        _case(
+            "choices",
+            {
+                f"{key(p)} {opt}": " ".join(values)
+                for p, lv in levels.items()
+                for opt, values in lv.choices.items()
+            },
+        ),
     ]
     return "\n\n".join(parts) + "\n" + BASH_BODY
 
@@ -118,11 +124,14 @@ def zsh_script(parser: argparse.ArgumentParser) -> str:
     )
 
 
-@commands.command("completion", "print a shell completion script (bash or zsh)",
-                  arg("shell", choices=["bash", "zsh"], metavar="SHELL", help="bash or zsh"),
-                  description='Print a shell completion script. Install it with '
-                              '`eval "$(assay completion bash)"` in ~/.bashrc (or zsh in '
-                              '~/.zshrc).')
+@commands.command(
+    "completion",
+    "print a shell completion script (bash or zsh)",
+    arg("shell", choices=["bash", "zsh"], metavar="SHELL", help="bash or zsh"),
+    description="Print a shell completion script. Install it with "
+    '`eval "$(assay completion bash)"` in ~/.bashrc (or zsh in '
+    "~/.zshrc).",
+)
 def cmd_completion(args) -> int:
     script = bash_script if args.shell == "bash" else zsh_script
     print(script(args.root_parser), end="")

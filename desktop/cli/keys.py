@@ -11,8 +11,7 @@ from desktop.core.kernel.errors import AssayError
 from .common import JSON, Commands, arg, open_workspace, print_json
 
 commands = Commands()
-keys = commands.group("keys",
-                      "keys: list | export FILE | trust FILE --fingerprint FP | revoke FP")
+keys = commands.group("keys", "keys: list | export FILE | trust FILE --fingerprint FP | revoke FP")
 
 
 @keys.command("list", "your key and the trusted keys", JSON)
@@ -46,10 +45,12 @@ def keys_export(args) -> int:
     return 0
 
 
-@keys.command("trust", "trust a colleague's key file",
-              arg("arg", metavar="FILE"),
-              arg("--fingerprint", required=True,
-                  help="the fingerprint its owner read to you out of band"))
+@keys.command(
+    "trust",
+    "trust a colleague's key file",
+    arg("arg", metavar="FILE"),
+    arg("--fingerprint", required=True, help="the fingerprint its owner read to you out of band"),
+)
 def keys_trust(args) -> int:
     if not args.fingerprint:
         raise AssayError(
@@ -69,11 +70,14 @@ def keys_revoke(args) -> int:
     return 0
 
 
-@commands.command("whoami", "show or set your name and role",
-                  arg("--name"),
-                  arg("--role", choices=["analyst", "supervisor"]),
-                  JSON,
-                  description="Show or set your name and role (analyst or supervisor).")
+@commands.command(
+    "whoami",
+    "show or set your name and role",
+    arg("--name"),
+    arg("--role", choices=["analyst", "supervisor"]),
+    JSON,
+    description="Show or set your name and role (analyst or supervisor).",
+)
 def cmd_whoami(args) -> int:
     from desktop.core.kernel import keys as keyring
     from desktop.core.kernel.profile import ROLES, load_profile
@@ -87,8 +91,9 @@ def cmd_whoami(args) -> int:
         profile.role = args.role or profile.role
         profile.configured = True
         profile.save()
-    fp = keyring.fingerprint(keyring.public_raw(
-        keyring.load_or_create_private_key(profile.id).public_key()))
+    fp = keyring.fingerprint(
+        keyring.public_raw(keyring.load_or_create_private_key(profile.id).public_key())
+    )
     if args.json:
         print_json({"name": profile.name, "role": profile.role, "id": profile.id, "key": fp})
         return 0

@@ -13,8 +13,9 @@ def _replay(args, verb: str) -> int:
     with open_workspace(args) as ws:
         label = ws.undo_label() if verb == "undo" else ws.redo_label()
         if label is None:
-            raise WorkspaceError(f"Nothing to {verb}: {ws.profile.name} has no step to {verb} "
-                                 f"in {ws.path}.")
+            raise WorkspaceError(
+                f"Nothing to {verb}: {ws.profile.name} has no step to {verb} in {ws.path}."
+            )
         changes = ws.undo() if verb == "undo" else ws.redo()
     print(f"{'Undid' if verb == 'undo' else 'Redid'}: {label}")
     following = changes.undo_label if verb == "undo" else changes.redo_label

@@ -11,8 +11,11 @@ from .common import Commands, arg, open_workspace, progress_bar
 commands = Commands()
 
 
-@commands.command("init", "create an empty workspace",
-                  arg("path", nargs="?", help="folder (default: --workspace)"))
+@commands.command(
+    "init",
+    "create an empty workspace",
+    arg("path", nargs="?", help="folder (default: --workspace)"),
+)
 def cmd_init(args) -> int:
     from desktop.core.workspace import Workspace
 
@@ -22,8 +25,11 @@ def cmd_init(args) -> int:
     return 0
 
 
-@commands.command("demo", "create a workspace holding the sample documents",
-                  arg("path", nargs="?", help="folder (default: --workspace)"))
+@commands.command(
+    "demo",
+    "create a workspace holding the sample documents",
+    arg("path", nargs="?", help="folder (default: --workspace)"),
+)
 def cmd_demo(args) -> int:
     from desktop.core.demo import create_demo
 
@@ -55,8 +61,10 @@ def cmd_reindex(args) -> int:
 def cmd_check(args) -> int:
     with open_workspace(args) as ws:
         report = ws.check()
-    print(f"{report.documents} documents, {report.indexed} indexed, {report.queue} queued, "
-          f"{report.audit_entries} audit entries")
+    print(
+        f"{report.documents} documents, {report.indexed} indexed, {report.queue} queued, "
+        f"{report.audit_entries} audit entries"
+    )
     if report.ok:
         print("OK: the store, the index, the blobs and the audit log agree.")
         return 0
@@ -65,8 +73,9 @@ def cmd_check(args) -> int:
     return 1
 
 
-@commands.command("backup", "online backup of the workspace into a new folder",
-                  arg("dest", metavar="DEST"))
+@commands.command(
+    "backup", "online backup of the workspace into a new folder", arg("dest", metavar="DEST")
+)
 def cmd_backup(args) -> int:
     with open_workspace(args) as ws:
         dest = ws.backup(Path(args.dest))
@@ -74,8 +83,11 @@ def cmd_backup(args) -> int:
     return 0
 
 
-@commands.command("audit", "audit log: `assay audit verify` walks the hash chain",
-                  arg("action", choices=["verify"]))
+@commands.command(
+    "audit",
+    "audit log: `assay audit verify` walks the hash chain",
+    arg("action", choices=["verify"]),
+)
 def cmd_audit(args) -> int:
     with open_workspace(args, readonly=True) as ws:
         result = ws.verify_audit()
@@ -86,8 +98,11 @@ def cmd_audit(args) -> int:
     return 1
 
 
-@commands.command("gui", "open the desktop window",
-                  arg("--demo", action="store_true", help="create the demo workspace if missing"))
+@commands.command(
+    "gui",
+    "open the desktop window",
+    arg("--demo", action="store_true", help="create the demo workspace if missing"),
+)
 def cmd_gui(args) -> int:
     from desktop.app import main as gui_main
 
