@@ -243,3 +243,18 @@ def test_undo_in_a_new_process(tmp_path, private_profile):
     with Workspace.open(wsdir, readonly=True) as ws:
         assert ws.find_document("Exploit report").marking == "CLEAR"
         assert ws.redo_label() == "Edit document"
+
+
+def test_an_upgrade_starts_the_history_afresh(wsdir):
+    from db import store
+
+    with Workspace.open(wsdir, profile=ADA) as ws:
+        _claim(ws, "Export controls brief", "Domestic accelerators")
+        assert ws.undo_label() == "Add claim"
+    db = store.connect(wsdir / "assay.db")
+    with db.atomic():  # as if written before its last (repeatable) schema step
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_audit_by_entity'")
+    db.close()
+    with Workspace.open(wsdir, profile=ADA) as ws:
+        assert ws.upgraded_from  # backed up, then upgraded
+        assert ws.undo_label() is None  # steps recorded by an older schema are not replayed

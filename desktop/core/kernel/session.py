@@ -215,6 +215,9 @@ class Session:
             backup = folder / f"assay-{applied[-1]}-{stamp}.db"
             self.backup_db(db, backup)
         migrations.apply(db)
+        # undo steps hold rows as an older schema wrote them: an upgrade starts afresh
+        with db.atomic():
+            db.execute("DELETE FROM undo_steps")
         return str(backup) if backup else None
 
     def schema_steps(self) -> list[str]:
@@ -411,7 +414,7 @@ class Session:
         in one transaction."""
         with self.write() as tx:
             found = self.undo_stack.top("done" if undo else "undone", tx.db)
-            if found is None:  # another process took it since the caller looked
+            if found is None:  # another thread replayed it since the caller looked
                 raise WorkspaceError(f"Nothing to {'undo' if undo else 'redo'}.")
             seq, step = found
             for rc in reversed(step.changes) if undo else step.changes:
