@@ -273,6 +273,7 @@ def test_completion_scripts_name_every_command(capsys):
             for name in level.subcommands:
                 assert name in out, (shell, path, name)
         assert "complete -o bashdefault -o default -F _assay assay" in out
+        assert "_assay_subcommands() {" in out and out.count("# Install") == 1
     assert zsh_script(build_parser()).startswith("# zsh completion")
     assert "bashcompinit" in zsh_script(build_parser())
 
