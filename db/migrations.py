@@ -311,3 +311,15 @@ def m007_audit_by_entity(db: Database) -> None:
     # a claim's history and where each step of its review thread came from (an imported
     # file) are read from the audit log by entity; without it each read scans the whole log
     db.execute("CREATE INDEX IF NOT EXISTS audit_entity ON audit(entity_id, entity)")
+
+
+@migrations(name="m008_undo_history")
+def m008_undo_history(db: Database) -> None:
+    # each analyst's undo and redo steps (JSON of the rows each step changed), so that the next
+    # process — the CLI, the next window — can undo the last step; never travels in a bundle
+    db.execute(
+        "CREATE TABLE undo_steps (seq INTEGER PRIMARY KEY, analyst_id TEXT NOT NULL,"
+        " state TEXT NOT NULL CHECK (state IN ('done', 'undone')), label TEXT NOT NULL,"
+        " step TEXT NOT NULL, created_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX undo_steps_analyst ON undo_steps(analyst_id, state, seq)")

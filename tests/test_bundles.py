@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from desktop.cli_bundles import register
+from desktop.cli import main
 from desktop.core import bundles
 from desktop.core.bundles import state_digest
 from desktop.core.kernel.errors import (
@@ -483,24 +481,7 @@ def rows_of(ws, table):
 
 # -- command line -----------------------------------------------------------------------------
 def cli(*argv) -> int:
-    parser = argparse.ArgumentParser(prog="assay")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--workspace", "-w")
-    common.add_argument("--read-only", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def add(name, fn, help_):
-        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
-        p.set_defaults(fn=fn)
-        return p
-
-    register(sub, common, add)
-    args = parser.parse_args([str(a) for a in argv])
-    try:
-        return args.fn(args)
-    except AssayError as exc:
-        print(f"assay: {exc}", file=sys.stderr)
-        return 1
+    return main([str(a) for a in argv])
 
 
 def test_cli_bundle_keys_and_conflicts(tmp_path, capsys):

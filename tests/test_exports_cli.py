@@ -1,14 +1,12 @@
-"""`assay export …` and `assay import-annotations …`, registered on a parser like desktop.cli's."""
+"""`assay export …` and `assay import-annotations …`, driven in-process through desktop.cli."""
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 
-from desktop.cli_exports import register
-from desktop.core.kernel.errors import AssayError
+from desktop.cli import main
 
 from .test_exports_common import (
     ANALYST,
@@ -18,27 +16,17 @@ from .test_exports_common import (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The same shape as desktop.cli.build_parser: `common` parent, `add(name, fn, help)`."""
-    parser = argparse.ArgumentParser(prog="assay")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--workspace", "-w", required=True)
-    common.add_argument("--read-only", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def add(name, fn, help_):
-        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
-        p.set_defaults(fn=fn)
-        return p
-
-    register(sub, common, add)
-    return parser
-
-
 def run(capsys, *argv) -> tuple[int, str]:
-    args = build_parser().parse_args([str(a) for a in argv])
-    code = args.fn(args)
+    code = main([str(a) for a in argv])
     return code, capsys.readouterr().out
+
+
+def refused(capsys, *argv) -> str:
+    """Run a command that must be refused: exit 1, the reason on stderr."""
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == "" and "Traceback" not in err
+    return err
 
 
 @pytest.fixture
@@ -101,12 +89,13 @@ def test_filters_and_summary(capsys, wsdir, tmp_path):
     assert code == 0
     assert out.startswith("Exported 1 claim(s) and 0 note(s) from 1 document(s)")
     assert "highest marking TLP:CLEAR" in out
-    with pytest.raises(AssayError, match="Unknown status"):
-        run(capsys, "export", "csv", tmp_path / "x.csv", "-w", path, "--status", "done")
-    with pytest.raises(AssayError, match="Marking must be"):
-        run(capsys, "export", "csv", tmp_path / "x.csv", "-w", path, "--ceiling", "PINK")
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["export", "docx", "x", "-w", str(path)])
+    err = refused(capsys, "export", "csv", tmp_path / "x.csv", "-w", path, "--status", "done")
+    assert "Unknown status" in err
+    err = refused(capsys, "export", "csv", tmp_path / "x.csv", "-w", path, "--ceiling", "PINK")
+    assert "Marking must be" in err
+    with pytest.raises(SystemExit) as exit_:
+        main(["export", "docx", "x", "-w", str(path)])
+    assert exit_.value.code == 2
 
 
 def test_import_annotations_detects_the_format(capsys, wsdir, tmp_path):
@@ -136,5 +125,5 @@ def test_import_annotations_detects_the_format(capsys, wsdir, tmp_path):
     ):
         assert snapshot(a) == snapshot(b)
     (tmp_path / "junk.txt").write_text("hello", encoding="utf-8")
-    with pytest.raises(AssayError, match="name the format"):
-        run(capsys, "import-annotations", tmp_path / "junk.txt", "-w", tmp_path / "other")
+    err = refused(capsys, "import-annotations", tmp_path / "junk.txt", "-w", tmp_path / "other")
+    assert "name the format" in err

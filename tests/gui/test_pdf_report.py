@@ -84,13 +84,11 @@ def test_render_pdf_many_pages_and_no_claim_split(qapp, tmp_path):
 
 
 def test_cli_pdf_command(qapp, work, tmp_path, capsys):
-    from ..test_exports_cli import build_parser
+    from desktop.cli import main
 
     ws, _ids = work
     ws.close()
-    args = build_parser().parse_args(
-        ["export", "pdf", str(tmp_path / "r.pdf"), "-w", str(ws.path), "--ceiling", "GREEN"]
-    )
-    assert args.fn(args) == 0
+    code = main(["export", "pdf", str(tmp_path / "r.pdf"), "-w", str(ws.path), "--ceiling", "GREEN"])
+    assert code == 0
     assert "PDF report" in capsys.readouterr().out
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")

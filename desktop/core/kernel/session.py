@@ -24,7 +24,7 @@ from .hlc import HybridClock
 from .ids import utcnow
 from .lock import WorkspaceLock
 from .profile import Profile, load_profile
-from .undo import META, PRIMARY_KEYS, RowChange, UndoStack, UndoStep
+from .undo import META, PRIMARY_KEYS, RowChange, UndoHistory, UndoStep
 
 DB_NAME = "assay.db"
 SENT_KEY = "bundle_prev"  # meta: the manifest hash of the last bundle this store exported
@@ -146,7 +146,7 @@ class Session:
         self._conn_lock = threading.Lock()
         self.write_lock = threading.RLock()
         self._lock: WorkspaceLock | None = None
-        self.undo_stack = UndoStack()
+        self.undo_stack = UndoHistory(self)  # in the store, per analyst
         self.defer_index = False
         self._defer_depth = 0
         # originals of documents an undo removed outright: kept for a redo until close
@@ -221,6 +221,9 @@ class Session:
             backup = folder / f"assay-{applied[-1]}-{stamp}.db"
             self.backup_db(db, backup)
         migrations.apply(db)
+        # undo steps hold rows as an older schema wrote them: an upgrade starts afresh
+        with db.atomic():
+            db.execute("DELETE FROM undo_steps")
         return str(backup) if backup else None
 
     def schema_steps(self) -> list[str]:
@@ -328,15 +331,17 @@ class Session:
             return
         with self.write() as tx:
             yield tx
-        self._finish(label, tx)
+            self.undo_stack.push(tx.db, UndoStep(label, tx.records, store.get_meta(tx.db, SENT_KEY)))
+        self._finish(tx)
 
     def record_step(self, label: str, records: list[RowChange], changes: Changes) -> None:
         """One undo step for work committed in several transactions (an import in chunks)."""
-        self.undo_stack.push(UndoStep(label, records, self.get_meta(SENT_KEY)))
+        if records:
+            with self.write() as tx:
+                self.undo_stack.push(tx.db, UndoStep(label, records, self.get_meta(SENT_KEY)))
         changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
 
-    def _finish(self, label: str, tx: Tx) -> None:
-        self.undo_stack.push(UndoStep(label, tx.records, self.get_meta(SENT_KEY)))
+    def _finish(self, tx: Tx) -> None:
         tx.changes.undo_label, tx.changes.redo_label = self.undo_label(), self.redo_label()
         if tx.changes.index and not self.defer_index:
             self.indexer()
@@ -375,6 +380,7 @@ class Session:
                     yield tx.changes
                 finally:
                     self._local.batch = None
+                self.undo_stack.push(tx.db, UndoStep(label, tx.records, store.get_meta(tx.db, SENT_KEY)))
         finally:
             if tx is not None and tx.blobs:
                 # bytes stored for documents that were rolled back (the batch, or one step)
@@ -382,7 +388,7 @@ class Session:
                     self.collect_orphan_blobs()
                 with contextlib.suppress(FileNotFoundError):
                     (self.path / JOURNAL).unlink()
-        self._finish(label, tx)
+        self._finish(tx)
 
     @contextlib.contextmanager
     def deferred_indexing(self) -> Iterator[None]:
@@ -410,26 +416,30 @@ class Session:
 
     def undo(self) -> Changes:
         """Reverse the last action; the reversal is itself a change that travels and is audited."""
-        if not self.undo_stack.done:
+        if self.undo_label() is None:
             raise WorkspaceError("Nothing to undo.")
-        changes = self._replay(self.undo_stack.done[-1], undo=True)
-        self.undo_stack.undone.append(self.undo_stack.done.pop())
+        changes = self._replay(undo=True)
         changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
         return changes
 
     def redo(self) -> Changes:
-        if not self.undo_stack.undone:
+        if self.redo_label() is None:
             raise WorkspaceError("Nothing to redo.")
-        changes = self._replay(self.undo_stack.undone[-1], undo=False)
-        self.undo_stack.done.append(self.undo_stack.undone.pop())
+        changes = self._replay(undo=False)
         changes.undo_label, changes.redo_label = self.undo_label(), self.redo_label()
         return changes
 
-    def _replay(self, step: UndoStep, *, undo: bool) -> Changes:
-        # what the step made has travelled if a bundle went out since: then peers must learn
-        # of its removal (a tombstone); else the store goes back exactly as it was
-        travelled = self.get_meta(SENT_KEY) != step.sent
+    def _replay(self, *, undo: bool) -> Changes:
+        """Replay the analyst's last step (or last undone one) and move it to the other side,
+        in one transaction."""
         with self.write() as tx:
+            found = self.undo_stack.top("done" if undo else "undone", tx.db)
+            if found is None:  # another thread replayed it since the caller looked
+                raise WorkspaceError(f"Nothing to {'undo' if undo else 'redo'}.")
+            seq, step = found
+            # what the step made has travelled if a bundle went out since: then peers must
+            # learn of its removal (a tombstone); else the store goes back exactly as it was
+            travelled = store.get_meta(tx.db, SENT_KEY) != step.sent
             for rc in reversed(step.changes) if undo else step.changes:
                 target = rc.before if undo else rc.after
                 keys_ = PRIMARY_KEYS[rc.table]
@@ -452,6 +462,7 @@ class Session:
                     tx.update(rc.table, rc.key, values)
                 tx.note(rc.table, rc.key, target or rc.after or current or {})
             tx.audit("undo" if undo else "redo", "step", None, {"label": step.label})
+            self.undo_stack.move(tx.db, seq, "undone" if undo else "done")
         if tx.changes.index:
             self.indexer()
         return tx.changes
@@ -488,9 +499,9 @@ class Session:
                  {"name": p.name, "role": p.role, "fingerprint": fp})
 
     def switch_profile(self, profile: Profile) -> None:
-        """Another analyst takes the keyboard: their undo history is their own."""
+        """Another analyst takes the keyboard: their undo history is their own (the store keeps
+        each analyst's steps apart)."""
         self.profile = profile
-        self.undo_stack.clear()
 
     # -- the blob store --------------------------------------------------------------------------
     def blob_path(self, sha256: str) -> Path:
