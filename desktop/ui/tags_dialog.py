@@ -27,13 +27,14 @@ from desktop.core.claims import normalise_tag
 from desktop.core.kernel.errors import AssayError
 from desktop.core.workspace import Changes, Workspace
 
+from .operations import run_operation
 from .worker import SerialWorker
 
 NameRole = Qt.ItemDataRole.UserRole + 60
 
 
 class TagsDialog(QDialog):
-    """Non-modal. `saved` carries each change's Changes once committed."""
+    """Non-modal. `saved` carries each change's Changes once the window has applied them."""
 
     saved = Signal(object)  # Changes
 
@@ -185,23 +186,25 @@ class TagsDialog(QDialog):
 
     # -- internals -----------------------------------------------------------------------------
     def _run(self, fn, *args, done: str, then: str | None) -> bool:
-        self.job = self.writer.submit(fn, *args)
-        self._update_buttons()
+        """One change as an operation; the window applies it, then the list follows."""
 
-        def finished(changes: Changes) -> None:
+        def finished(_changes: Changes) -> None:
             self.job = None
             self.reload(select=then)
             self.target.clear()
             self._say(done)
-            self.saved.emit(changes)
+            self.saved.emit(_changes)
 
         def failed(exc: BaseException) -> None:
             self.job = None
             self._update_buttons()
             self._say(str(exc), error=True)
 
-        self.job.finished.connect(finished)
-        self.job.failed.connect(failed)
+        self.job = run_operation(
+            self, fn, *args, label="change the tags", worker=self.writer, errors="inline",
+            on_success=finished, on_failure=failed,
+        )
+        self._update_buttons()
         return True
 
     def _chosen(self, *_args: object) -> None:
