@@ -1145,7 +1145,7 @@ class ClaimEditor(QDockWidget):
         if not edits and not submit and self.new is None:
             return None
         ann_id = self.annotation.id if self.annotation else None
-        return self._run(apply_edits, self._ws, ann_id, self.new, edits)
+        return self._store(apply_edits, self._ws, ann_id, self.new, edits)
 
     def submit(self) -> Operation | None:
         if self.annotation is None:
@@ -1156,13 +1156,13 @@ class ClaimEditor(QDockWidget):
         ann = self.annotation
         if ann is None or ann.kind != "note" or self.job is not None:
             return None
-        return self._run(_convert, self._ws, ann.id)
+        return self._store(_convert, self._ws, ann.id)
 
     def delete(self) -> Operation | None:
         ann = self.annotation
         if ann is None or self.job is not None or not self.confirm_delete(ann):
             return None
-        return self._run(_delete, self._ws, ann.id)
+        return self._store(_delete, self._ws, ann.id)
 
     def confirm_delete(self, ann: Annotation) -> bool:
         """Ask before deleting (a method, so tests and callers can answer)."""
@@ -1217,7 +1217,8 @@ class ClaimEditor(QDockWidget):
     def _marker(self) -> tuple[str, object]:
         return ("new", id(self.new)) if self.new is not None else ("ann", self.current_id())
 
-    def _run(self, fn: Callable, *args: object) -> Operation:
+    def _store(self, fn: Callable, *args: object) -> Operation:
+        """One save (submit, delete, make claim) as an operation; its errors show here."""
         self.hide_error()
         self._target = self._marker()
         self.job = run_operation(

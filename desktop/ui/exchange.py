@@ -100,7 +100,7 @@ def _shown_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class _WriterDialog(QDialog):
+class _ExchangeDialog(QDialog):
     """A dialog whose core calls are operations of its window (errors shown in the dialog)."""
 
     def __init__(self, window: QMainWindow, title: str):
@@ -114,7 +114,7 @@ class _WriterDialog(QDialog):
 
 
 # -- export -------------------------------------------------------------------------------------
-class ExportBundleDialog(_WriterDialog):
+class ExportBundleDialog(_ExchangeDialog):
     """What goes into a bundle (selection, ceiling), where it is written; then the result."""
 
     def __init__(self, window: QMainWindow):
@@ -308,7 +308,7 @@ def inspect_bundle(ws, path: str) -> Inspection:
         return Inspection(path, info, None, exc)
 
 
-class ImportBundleDialog(_WriterDialog):
+class ImportBundleDialog(_ExchangeDialog):
     """Choose a bundle → verify (signer, fingerprint, counts) → preview → Apply → result log."""
 
     def __init__(self, window: QMainWindow):
@@ -485,7 +485,7 @@ def _esc(text: str) -> str:
 
 
 # -- keys ---------------------------------------------------------------------------------------
-class KeysDialog(_WriterDialog):
+class KeysDialog(_ExchangeDialog):
     """My key, the keyring (trusted / revoked), trusting a colleague's key and revoking one."""
 
     def __init__(self, window: QMainWindow):
@@ -673,7 +673,7 @@ class KeysDialog(_WriterDialog):
 
 
 # -- conflicts ----------------------------------------------------------------------------------
-class ConflictsDialog(_WriterDialog):
+class ConflictsDialog(_ExchangeDialog):
     """Unresolved merge conflicts; a supervisor keeps a side or writes a new value."""
 
     HEADERS = ("Item", "Field", "Local value", "Remote value", "Won", "Local by", "Remote by")

@@ -34,7 +34,8 @@ Errors = Literal["dialog", "inline", "caller"]
 
 
 class OperationHost(Protocol):
-    """What run_operation needs from the window it runs in (MainWindow is one)."""
+    """What run_operation needs from the window it runs in (MainWindow is one); without
+    show_error the error dialog opens over the operation's parent."""
 
     writer: SerialWorker
 
@@ -180,8 +181,9 @@ class Operation(QObject):
 
     def _show_error(self, exc: BaseException) -> QMessageBox | None:
         parent = _alive(self.parent_widget)
-        if self.host is not None and shiboken6.isValid(self.host):
-            return self.host.show_error(exc, self.label, parent)
+        host = self.host if self.host is not None and shiboken6.isValid(self.host) else None
+        if callable(show := getattr(host, "show_error", None)):
+            return show(exc, self.label, parent)  # the window keeps it as its last_error
         return error_box(exc, parent, self.label)
 
 

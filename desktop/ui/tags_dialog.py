@@ -141,9 +141,9 @@ class TagsDialog(QDialog):
             self._say(str(exc), error=True)
             return
         if new in self.names:
-            self._run(self.ws.merge_tags, old, new, done=f"Merged {old} into {new}.", then=new)
+            self._change(self.ws.merge_tags, old, new, done=f"Merged {old} into {new}.", then=new)
         else:
-            self._run(self.ws.rename_tag, old, new, done=f"Renamed {old} to {new}.", then=new)
+            self._change(self.ws.rename_tag, old, new, done=f"Renamed {old} to {new}.", then=new)
 
     def choose_colour(self) -> QColorDialog | None:
         name = self.selected()
@@ -158,7 +158,7 @@ class TagsDialog(QDialog):
 
     def set_colour(self, name: str, colour: QColor) -> None:
         value = colour.name()  # #rrggbb
-        self._run(self.ws.set_tag_colour, name, value, done=f"{name} is now {value}.", then=name)
+        self._change(self.ws.set_tag_colour, name, value, done=f"{name} is now {value}.", then=name)
 
     def ask_delete(self) -> QMessageBox | None:
         name = self.selected()
@@ -178,14 +178,14 @@ class TagsDialog(QDialog):
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.finished.connect(
             lambda _r: box.clickedButton() is delete
-            and self._run(self.ws.delete_tag, name, done=f"Deleted {name}.", then=None)
+            and self._change(self.ws.delete_tag, name, done=f"Deleted {name}.", then=None)
         )
         self.delete_prompt = box
         box.open()
         return box
 
     # -- internals -----------------------------------------------------------------------------
-    def _run(self, fn, *args, done: str, then: str | None) -> bool:
+    def _change(self, fn, *args, done: str, then: str | None) -> bool:
         """One change as an operation; the window applies it, then the list follows."""
 
         def finished(_changes: Changes) -> None:
