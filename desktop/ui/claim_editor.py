@@ -43,7 +43,7 @@ from desktop.core.workspace import Changes, Workspace
 
 from .annotations import STATUS_COLOURS, STATUS_WORDS, TagCatalog
 from .labels import reliability_text
-from .operations import error_box
+from .operations import Operation, error_box, run_operation
 from .worker import Job, JobCancelled, SerialWorker
 
 PICKER_DEBOUNCE_MS = 250
@@ -500,11 +500,12 @@ def _text_box(lines: int, placeholder: str) -> QPlainTextEdit:
 class ClaimEditor(QDockWidget):
     """Edits one note or claim in place beside the text; nothing is stored until Save.
 
-    Save, Submit, Delete and Make claim run in the writer thread; `applied` then tells the
-    window what changed. Errors the analyst can act on appear in the dock itself.
+    Save, Submit, Delete and Make claim are operations (run_operation): the window applies
+    what they changed, then `applied` says which claim to keep selected. Errors the analyst can
+    act on appear in the dock itself.
     """
 
-    applied = Signal(object, object)  # Changes, annotation id to show (None when it is gone)
+    applied = Signal(object, object)  # Changes (already applied), annotation id to show or None
     busy_changed = Signal(bool)
     edits_changed = Signal()  # the form's unsaved state may differ (typing, save, discard…)
 
@@ -534,7 +535,7 @@ class ClaimEditor(QDockWidget):
         self.removed_links: set[str] = set()
         self.review: Review | None = None
         self.picker: LinkPicker | None = None
-        self.job: Job | None = None
+        self.job: Operation | None = None  # the save (submit, delete…) under way
         self.last_outcome: SaveOutcome | None = None
         self._original: dict = {}
         self._loading = False
@@ -1134,7 +1135,7 @@ class ClaimEditor(QDockWidget):
         return self.error.text() if not self.error.isHidden() else ""
 
     # -- actions (through the writer) ----------------------------------------------------------
-    def save(self, *, submit: bool = False) -> Job | None:
+    def save(self, *, submit: bool = False) -> Operation | None:
         if self.job is not None or self._ws.readonly:
             return None
         if self.annotation is None and self.new is None:
@@ -1144,24 +1145,24 @@ class ClaimEditor(QDockWidget):
         if not edits and not submit and self.new is None:
             return None
         ann_id = self.annotation.id if self.annotation else None
-        return self._run(apply_edits, self._ws, ann_id, self.new, edits)
+        return self._store(apply_edits, self._ws, ann_id, self.new, edits)
 
-    def submit(self) -> Job | None:
+    def submit(self) -> Operation | None:
         if self.annotation is None:
             return None
         return self.save(submit=True)
 
-    def make_claim(self) -> Job | None:
+    def make_claim(self) -> Operation | None:
         ann = self.annotation
         if ann is None or ann.kind != "note" or self.job is not None:
             return None
-        return self._run(_convert, self._ws, ann.id)
+        return self._store(_convert, self._ws, ann.id)
 
-    def delete(self) -> Job | None:
+    def delete(self) -> Operation | None:
         ann = self.annotation
         if ann is None or self.job is not None or not self.confirm_delete(ann):
             return None
-        return self._run(_delete, self._ws, ann.id)
+        return self._store(_delete, self._ws, ann.id)
 
     def confirm_delete(self, ann: Annotation) -> bool:
         """Ask before deleting (a method, so tests and callers can answer)."""
@@ -1216,16 +1217,17 @@ class ClaimEditor(QDockWidget):
     def _marker(self) -> tuple[str, object]:
         return ("new", id(self.new)) if self.new is not None else ("ann", self.current_id())
 
-    def _run(self, fn: Callable, *args: object) -> Job:
+    def _store(self, fn: Callable, *args: object) -> Operation:
+        """One save (submit, delete, make claim) as an operation; its errors show here."""
         self.hide_error()
-        job = self._writer.submit(fn, *args)
-        self.job = job
         self._target = self._marker()
+        self.job = run_operation(
+            self, fn, *args, label="save the claim", worker=self._writer, errors="inline",
+            changes=_stored, on_success=self._finished, on_failure=self._failed,
+        )
         self.busy_changed.emit(True)
         self._update_buttons()
-        job.finished.connect(self._finished)
-        job.failed.connect(self._failed)
-        return job
+        return self.job
 
     def _finished(self, outcome: SaveOutcome) -> None:
         still_here = self._target == self._marker()
@@ -1233,8 +1235,8 @@ class ClaimEditor(QDockWidget):
         self._target = None
         self.last_outcome = outcome
         self.busy_changed.emit(False)
-        stored = outcome.error is None or bool(outcome.changes)
-        if stored:
+        stored = _stored(outcome) is not None
+        if stored:  # the window has shown it (run_operation applied the changes)
             self.applied.emit(outcome.changes, outcome.ann_id if still_here else None)
         if still_here and stored:
             # show what is now stored (a new claim becomes the stored one)
@@ -1260,9 +1262,13 @@ class ClaimEditor(QDockWidget):
         self._update_buttons()
         if isinstance(exc, AssayError):
             self.show_error(str(exc))
-        elif not isinstance(exc, JobCancelled):
+        elif not isinstance(exc, JobCancelled):  # run_operation shows the traceback's dialog
             self.show_error(f"Assay could not save because of an internal error: {exc!r}")
-            error_box(exc, self.window(), "save the claim")
+
+
+def _stored(outcome: SaveOutcome) -> Changes | None:
+    """What a save stored, for the window; None when it stopped before storing anything."""
+    return outcome.changes if outcome.error is None or outcome.changes else None
 
 
 def _convert(ws: Workspace, ann_id: str) -> SaveOutcome:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from desktop.core.kernel import scales
 from desktop.core.workspace import Changes, Workspace
 
+from .operations import run_operation
 from .worker import SerialWorker
 
 # the form's text fields and the document field each edits
@@ -76,9 +77,10 @@ class _PropertiesForm(QDialog):
             return
         self.save_button.setEnabled(False)
         self.problem.hide()
-        self.job = self.writer.submit(self._update, values, rating)
-        self.job.finished.connect(self._saved)
-        self.job.failed.connect(self._refused)
+        self.job = run_operation(
+            self, self._update, values, rating, label="save the document's properties",
+            worker=self.writer, errors="inline", on_success=self._saved, on_failure=self._refused,
+        )
 
     def _saved(self, changes: Changes) -> None:
         self.saved.emit(changes)
@@ -92,7 +94,7 @@ class _PropertiesForm(QDialog):
 
 
 class DocumentPropertiesDialog(_PropertiesForm):
-    """Non-modal form over one document. `saved` carries the Changes once committed."""
+    """Non-modal form over one document. `saved` carries the Changes once the window applied them."""
 
     def __init__(self, ws: Workspace, writer: SerialWorker, doc_id: str,
                  parent: QWidget | None = None):

@@ -43,9 +43,9 @@ from desktop.core.kernel.errors import AssayError, BundleCancelled, BundleError
 from desktop.core.kernel.records import STATUSES
 from desktop.core.kernel.scales import TLP
 
-from .operations import ProgressTask
+from .operations import Operation, run_operation, running
 from .widgets import check_list, checked_values
-from .worker import Job, JobCancelled, SerialWorker
+from .worker import JobCancelled
 
 COLUMNS = ("new", "updated", "unchanged", "conflicting", "quarantined")
 BUNDLE_FILTER = "Assay bundles (*.assay);;All files (*)"
@@ -100,52 +100,21 @@ def _shown_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class _WriterDialog(QDialog):
-    """A dialog whose core calls go to the writer; keeps the running jobs and their tasks."""
+class _ExchangeDialog(QDialog):
+    """A dialog whose core calls are operations of its window (errors shown in the dialog)."""
 
     def __init__(self, window: QMainWindow, title: str):
         super().__init__(window)
         self.window_ = window
         self.ws = window.ws
-        self.writer: SerialWorker = window.writer
-        self.jobs: list[Job] = []
-        self.task: ProgressTask | None = None
         self.setWindowTitle(title)
 
-    def run(
-        self,
-        fn: Callable,
-        *args: Any,
-        done: Callable[[Any], None],
-        failed: Callable[[BaseException], None],
-        progress: tuple[str, str] | None = None,
-        **kwargs: Any,
-    ) -> Job:
-        job = self.writer.submit(fn, *args, **kwargs)
-        self.jobs.append(job)
-
-        def finish(outcome: Any, handler: Callable) -> None:
-            if job in self.jobs:
-                self.jobs.remove(job)
-            handler(outcome)
-
-        job.finished.connect(lambda result: finish(result, done))
-        job.failed.connect(lambda exc: finish(exc, failed))
-        if progress is not None:
-            self.task = ProgressTask(job, self, *progress)
-        return job
-
     def busy(self) -> bool:
-        return bool(self.jobs)
-
-    def apply_changes(self, changes: Any) -> None:
-        apply = getattr(self.window_, "apply_changes", None)
-        if changes is not None and callable(apply):
-            apply(changes)
+        return bool(running(self))
 
 
 # -- export -------------------------------------------------------------------------------------
-class ExportBundleDialog(_WriterDialog):
+class ExportBundleDialog(_ExchangeDialog):
     """What goes into a bundle (selection, ceiling), where it is written; then the result."""
 
     def __init__(self, window: QMainWindow):
@@ -276,7 +245,7 @@ class ExportBundleDialog(_WriterDialog):
             "ceiling": self.ceiling.currentData(),
         }
 
-    def start(self) -> Job | None:
+    def start(self) -> Operation | None:
         dest = self.dest.text().strip()
         if not dest:
             _show(self.status, "Choose where to write the bundle first.", error=True)
@@ -292,13 +261,10 @@ class ExportBundleDialog(_WriterDialog):
         self.result.setVisible(False)
         _show(self.status, "Exporting…")
         self.export_button.setEnabled(False)
-        return self.run(
-            self.ws.export_bundle,
-            dest,
-            **sel,
-            done=self._done,
-            failed=self._failed,
-            progress=("Export bundle", "Exporting"),
+        return run_operation(
+            self, self.ws.export_bundle, dest, **sel, label="export the bundle",
+            progress=True, title="Export bundle", verb="Exporting", cancellable=True,
+            errors="inline", on_success=self._done, on_failure=self._failed,
         )
 
     def _done(self, info: BundleInfo) -> None:
@@ -342,7 +308,7 @@ def inspect_bundle(ws, path: str) -> Inspection:
         return Inspection(path, info, None, exc)
 
 
-class ImportBundleDialog(_WriterDialog):
+class ImportBundleDialog(_ExchangeDialog):
     """Choose a bundle → verify (signer, fingerprint, counts) → preview → Apply → result log."""
 
     def __init__(self, window: QMainWindow):
@@ -416,7 +382,7 @@ class ImportBundleDialog(_WriterDialog):
             self.path.setText(name)
             self.check()
 
-    def check(self) -> Job | None:
+    def check(self) -> Operation | None:
         path = self.path.text().strip()
         self.inspection = None
         self.apply_button.setEnabled(False)
@@ -426,7 +392,10 @@ class ImportBundleDialog(_WriterDialog):
             return None
         _show(self.status, "Verifying…")
         self.check_button.setEnabled(False)
-        return self.run(inspect_bundle, self.ws, path, done=self._inspected, failed=self._failed)
+        return run_operation(
+            self, inspect_bundle, self.ws, path, label="check the bundle", errors="inline",
+            on_success=self._inspected, on_failure=self._failed,
+        )
 
     def _inspected(self, found: Inspection) -> None:
         self.check_button.setEnabled(True)
@@ -479,18 +448,16 @@ class ImportBundleDialog(_WriterDialog):
             for r, name in enumerate(ORDER)
         }
 
-    def apply(self) -> Job | None:
+    def apply(self) -> Operation | None:
         if self.inspection is None or self.inspection.preview is None:
             return None
         self.apply_button.setEnabled(False)
         self.check_button.setEnabled(False)
         _show(self.status, "Importing…")
-        return self.run(
-            self.ws.import_bundle,
-            self.inspection.path,
-            done=self._imported,
-            failed=self._failed,
-            progress=("Import bundle", "Importing"),
+        return run_operation(
+            self, self.ws.import_bundle, self.inspection.path, label="import the bundle",
+            progress=True, title="Import bundle", verb="Importing", cancellable=True,
+            errors="inline", on_success=self._imported, on_failure=self._failed,
         )
 
     def _imported(self, result) -> None:
@@ -504,7 +471,6 @@ class ImportBundleDialog(_WriterDialog):
             _show(self.status, "Imported.")
         self.log.setPlainText("\n".join(lines))
         self.log.setVisible(True)
-        self.apply_changes(result.changes)
 
     def _failed(self, exc: BaseException) -> None:
         self.check_button.setEnabled(True)
@@ -519,7 +485,7 @@ def _esc(text: str) -> str:
 
 
 # -- keys ---------------------------------------------------------------------------------------
-class KeysDialog(_WriterDialog):
+class KeysDialog(_ExchangeDialog):
     """My key, the keyring (trusted / revoked), trusting a colleague's key and revoking one."""
 
     def __init__(self, window: QMainWindow):
@@ -601,9 +567,10 @@ class KeysDialog(_WriterDialog):
             for w in (self.trust_button, self.revoke_button, trust):
                 w.setEnabled(False)
 
-    def refresh(self) -> Job:
-        return self.run(
-            lambda: (self.ws.my_key(), self.ws.keys()), done=self._listed, failed=self._failed
+    def refresh(self) -> Operation:
+        return run_operation(
+            self, lambda: (self.ws.my_key(), self.ws.keys()), label="list the keys",
+            errors="inline", on_success=self._listed, on_failure=self._failed,
         )
 
     def _listed(self, found: tuple) -> None:
@@ -641,16 +608,15 @@ class KeysDialog(_WriterDialog):
         if name:
             self.export_key(name)
 
-    def export_key(self, path: str) -> Job:
-        return self.run(
-            self.ws.export_public_key,
-            path,
-            done=lambda info: _show(
+    def export_key(self, path: str) -> Operation:
+        return run_operation(
+            self, self.ws.export_public_key, path, label="export your public key",
+            errors="inline", on_failure=self._failed,
+            on_success=lambda info: _show(
                 self.status,
                 f"Public key written to {path}. Read its fingerprint {info.fingerprint} to the "
                 "recipient over a separate channel.",
             ),
-            failed=self._failed,
         )
 
     def choose_key_file(self) -> None:
@@ -658,7 +624,7 @@ class KeysDialog(_WriterDialog):
         if name:
             self.key_file.setText(name)
 
-    def trust(self) -> Job | None:
+    def trust(self) -> Operation | None:
         path, fp = self.key_file.text().strip(), self.fingerprint.text().strip()
         if not path or not fp:
             _show(
@@ -676,9 +642,12 @@ class KeysDialog(_WriterDialog):
             _show(self.status, f"Trusted {info.name}'s key {info.fingerprint}.")
             self.refresh()
 
-        return self.run(self.ws.trust_key, path, fp, done=trusted, failed=self._failed)
+        return run_operation(
+            self, self.ws.trust_key, path, fp, label="trust the key", errors="inline",
+            on_success=trusted, on_failure=self._failed,
+        )
 
-    def revoke_selected(self) -> Job | None:
+    def revoke_selected(self) -> Operation | None:
         k = self.selected_key()
         if k is None or not self.confirm(
             f"Revoke {k.name}'s key {k.fingerprint}? Bundles it signed will be refused."
@@ -689,7 +658,10 @@ class KeysDialog(_WriterDialog):
             _show(self.status, f"Revoked {info.name}'s key; its bundles are refused from now on.")
             self.refresh()
 
-        return self.run(self.ws.revoke_key, k.fingerprint, done=revoked, failed=self._failed)
+        return run_operation(
+            self, self.ws.revoke_key, k.fingerprint, label="revoke the key", errors="inline",
+            on_success=revoked, on_failure=self._failed,
+        )
 
     def _confirm(self, text: str) -> bool:
         answer = QMessageBox.question(self, "Revoke key", text)
@@ -701,7 +673,7 @@ class KeysDialog(_WriterDialog):
 
 
 # -- conflicts ----------------------------------------------------------------------------------
-class ConflictsDialog(_WriterDialog):
+class ConflictsDialog(_ExchangeDialog):
     """Unresolved merge conflicts; a supervisor keeps a side or writes a new value."""
 
     HEADERS = ("Item", "Field", "Local value", "Remote value", "Won", "Local by", "Remote by")
@@ -760,8 +732,11 @@ class ConflictsDialog(_WriterDialog):
         layout.addWidget(buttons)
         self._update_buttons()
 
-    def refresh(self) -> Job:
-        return self.run(self.ws.conflicts, done=self._listed, failed=self._failed)
+    def refresh(self) -> Operation:
+        return run_operation(
+            self, self.ws.conflicts, label="list the conflicts", errors="inline",
+            on_success=self._listed, on_failure=self._failed,
+        )
 
     def _listed(self, conflicts: list) -> None:
         self.conflicts = conflicts
@@ -808,7 +783,7 @@ class ConflictsDialog(_WriterDialog):
                 return text
         return text or None
 
-    def resolve(self, choice: str) -> Job | None:
+    def resolve(self, choice: str) -> Operation | None:
         c = self.selected()
         if c is None:
             return None
@@ -817,14 +792,14 @@ class ConflictsDialog(_WriterDialog):
             _show(self.status, "Type the new value first.", error=True)
             return None
 
-        def resolved(changes) -> None:
+        def resolved(_changes) -> None:
             self.value.clear()
             _show(self.status, f"Resolved: {c.field} of {c.label or c.entity_id[:8]}.")
-            self.apply_changes(changes)
             self.refresh()
 
-        return self.run(
-            self.ws.resolve_conflict, c.id, choice, value, done=resolved, failed=self._failed
+        return run_operation(
+            self, self.ws.resolve_conflict, c.id, choice, value, label="resolve the conflict",
+            errors="inline", on_success=resolved, on_failure=self._failed,
         )
 
     def _failed(self, exc: BaseException) -> None:
@@ -900,7 +875,7 @@ class ExchangeUi(QObject):
 
 def install_exchange_ui(window: QMainWindow) -> None:
     """Add File → Export bundle… / Import bundle…, Tools → Keys… and Review → Conflicts… to a
-    MainWindow (uses window.ws, .writer, .apply_changes). Idempotent; the controller is
+    MainWindow (uses window.ws; its operations run on window.writer). Idempotent; the controller is
     `window.exchange_ui`."""
     if getattr(window, "exchange_ui", None) is not None:
         return

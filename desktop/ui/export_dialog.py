@@ -47,9 +47,9 @@ from desktop.core.kernel.records import STATUSES
 from desktop.core.kernel.scales import TLP
 from desktop.core.workspace import Changes, Workspace
 
-from .operations import error_box
+from .operations import Operation, error_box, run_operation, running
 from .widgets import check_list, checked_values
-from .worker import Job, JobCancelled, SerialWorker
+from .worker import JobCancelled, SerialWorker
 
 # (key for the core, label in the combo, file dialog filter)
 FORMAT_CHOICES = (
@@ -107,13 +107,12 @@ def _import(ws: Workspace, path: str) -> tuple[ImportSummary, Changes]:
 
 
 class _JobDialog(QDialog):
-    """A non-modal dialog that runs one core call at a time on a worker and shows the outcome."""
+    """A non-modal dialog that runs one core call at a time (an operation) and shows the outcome."""
 
     def __init__(self, window: QMainWindow, title: str, name: str):
         super().__init__(window)
         self.window_ = window
         self.ws: Workspace = window.ws
-        self.job: Job | None = None
         self.setWindowTitle(title)
         self.setObjectName(name)
         self.result_label = QLabel()
@@ -123,29 +122,26 @@ class _JobDialog(QDialog):
         self.result_label.setVisible(False)
 
     def busy(self) -> bool:
-        return self.job is not None
+        return bool(running(self))
 
-    def _run(
-        self,
-        worker: SerialWorker,
-        fn: Callable,
-        *args: Any,
-        done: Callable[[Any], None],
-        failed: Callable[[BaseException], None],
-    ) -> Job:
-        job = worker.submit(fn, *args)
-        self.job = job
+    def _start(
+        self, worker: SerialWorker, fn: Callable, *args: Any, label: str,
+        done: Callable[[Any], None], failed: Callable[[BaseException], None],
+        changes: Callable[[Any], Changes | None] | None = None,
+    ) -> Operation:
+        """Run fn as an operation: the outcome is shown in the dialog (a bug also in a dialog)."""
 
-        def finish(outcome: Any, handler: Callable) -> None:
-            if self.job is job:
-                self.job = None
+        def ended(handler: Callable, outcome: Any) -> None:
             self._set_busy(False)
             handler(outcome)
 
-        job.finished.connect(lambda result: finish(result, done))
-        job.failed.connect(lambda exc: finish(exc, failed))
+        operation = run_operation(
+            self, fn, *args, label=label, worker=worker, errors="inline", changes=changes,
+            on_success=lambda result: ended(done, result),
+            on_failure=lambda exc: ended(failed, exc),
+        )
         self._set_busy(True)
-        return job
+        return operation
 
     def _set_busy(self, busy: bool) -> None:
         raise NotImplementedError
@@ -155,10 +151,9 @@ class _JobDialog(QDialog):
         self.result_label.setStyleSheet(ERROR_STYLE if error else "")
         self.result_label.setVisible(bool(text))
 
-    def show_failure(self, exc: BaseException, action: str) -> None:
+    def show_failure(self, exc: BaseException) -> None:
+        """In the dialog; an operation's unexpected error also has run_operation's dialog."""
         self.show_result(describe_error(exc), error=True)
-        if not isinstance(exc, AssayError | JobCancelled):
-            error_box(exc, self, action)  # the traceback, for a bug report
 
 
 class ExportDialog(_JobDialog):
@@ -314,7 +309,7 @@ class ExportDialog(_JobDialog):
             self.show_result("Exporting…")
 
     # -- running -------------------------------------------------------------------------------
-    def start(self) -> Job | None:
+    def start(self) -> Operation | None:
         """Export on the reader thread (the PDF's painting then follows on this thread)."""
         if self.busy():
             return None
@@ -335,24 +330,13 @@ class ExportDialog(_JobDialog):
         fmt = self.fmt()
         self.result = None
         if fmt == "pdf":
-            return self._run(
-                worker,
-                _pdf_data,
-                self.ws,
-                selection,
-                title,
-                done=lambda got: self._render_pdf(got, dest, title),
-                failed=self._failed,
+            return self._start(
+                worker, _pdf_data, self.ws, selection, title, label="export",
+                done=lambda got: self._render_pdf(got, dest, title), failed=self._failed,
             )
-        return self._run(
-            worker,
-            partial(export, title=title),
-            self.ws,
-            fmt,
-            dest,
-            selection,
-            done=self._done,
-            failed=self._failed,
+        return self._start(
+            worker, partial(export, title=title), self.ws, fmt, dest, selection, label="export",
+            done=self._done, failed=self._failed,
         )
 
     def _render_pdf(self, got: tuple, dest: str, title: str) -> None:
@@ -363,8 +347,10 @@ class ExportDialog(_JobDialog):
         began = time.perf_counter()
         try:
             render_pdf(html, dest, marking=data.highest_marking, title=title)
-        except Exception as exc:
+        except Exception as exc:  # painted here, not in an operation: show a bug's dialog here
             self._failed(exc)
+            if not isinstance(exc, AssayError):
+                error_box(exc, self, "export")
             return
         finally:
             self.pdf_render_seconds = time.perf_counter() - began
@@ -394,7 +380,7 @@ class ExportDialog(_JobDialog):
         self.exported.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
-        self.show_failure(exc, "export")
+        self.show_failure(exc)
         self.export_failed.emit(exc)
 
 
@@ -457,7 +443,7 @@ class ImportAnnotationsDialog(_JobDialog):
             self.details.setVisible(False)
             self.show_result("Importing…")
 
-    def start(self) -> Job | None:
+    def start(self) -> Operation | None:
         if self.busy():
             return None
         if self.ws.readonly:
@@ -470,16 +456,14 @@ class ImportAnnotationsDialog(_JobDialog):
             self.show_result("Choose a file to import first.", error=True)
             return None
         self.summary = None
-        return self._run(
-            self.window_.writer, _import, self.ws, path, done=self._done, failed=self._failed
+        return self._start(
+            self.window_.writer, _import, self.ws, path, label="import the annotations",
+            changes=lambda outcome: outcome[1] or None, done=self._done, failed=self._failed,
         )
 
     def _done(self, outcome: tuple[ImportSummary, Changes]) -> None:
-        summary, changes = outcome
+        summary, _changes = outcome  # the window has applied the changes
         self.summary = summary
-        apply = getattr(self.window_, "apply_changes", None)
-        if callable(apply) and changes:
-            apply(changes)
         lines = [
             f"Imported {len(summary.annotations_created)} annotation(s) from "
             f"{Path(summary.path).name} ({summary.format}).",
@@ -497,7 +481,7 @@ class ImportAnnotationsDialog(_JobDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.details.setVisible(False)
-        self.show_failure(exc, "import the annotations")
+        self.show_failure(exc)
         self.import_failed.emit(exc)
 
 
@@ -553,7 +537,7 @@ def _raise(dialog: QWidget) -> Any:
 
 def install_export_ui(window: QMainWindow) -> None:
     """Add File → Export… and File → Import annotations… to a MainWindow (uses window.ws,
-    .reads if any, .writer, .apply_changes). Idempotent; the controller is `window.export_ui`."""
+    .reads if any, .writer; what an import changed goes to window.apply_changes). Idempotent; the controller is `window.export_ui`."""
     if getattr(window, "export_ui", None) is not None:
         return
     window.export_ui = ExportUi(window)

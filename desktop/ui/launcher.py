@@ -4,6 +4,7 @@ empty, or an existing folder), its lock, and remembering the last one for the ne
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
@@ -17,9 +18,9 @@ from desktop.core.workspace import Workspace
 
 from . import theme
 from .main_window import MainWindow
-from .operations import ProgressTask, error_box
+from .operations import Operation, error_box, run_operation
 from .welcome import HowToDialog, WelcomeDialog, is_workspace
-from .worker import Job, SerialWorker
+from .worker import SerialWorker
 
 LAST_WORKSPACE_KEY = "workspace/last"
 RECENT_KEY = "workspace/recent"
@@ -66,7 +67,7 @@ class Launcher(QObject):
         self.settings = settings
         self.writer = SerialWorker("assay-writer")
         self.window: MainWindow | None = None
-        self.task: ProgressTask | None = None
+        self.task: Operation | None = None
 
     def will_welcome(self) -> bool:
         """True if start() shows the welcome screen (which also asks a new analyst's name)."""
@@ -86,11 +87,12 @@ class Launcher(QObject):
             self.path = choice
             self._open(readonly=self.readonly)
         elif choice == "demo":
-            job = self.writer.submit(create_demo, self.path)
-            self._follow(job, "Creating the demo workspace", "Importing the sample documents")
+            self._follow(
+                create_demo, "Creating the demo workspace", "Importing the sample documents",
+                cancellable=True,
+            )
         elif choice == "empty":
-            job = self.writer.submit(Workspace.create, self.path)
-            self._follow(job, "Creating the workspace", "Creating")
+            self._follow(Workspace.create, "Creating the workspace", "Creating")
         else:
             self._abort(0)
 
@@ -125,13 +127,18 @@ class Launcher(QObject):
     # -- internals ---------------------------------------------------------------------------
     def _open(self, *, readonly: bool) -> None:
         self.readonly = readonly
-        job = self.writer.submit(Workspace.open, self.path, readonly=readonly)
-        self._follow(job, "Opening the workspace", "Opening")
+        self._follow(Workspace.open, "Opening the workspace", "Opening", readonly=readonly)
 
-    def _follow(self, job: Job, title: str, verb: str) -> None:
-        self.task = ProgressTask(job, None, title, verb)
-        job.finished.connect(self._opened)
-        job.failed.connect(self._failed)
+    def _follow(
+        self, fn: Callable[..., Workspace], title: str, verb: str, *, cancellable: bool = False,
+        **kwargs: object,
+    ) -> None:
+        # no window yet: the launcher's writer, and its own answer to every error
+        self.task = run_operation(
+            None, fn, self.path, label="open the workspace", worker=self.writer,
+            progress=True, title=title, verb=verb, cancellable=cancellable, errors="caller",
+            on_success=self._opened, on_failure=self._failed, **kwargs,
+        )
 
     def _opened(self, ws: Workspace) -> None:
         self.window = MainWindow(ws, writer=self.writer, settings=self.settings)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.kernel.scales import TLP
-from desktop.core.workspace import Workspace
+from desktop.core.workspace import Changes, Workspace
 
 from .annotations import TagCatalog
 from .labels import language_name
@@ -233,10 +231,11 @@ class LibraryPane(QWidget):
         )
 
     # -- changes ---------------------------------------------------------------------------
-    def apply_changes(self, documents: Iterable[str], sources_changed: bool) -> None:
-        if sources_changed or documents:
+    def note_changes(self, changes: Changes) -> None:
+        """The window's changes: refresh the filter choices and the rows they name."""
+        if changes.sources or changes.documents:
             self.refresh_choices()
-        self.model.refresh(documents)
+        self.model.refresh(changes.documents)
         self._update_caption()
 
     def select_document(self, doc_id: str, *, notify: bool = True) -> bool:

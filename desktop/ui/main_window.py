@@ -42,7 +42,7 @@ from .claim_editor import ClaimEditor, NewSpan
 from .document_dialog import DocumentPropertiesDialog, SharedPropertiesDialog
 from .first_run import ProfileDialog
 from .library import LibraryPane
-from .operations import ImportSummaryDialog, ProgressTask, error_box
+from .operations import ImportSummaryDialog, Operation, error_box, run_operation
 from .reader import ReaderPane
 from .recovery import EditorRecovery
 from .removed_dialog import RemovedDocumentsDialog
@@ -56,7 +56,7 @@ from .search import (
 )
 from .sources_dialog import SourcesDialog
 from .tags_dialog import TagsDialog
-from .worker import Job, SerialWorker
+from .worker import SerialWorker
 
 # Past this many changed annotations on the open document, read them all again at once.
 PER_ANNOTATION_REFRESH = 50
@@ -67,7 +67,11 @@ class MainWindow(QMainWindow):
 
     The splitter holds the library (over search results), the reader and the annotations pane;
     the claim editor docks on the right. Others extend the window through `add_menu_action`,
-    `addDockWidget`, `apply_changes` and the signals below.
+    `addDockWidget`, `subscribe` and the signals below.
+
+    Every action runs through `operations.run_operation`, which hands what it changed to
+    `apply_changes`: the one fan-out, which refreshes the window's own views and then every view
+    that subscribed.
     """
 
     document_opened = Signal(str)
@@ -91,8 +95,6 @@ class MainWindow(QMainWindow):
         self.writer = writer or SerialWorker("assay-writer")
         self.reads = reader or SerialWorker("assay-reader")
         self.settings = settings or theme.settings()
-        self.tasks: list[ProgressTask] = []
-        self.last_task: ProgressTask | None = None
         self.import_summary: ImportSummaryDialog | None = None
         self.last_error: QMessageBox | None = None
         self.remove_prompt: QMessageBox | None = None
@@ -544,18 +546,17 @@ class MainWindow(QMainWindow):
             return None
         return doc, span[0], span[1]
 
-    def add_note(self) -> Job | None:
+    def add_note(self) -> Operation | None:
         """A note on the selected text, made at once; the editor then takes its comment and tags."""
         if self.ws.readonly or (chosen := self._selected_span()) is None:
             return None
         doc, start, end = chosen
-        job = self.writer.submit(self.ws.add_note, doc.id, start, end)
-        job.finished.connect(self._note_added)
-        job.failed.connect(lambda exc: self.show_error(exc, "add the note"))
-        return job
+        return run_operation(
+            self, self.ws.add_note, doc.id, start, end, label="add the note",
+            on_success=self._note_added,
+        )
 
     def _note_added(self, changes: Changes) -> None:
-        self.apply_changes(changes)
         if changes.created and self.select_annotation(changes.created, scroll=False):
             self.editor.show()
             self.editor.raise_()
@@ -578,14 +579,14 @@ class MainWindow(QMainWindow):
             self.reader.select_span(span.start, span.end, scroll=False)
         return True
 
-    def delete_annotation(self, ann_id: str | None = None) -> Job | None:
+    def delete_annotation(self, ann_id: str | None = None) -> Operation | None:
         ann_id = ann_id or self.current_annotation_id()
         if not ann_id or not self.select_annotation(ann_id, scroll=False):
             return None
         return self.editor.delete()
 
-    def _editor_applied(self, changes: Changes, ann_id: str | None) -> None:
-        self.apply_changes(changes)
+    def _editor_applied(self, _changes: Changes, ann_id: str | None) -> None:
+        """A save the editor made, once apply_changes showed it: keep its claim selected."""
         if ann_id:
             self.annotations.select(ann_id)
             self.reader.select_annotation(ann_id, scroll=False)
@@ -631,7 +632,7 @@ class MainWindow(QMainWindow):
         if folder:
             self.import_paths([folder])
 
-    def import_paths(self, paths: Iterable[str | Path]) -> ProgressTask | None:
+    def import_paths(self, paths: Iterable[str | Path]) -> Operation | None:
         """Import files and folders in the writer thread, then show what happened."""
         paths = [str(p) for p in paths]
         if not paths:
@@ -642,39 +643,37 @@ class MainWindow(QMainWindow):
                 "import",
             )
             return None
-        job = self.writer.submit(self.ws.import_paths, paths)
-        job.finished.connect(self._import_done)
-        job.failed.connect(lambda exc: self.show_error(exc, "import the files"))
-        return self._track(job, "Import", "Importing")
+        return run_operation(
+            self, self.ws.import_paths, paths, label="import the files",
+            progress=True, title="Import", verb="Importing", cancellable=True,
+            on_success=self._import_done,
+        )
 
-    def reindex(self) -> ProgressTask | None:
+    def reindex(self) -> Operation | None:
         if self.ws.readonly:
             return None
-        job = self.writer.submit(self.ws.reindex)
-        job.finished.connect(self._reindex_done)
-        job.failed.connect(lambda exc: self.show_error(exc, "rebuild the index"))
-        return self._track(job, "Reindex", "Indexing")
+        return run_operation(
+            self, self.ws.reindex, label="rebuild the index",
+            progress=True, title="Reindex", verb="Indexing", cancellable=True,
+            on_success=self._reindex_done,
+        )
 
-    def undo(self) -> Job | None:
+    def undo(self) -> Operation | None:
         """Undo the last action (the core keeps the steps and their names)."""
         return self._replay(self.ws.undo, "undo")
 
-    def redo(self) -> Job | None:
+    def redo(self) -> Operation | None:
         return self._replay(self.ws.redo, "redo")
 
-    def _replay(self, action: Callable[[], Changes], verb: str) -> Job | None:
+    def _replay(self, action: Callable[[], Changes], verb: str) -> Operation | None:
         label = self._undo_labels[0 if verb == "undo" else 1]
         if self.ws.readonly or not label:
             return None
-        job = self.writer.submit(action)
         done = "Undone" if verb == "undo" else "Redone"
-        job.finished.connect(lambda changes: self._replayed(changes, f"{done}: {label}"))
-        job.failed.connect(lambda exc: self.show_error(exc, verb))
-        return job
-
-    def _replayed(self, changes: Changes, message: str) -> None:
-        self.apply_changes(changes)
-        self.statusBar().showMessage(message, 5000)
+        return run_operation(
+            self, action, label=verb,
+            on_success=lambda _changes: self.statusBar().showMessage(f"{done}: {label}", 5000),
+        )
 
     def _note_undo_labels(self, changes: Changes) -> None:
         """The steps' names come with each action's changes (an import has none: ask the core)."""
@@ -694,15 +693,7 @@ class MainWindow(QMainWindow):
             action.setText(f"&{verb} {label}" if label else f"&{verb}")
             action.setEnabled(bool(label) and not self.ws.readonly)
 
-    def _track(self, job: Job, title: str, verb: str) -> ProgressTask:
-        task = ProgressTask(job, self, title, verb)
-        self.tasks.append(task)
-        self.last_task = task
-        task.ended.connect(lambda t=task: self.tasks.remove(t) if t in self.tasks else None)
-        return task
-
     def _import_done(self, report: ImportReport) -> None:
-        self.apply_changes(report.changes)
         self.statusBar().showMessage(f"Import: {report.summary()}", 10000)
         self.show_import_summary(report)
         self.import_finished.emit(report)
@@ -746,11 +737,9 @@ class MainWindow(QMainWindow):
             self.show_error(exc, "show the document's properties")
             return None
 
-        def saved(changes: Changes) -> None:
-            self.apply_changes(changes)
-            self.statusBar().showMessage("Document properties saved", 5000)
-
-        dialog.saved.connect(saved)
+        dialog.saved.connect(
+            lambda _changes: self.statusBar().showMessage("Document properties saved", 5000)
+        )
         self.properties_dialog = dialog
         dialog.open()
         return dialog
@@ -768,8 +757,7 @@ class MainWindow(QMainWindow):
         self._drop_dialog("removed_dialog")
         dialog = RemovedDocumentsDialog(self.ws, self.writer, self)
 
-        def restored(changes: Changes, doc_id: str) -> None:
-            self.apply_changes(changes)
+        def restored(_changes: Changes, doc_id: str) -> None:
             self.library.select_document(doc_id)
             self.statusBar().showMessage("Document restored", 5000)
 
@@ -782,8 +770,7 @@ class MainWindow(QMainWindow):
         """Tools → Tags…: the codebook (each change in the writer thread, one undo step)."""
         self._drop_dialog("tags_dialog")
         dialog = TagsDialog(self.ws, self.writer, self)
-        dialog.saved.connect(self.apply_changes)
-        self.changes_applied.connect(dialog.note_changes)
+        self.subscribe(dialog.note_changes)
         self.tags_dialog = dialog
         dialog.show()
         return dialog
@@ -794,13 +781,9 @@ class MainWindow(QMainWindow):
         dialog = SourcesDialog(self.ws, self.writer, self)
         dialog.save_button.setVisible(not self.ws.readonly)
 
-        def saved(changes: Changes) -> None:
-            self.apply_changes(changes)
-            self.statusBar().showMessage("Sources saved", 5000)
-
-        dialog.saved.connect(saved)
+        dialog.saved.connect(lambda _changes: self.statusBar().showMessage("Sources saved", 5000))
         dialog.show_documents.connect(self.library.show_source)
-        self.changes_applied.connect(dialog.note_changes)
+        self.subscribe(dialog.note_changes)
         self.sources_dialog = dialog
         dialog.show()
         return dialog
@@ -869,30 +852,33 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def _remove_documents(self, ids: list[str], what: str) -> Job:
-        job = self.writer.submit(self.ws.remove_documents, ids)
-
-        def done(changes: Changes) -> None:
-            self.apply_changes(changes)
+    def _remove_documents(self, ids: list[str], what: str) -> Operation:
+        def done(_changes: Changes) -> None:
             self.statusBar().showMessage(f"Removed {what} (Edit → Undo brings it back)", 10000)
             for doc_id in ids:
                 self.document_removed.emit(doc_id)
 
-        job.finished.connect(done)
-        job.failed.connect(lambda exc: self.show_error(exc, "remove the document"))
-        return job
+        return run_operation(
+            self, self.ws.remove_documents, ids, label="remove the document", on_success=done
+        )
 
     def _reindex_done(self, count: int) -> None:
         self.search.rerun()
         self.statusBar().showMessage(f"Reindexed {count} document(s)", 10000)
         self.reindex_finished.emit(count)
 
+    def subscribe(self, view: Callable[[Changes], object]) -> None:
+        """VIEW(changes) runs after every action that changed something, once the window's
+        own views show it (a QObject's method is dropped when the object is deleted)."""
+        self.changes_applied.connect(view)
+
     def apply_changes(self, changes: Changes) -> None:
-        """Refresh exactly the views that show what changed."""
+        """The one fan-out: refresh exactly the views that show what changed, then tell every
+        subscribed view. Operations call it with what their action changed."""
         if changes.tags:
             self.tags.reload()
         if changes.documents or changes.sources:
-            self.library.apply_changes(changes.documents, bool(changes.sources))
+            self.library.note_changes(changes)
         shown = self.reader.document_id
         if shown and shown in changes.documents:
             self._refresh_document(shown, changes)
@@ -933,10 +919,14 @@ class MainWindow(QMainWindow):
         self.reader.update_annotations(changed, removed)
         self.annotations.update_annotations(changed, removed)
 
-    def show_error(self, exc: BaseException, action: str) -> None:
-        box = error_box(exc, self, action)
+    def show_error(
+        self, exc: BaseException, action: str, parent: QWidget | None = None
+    ) -> QMessageBox | None:
+        """The error dialog, over PARENT (else this window); the last one is `last_error`."""
+        box = error_box(exc, parent or self, action)
         if box is not None:
             self.last_error = box
+        return box
 
     # -- drag and drop -----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -990,15 +980,15 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def switch_analyst(self, profile: Profile) -> Job | None:
+    def switch_analyst(self, profile: Profile) -> Operation | None:
         """Record the switch in the core (audited; it clears the undo steps) and remember the
         person for the next start."""
         if self.ws.readonly:
             return None
-        job = self.writer.submit(self.ws.switch_analyst, profile)
-        job.finished.connect(lambda _none: self._analyst_switched(profile))
-        job.failed.connect(lambda exc: self.show_error(exc, "switch analyst"))
-        return job
+        return run_operation(
+            self, self.ws.switch_analyst, profile, label="switch analyst",
+            on_success=lambda _none: self._analyst_switched(profile),
+        )
 
     def _analyst_switched(self, profile: Profile) -> None:
         try:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from desktop.core.workspace import Changes, Workspace
 
 from .dashboard_data import local_time_text
+from .operations import run_operation
 from .widgets import list_table
 from .worker import SerialWorker
 
@@ -75,9 +76,6 @@ class RemovedDocumentsDialog(QDialog):
         if self.job is not None or not 0 <= row < len(self.removed):
             return
         chosen = self.removed[row]
-        self.job = self.writer.submit(self.ws.restore_document, chosen["id"])
-        self._update_buttons()
-
         def done(changes: Changes) -> None:
             self.job = None
             self.reload()
@@ -90,8 +88,11 @@ class RemovedDocumentsDialog(QDialog):
             self._update_buttons()
             self.status.setText(str(exc))
 
-        self.job.finished.connect(done)
-        self.job.failed.connect(failed)
+        self.job = run_operation(
+            self, self.ws.restore_document, chosen["id"], label="restore the document",
+            worker=self.writer, errors="inline", on_success=done, on_failure=failed,
+        )
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         self.restore_button.setEnabled(

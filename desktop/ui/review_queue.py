@@ -32,14 +32,14 @@ from PySide6.QtWidgets import (
 from desktop.core.kernel import scales
 from desktop.core.kernel.errors import AssayError
 from desktop.core.kernel.records import Annotation, Link, QueueChoices, Review
-from desktop.core.workspace import Changes, Workspace
+from desktop.core.workspace import Workspace
 
 from .dashboard_data import STATUS_COLOURS, STATUS_LABELS, age_text, local_time_text
-from .operations import error_box
+from .operations import Operation, run_operation
 from .reader import ReaderPane
 from .review_thread import ThreadView
 from .widgets import PagedAnnotationsModel, RowsModel, configure_table, select_table_row
-from .worker import Job, SerialWorker
+from .worker import SerialWorker
 
 AnnotationIdRole = Qt.ItemDataRole.UserRole + 40
 DocumentIdRole = Qt.ItemDataRole.UserRole + 41
@@ -357,7 +357,6 @@ class ReviewQueuePanel(QWidget):
 
     decided = Signal(str, str)  # annotation id, decision — once the core recorded it
     decision_failed = Signal(str, str)  # annotation id, the message shown
-    changes_ready = Signal(object)  # Changes of a decision, for the window's other views
     history_requested = Signal(str)  # annotation id
 
     def __init__(self, ws: Workspace, writer: SerialWorker, parent: QWidget | None = None):
@@ -365,7 +364,7 @@ class ReviewQueuePanel(QWidget):
         self.setObjectName("reviewQueuePanel")
         self.ws = ws
         self.writer = writer
-        self.jobs: list[Job] = []
+        self.jobs: list[Operation] = []
         self.comment_decision: str | None = None
         self.comment_target: str | None = None
         self._tag_colours: dict[str, str] = {}
@@ -717,16 +716,21 @@ class ReviewQueuePanel(QWidget):
         self.comment_row.hide()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def decide(self, decision: str, comment: str = "", *, ann_id: str | None = None) -> Job | None:
+    def decide(
+        self, decision: str, comment: str = "", *, ann_id: str | None = None
+    ) -> Operation | None:
         """Send the decision to the writer; grey the claim out and move to the next one now."""
         ann_id = ann_id or self.current_id()
         if ann_id is None or self.model.is_pending(ann_id):
             return None
         row = self.model.row_of(ann_id)
-        job = self.writer.submit(self.ws.review, ann_id, decision, comment)
+        job = run_operation(
+            self, self.ws.review, ann_id, decision, comment, label="record the decision",
+            worker=self.writer, errors="inline",
+            on_success=lambda _changes: self._decided(job, ann_id, decision),
+            on_failure=lambda exc: self._failed(job, ann_id, exc),
+        )
         self.jobs.append(job)
-        job.finished.connect(lambda changes, j=job: self._decided(j, ann_id, decision, changes))
-        job.failed.connect(lambda exc, j=job: self._failed(j, ann_id, exc))
         self.model.set_pending(ann_id, True)
         if row is not None and self.current_id() == ann_id:
             self._select_next_open(row)
@@ -741,27 +745,26 @@ class ReviewQueuePanel(QWidget):
                 self.select_row(r)
                 return
 
-    def _decided(self, job: Job, ann_id: str, decision: str, changes: Changes) -> None:
+    def _decided(self, job: Operation, ann_id: str, decision: str) -> None:
+        """The decision is stored and the window has applied it."""
         self._forget(job)
         self.model.set_pending(ann_id, False)
         self.refresh()
         self.decided.emit(ann_id, decision)
-        self.changes_ready.emit(changes)
 
-    def _failed(self, job: Job, ann_id: str, exc: BaseException) -> None:
+    def _failed(self, job: Operation, ann_id: str, exc: BaseException) -> None:
         self._forget(job)
         self.model.set_pending(ann_id, False)
         self.select_annotation(ann_id)
         if isinstance(exc, AssayError):
             message = str(exc)
             self.show_error(message)
-        else:
+        else:  # run_operation shows it in the error dialog
             message = f"Internal error: {exc!r}"
-            error_box(exc, self, "record the decision")
         self.decision_failed.emit(ann_id, message)
         self._show_current()
 
-    def _forget(self, job: Job) -> None:
+    def _forget(self, job: Operation) -> None:
         if job in self.jobs:
             self.jobs.remove(job)
 
@@ -867,14 +870,13 @@ class ReturnedPane(QWidget):
 
     open_annotation = Signal(str, str)  # document id, annotation id
     history_requested = Signal(str)
-    changes_ready = Signal(object)
 
     def __init__(self, ws: Workspace, writer: SerialWorker, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("returnedPane")
         self.ws = ws
         self.writer = writer
-        self.jobs: list[Job] = []
+        self.jobs: list[Operation] = []
         self.model = ReturnedModel(ws, self)
         self.caption = QLabel()
         self.caption.setObjectName("paneCaption")
@@ -942,30 +944,30 @@ class ReturnedPane(QWidget):
         if item is not None:
             self.open_annotation.emit(item[0].document_id, item[0].id)
 
-    def submit_again(self) -> Job | None:
+    def submit_again(self) -> Operation | None:
         ann_id = self.current_id()
         if ann_id is None:
             return None
         self.error.hide()
-        job = self.writer.submit(self.ws.submit, ann_id)
+        job = run_operation(
+            self, self.ws.submit, ann_id, label="submit the claim", worker=self.writer,
+            errors="inline", on_success=lambda _changes: self._submitted(job),
+            on_failure=lambda exc: self._failed(job, exc),
+        )
         self.jobs.append(job)
-        job.finished.connect(lambda changes, j=job: self._submitted(j, changes))
-        job.failed.connect(lambda exc, j=job: self._failed(j, exc))
         self.submit_button.setEnabled(False)
         return job
 
-    def _submitted(self, job: Job, changes: Changes) -> None:
+    def _submitted(self, job: Operation) -> None:
+        """Submitted again, and the window has applied it."""
         self.jobs.remove(job)
         self.refresh()
-        self.changes_ready.emit(changes)
 
-    def _failed(self, job: Job, exc: BaseException) -> None:
+    def _failed(self, job: Operation, exc: BaseException) -> None:
         self.jobs.remove(job)
-        if isinstance(exc, AssayError):
+        if isinstance(exc, AssayError):  # anything else is in run_operation's error dialog
             self.error.setText(str(exc))
             self.error.show()
-        else:
-            error_box(exc, self, "submit the claim")
         self._show_current()
 
     def _after_reset(self) -> None:

@@ -46,19 +46,12 @@ class ReviewUi(QObject):
             window.restoreDockWidget(dock)  # where the user left it, when the window saved it
 
         self._build_menu()
-        self.queue.changes_ready.connect(self._apply)
         self.queue.decided.connect(self._announce)
         self.queue.history_requested.connect(self.show_history)
-        self.returned.changes_ready.connect(self._apply)
         self.returned.history_requested.connect(self.show_history)
         self.returned.open_annotation.connect(self.show_annotation)
-        # The window announces every change it applied (undo, redo, edits elsewhere); without
-        # that signal the review panes refresh after their own writes only.
-        self._window_announces = isinstance(
-            getattr(window, "changes_applied", None), SignalInstance
-        )
-        if self._window_announces:
-            window.changes_applied.connect(self.refresh)
+        # every change the window applies (decisions here, undo, edits elsewhere) comes back
+        window.subscribe(self.refresh)
         if isinstance(getattr(window, "analyst_switched", None), SignalInstance):
             window.analyst_switched.connect(lambda _profile: self.update_for_role())
         self.update_for_role()
@@ -157,13 +150,6 @@ class ReviewUi(QObject):
             self._stale.discard(name)
             (self.queue if name == "reviewQueueDock" else self.returned).refresh()
 
-    def _apply(self, changes: Changes) -> None:
-        apply = getattr(self.window, "apply_changes", None)
-        if callable(apply):
-            apply(changes)
-        if not (callable(apply) and self._window_announces):
-            self.refresh(changes)
-
     def _announce(self, ann_id: str, decision: str) -> None:
         try:
             statement = one_line(self.ws.annotation(ann_id).statement, 60)
@@ -176,10 +162,6 @@ class ReviewUi(QObject):
         self.queue_dock.show()
         self.queue_dock.raise_()
         self.queue.table.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def show_returned(self) -> None:
-        self.returned_dock.show()
-        self.returned_dock.raise_()
 
     def current_annotation_id(self) -> str | None:
         """The claim the user is looking at: the window's own idea first, then the review panes."""
@@ -258,7 +240,7 @@ class ReviewUi(QObject):
 def install_review_ui(window: QMainWindow) -> None:
     """Add the Review menu (queue, returned to me, claim history, dashboard, agreement) and its
     docks to a MainWindow. Uses window.ws, .writer, .reads (if any), .reader, .open_document,
-    .apply_changes and .changes_applied. Idempotent; the controller is `window.review_ui`."""
+    .subscribe. Idempotent; the controller is `window.review_ui`."""
     if getattr(window, "review_ui", None) is not None:
         return
     window.review_ui = ReviewUi(window)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from desktop.core.kernel import scales
 from desktop.core.workspace import SOURCE_KINDS, Changes, Workspace
 
+from .operations import run_operation
 from .widgets import list_table
 from .worker import SerialWorker
 
@@ -133,9 +134,10 @@ class SourcesDialog(QDialog):
             return
         self.save_button.setEnabled(False)
         self.problem.hide()
-        self.job = self.writer.submit(self.ws.edit_sources, edits)
-        self.job.finished.connect(self._saved)
-        self.job.failed.connect(self._refused)
+        self.job = run_operation(
+            self, self.ws.edit_sources, edits, label="save the sources", worker=self.writer,
+            errors="inline", on_success=self._saved, on_failure=self._refused,
+        )
 
     def _saved(self, changes: Changes) -> None:
         self.job = None

@@ -27,13 +27,14 @@ from desktop.core.kernel.errors import AssayError
 from desktop.core.kernel.ids import normalise_tag
 from desktop.core.workspace import Changes, Workspace
 
+from .operations import run_operation
 from .worker import SerialWorker
 
 NameRole = Qt.ItemDataRole.UserRole + 60
 
 
 class TagsDialog(QDialog):
-    """Non-modal. `saved` carries each change's Changes once committed."""
+    """Non-modal. `saved` carries each change's Changes once the window has applied them."""
 
     saved = Signal(object)  # Changes
 
@@ -140,9 +141,9 @@ class TagsDialog(QDialog):
             self._say(str(exc), error=True)
             return
         if new in self.names:
-            self._run(self.ws.merge_tags, old, new, done=f"Merged {old} into {new}.", then=new)
+            self._change(self.ws.merge_tags, old, new, done=f"Merged {old} into {new}.", then=new)
         else:
-            self._run(self.ws.rename_tag, old, new, done=f"Renamed {old} to {new}.", then=new)
+            self._change(self.ws.rename_tag, old, new, done=f"Renamed {old} to {new}.", then=new)
 
     def choose_colour(self) -> QColorDialog | None:
         name = self.selected()
@@ -157,7 +158,7 @@ class TagsDialog(QDialog):
 
     def set_colour(self, name: str, colour: QColor) -> None:
         value = colour.name()  # #rrggbb
-        self._run(self.ws.set_tag_colour, name, value, done=f"{name} is now {value}.", then=name)
+        self._change(self.ws.set_tag_colour, name, value, done=f"{name} is now {value}.", then=name)
 
     def ask_delete(self) -> QMessageBox | None:
         name = self.selected()
@@ -177,31 +178,33 @@ class TagsDialog(QDialog):
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.finished.connect(
             lambda _r: box.clickedButton() is delete
-            and self._run(self.ws.delete_tag, name, done=f"Deleted {name}.", then=None)
+            and self._change(self.ws.delete_tag, name, done=f"Deleted {name}.", then=None)
         )
         self.delete_prompt = box
         box.open()
         return box
 
     # -- internals -----------------------------------------------------------------------------
-    def _run(self, fn, *args, done: str, then: str | None) -> bool:
-        self.job = self.writer.submit(fn, *args)
-        self._update_buttons()
+    def _change(self, fn, *args, done: str, then: str | None) -> bool:
+        """One change as an operation; the window applies it, then the list follows."""
 
-        def finished(changes: Changes) -> None:
+        def finished(_changes: Changes) -> None:
             self.job = None
             self.reload(select=then)
             self.target.clear()
             self._say(done)
-            self.saved.emit(changes)
+            self.saved.emit(_changes)
 
         def failed(exc: BaseException) -> None:
             self.job = None
             self._update_buttons()
             self._say(str(exc), error=True)
 
-        self.job.finished.connect(finished)
-        self.job.failed.connect(failed)
+        self.job = run_operation(
+            self, fn, *args, label="change the tags", worker=self.writer, errors="inline",
+            on_success=finished, on_failure=failed,
+        )
+        self._update_buttons()
         return True
 
     def _chosen(self, *_args: object) -> None:

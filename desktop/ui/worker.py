@@ -52,9 +52,6 @@ class Job(QObject):
     def cancel(self) -> None:
         self.cancel_token.set()
 
-    def is_cancelled(self) -> bool:
-        return self.cancel_token.is_set()
-
     def report(self, done: int, total: int, message: str = "") -> None:
         """The progress callback handed to the core; runs on the worker thread."""
         now = time.monotonic()
