@@ -98,47 +98,46 @@ class SaveOutcome:
 def apply_edits(
     ws: Workspace, ann_id: str | None, new: NewSpan | None, edits: Edits
 ) -> SaveOutcome:
-    """Carry out one Save as the core's own actions, in order. An error the analyst can act on
-    stops there and comes back with what was already done, so the views still refresh it."""
-    total = Changes()
-
-    def record(changes: Changes) -> None:
-        total.merge(changes)
-        total.undo_label, total.redo_label = changes.undo_label, changes.redo_label
-
+    """Carry out one Save as the core's own actions, in order, as ONE undo step: all of it is
+    stored, or (when the core refuses one part) none of it, and the error comes back with the
+    analyst's edits still in the form."""
+    label = "Add claim" if new is not None else "Edit claim"
     try:
-        if new is not None:
-            v = edits.values
-            created = ws.add_claim(
-                new.document_id,
-                new.start,
-                new.end,
-                v.get("statement") or "",
-                credibility=v.get("credibility"),
-                likelihood=v.get("likelihood"),
-                confidence=v.get("confidence"),
-                rationale=v.get("rationale") or "",
-                comment=v.get("comment") or "",
-                tags=edits.add_tags,
-            )
-            record(created)
-            ann_id = total.created = created.created
-        else:
-            if edits.values:
-                record(ws.edit_claim(ann_id, **edits.values))
-            if edits.add_tags:
-                record(ws.tag_annotation(ann_id, edits.add_tags))
-            if edits.remove_tags:
-                record(ws.untag_annotation(ann_id, edits.remove_tags))
-        for link in edits.add_links:
-            record(ws.link_claims(ann_id, link.to_id, link.relation, link.comment))
-        for link_id in edits.remove_links:
-            record(ws.unlink(link_id))
-        if edits.submit:
-            record(ws.submit(ann_id))
+        with ws.batch(label) as total:
+            if new is not None:
+                v = edits.values
+                created = ws.add_claim(
+                    new.document_id,
+                    new.start,
+                    new.end,
+                    v.get("statement") or "",
+                    credibility=v.get("credibility"),
+                    likelihood=v.get("likelihood"),
+                    confidence=v.get("confidence"),
+                    rationale=v.get("rationale") or "",
+                    comment=v.get("comment") or "",
+                    tags=edits.add_tags,
+                )
+                stored_id = created.created
+            else:
+                stored_id = ann_id
+                if edits.values:
+                    ws.edit_claim(ann_id, **edits.values)
+                if edits.add_tags:
+                    ws.tag_annotation(ann_id, edits.add_tags)
+                if edits.remove_tags:
+                    ws.untag_annotation(ann_id, edits.remove_tags)
+            for link in edits.add_links:
+                ws.link_claims(stored_id, link.to_id, link.relation, link.comment)
+            for link_id in edits.remove_links:
+                ws.unlink(link_id)
+            if edits.submit:
+                ws.submit(stored_id)
     except AssayError as exc:
-        return SaveOutcome(ann_id, total, exc)
-    return SaveOutcome(ann_id, total)
+        return SaveOutcome(ann_id, Changes(), exc)
+    total.created = stored_id if new is not None else None
+    total.undo_label, total.redo_label = ws.undo_label(), ws.redo_label()
+    return SaveOutcome(stored_id, total)
 
 
 @dataclass

@@ -208,3 +208,43 @@ def test_unsaved_edits_are_not_lost_by_selecting_another_claim(qtbot, window):
     qtbot.waitUntil(lambda: editor.current_id() == two, timeout=10000)
     assert ws.annotation(one).statement == "one, edited"
     assert window.annotations.selected_id() == two == window.reader.selected_annotation
+
+
+def _claims_of(ws: Workspace, doc: str) -> list:
+    return [a for a in ws.annotations(doc) if a.kind == "claim"]
+
+
+def test_one_save_is_one_undo_step_and_a_refused_part_stores_nothing(tmp_path, demo_path):
+    """A Save that rates, tags, links and submits is one step; undone, the store is as before.
+    When the core refuses one part (a link to a note), nothing of the Save is kept."""
+    import shutil
+
+    from desktop.ui.claim_editor import Edits, PendingLink, apply_edits
+
+    from ..store_digest import diff, store_digest
+
+    shutil.copytree(demo_path, tmp_path / "ws", ignore=shutil.ignore_patterns("lock"))
+    with Workspace.open(tmp_path / "ws") as ws:
+        doc = first_doc(ws)
+        mine = ws.add_claim(doc, 10, 40, "First reading", credibility=3).created
+        other = ws.add_claim(doc, 50, 80, "Second reading").created
+        note = ws.add_note(doc, 90, 100, comment="just a note").created
+        before = store_digest(ws)
+        edits = Edits(values={"credibility": 2, "likelihood": "likely"}, add_tags=["actor/state"],
+                      add_links=[PendingLink(other, "corroborates", "same source")], submit=True)
+        outcome = apply_edits(ws, mine, None, edits)
+        assert outcome.error is None and ws.undo_label() == "Edit claim"
+        saved = ws.annotation(mine)
+        assert (saved.credibility, saved.status, saved.tags) == (2, "submitted", ["actor/state"])
+        assert [link.to_id for link in ws.links(mine)] == [other]
+        ws.undo()  # one step takes all of it back
+        after = store_digest(ws)
+        assert after == before, diff(before, after)
+        refused = Edits(values={"credibility": 5}, add_tags=["policy"],
+                        add_links=[PendingLink(note, "corroborates", "")])
+        outcome = apply_edits(ws, mine, None, refused)
+        assert outcome.error is not None and "claim" in str(outcome.error)
+        assert not outcome.changes
+        after = store_digest(ws)
+        assert after == before, diff(before, after)
+        assert ws.annotation(mine).credibility == 3 and _claims_of(ws, doc)
