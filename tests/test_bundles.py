@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from desktop.cli_bundles import register
-from desktop.core import bundles
-from desktop.core.bundles import state_digest
+from desktop.core import exchange as bundles
+from desktop.core.exchange import state_digest
 from desktop.core.kernel.errors import (
     AssayError,
     BundleCancelled,

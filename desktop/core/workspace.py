@@ -18,8 +18,8 @@ from pathlib import Path
 from db import index as ixmod
 from db import store
 
-from .bundles import BundlesMixin
 from .claims import ClaimsMixin
+from .exchange import BundleInfo, Conflict, Exchange, ImportPreview, ImportResult, KeyInfo
 from .kernel import audit
 from .kernel.changes import Changes
 from .kernel.errors import NotFound, ReadOnlyWorkspace, WorkspaceError
@@ -101,7 +101,7 @@ class SearchHit:
     marking: str = "CLEAR"
 
 
-class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
+class Workspace(ClaimsMixin, ReviewMixin):
     """A workspace folder: assay.db (SQLite, WAL), index/ (Whoosh), blobs/sha256/…, lock."""
 
     DB_NAME = DB_NAME
@@ -109,6 +109,7 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
     def __init__(self, path: Path, *, readonly: bool = False, profile: Profile | None = None):
         self.session = Session(path, readonly=readonly, profile=profile)
         self.session.indexer = self.index_pending
+        self.exchange = Exchange(self.session, index_pending=self.index_pending)
         self._recovering = False
         try:
             if not readonly:
@@ -953,6 +954,51 @@ class Workspace(ClaimsMixin, ReviewMixin, BundlesMixin):
 
     def verify_audit(self) -> audit.VerifyResult:
         return audit.verify(self.db)
+
+    # -- bundles, keys and conflicts: the exchange service (desktop/core/exchange) ---------------
+    def export_bundle(self, dest: str | Path, **selection) -> BundleInfo:
+        """Write a signed bundle of everything, or of a selection, up to a marking ceiling."""
+        return self.exchange.export_bundle(dest, **selection)
+
+    def verify_bundle(self, path: str | Path) -> BundleInfo:
+        return self.exchange.verify_bundle(path)
+
+    def show_bundle(self, path: str | Path) -> tuple[BundleInfo, dict]:
+        return self.exchange.show_bundle(path)
+
+    def preview_bundle(self, path: str | Path) -> ImportPreview:
+        return self.exchange.preview_bundle(path)
+
+    def import_bundle(self, path: str | Path, progress: Progress | None = None,
+                      cancel=None) -> ImportResult:
+        return self.exchange.import_bundle(path, progress, cancel)
+
+    def bundles_sent(self, team: str | None = None) -> list[dict]:
+        return self.exchange.bundles_sent(team)
+
+    def quarantined(self) -> list[dict]:
+        return self.exchange.quarantined()
+
+    def keys(self) -> list[KeyInfo]:
+        return self.exchange.keys()
+
+    def my_key(self) -> KeyInfo:
+        return self.exchange.my_key()
+
+    def export_public_key(self, path: str | Path) -> KeyInfo:
+        return self.exchange.export_public_key(path)
+
+    def trust_key(self, source: str | Path, expected_fingerprint: str) -> KeyInfo:
+        return self.exchange.trust_key(source, expected_fingerprint)
+
+    def revoke_key(self, fingerprint: str) -> KeyInfo:
+        return self.exchange.revoke_key(fingerprint)
+
+    def conflicts(self, unresolved_only: bool = True) -> list[Conflict]:
+        return self.exchange.conflicts(unresolved_only)
+
+    def resolve_conflict(self, conflict_id: str, choice: str = "local", value=None) -> Changes:
+        return self.exchange.resolve_conflict(conflict_id, choice, value)
 
 
 @dataclass

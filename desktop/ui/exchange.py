@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.core.bundles import ORDER, BundleInfo, ImportPreview
 from desktop.core.claims import STATUSES
+from desktop.core.exchange import ORDER, BundleInfo, ImportPreview
 from desktop.core.kernel.errors import AssayError, BundleCancelled, BundleError
 from desktop.core.kernel.scales import TLP
 
