@@ -12,7 +12,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +31,8 @@ MAX_LINE_BYTES = 128 * 2**20  # one record (a document's text can be long)
 MAX_MEMBERS = 2_000_000
 RATIO_LIMIT = 100  # uncompressed / compressed, for members above RATIO_MIN_BYTES
 RATIO_MIN_BYTES = 2**20
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
 
 NAME_RE = re.compile(
     r"manifest\.json|manifest\.sig|records/[a-z_]{1,32}\.jsonl|blobs/sha256/[0-9a-f]{64}"

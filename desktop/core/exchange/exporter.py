@@ -18,11 +18,11 @@ from ..kernel.errors import BundleCancelled, BundleError, RatingError
 from ..kernel.ids import normalise_tag
 from ..kernel.session import Session
 from . import container
+from .container import Progress
 from .keyring import compact_fp
 from .manifest import BundleInfo
 from .records import ORDER, STATUSES, canonical
 from .selection import Selection
-from .verify import Progress
 from .versions import next_seq, reconcile_all
 
 

@@ -15,11 +15,12 @@ from ..kernel.changes import Changes
 from ..kernel.errors import AssayError, BundleCancelled, BundleError
 from ..kernel.session import Session
 from . import container
+from .container import Progress
 from .keyring import Keyring, compact_fp
 from .manifest import BundleInfo
 from .merge import EntityCounts, Merge, Rollback
 from .records import ORDER, canonical, strict_loads
-from .verify import Opened, Progress, check_hashes, open_bundle
+from .verify import Opened, check_hashes, open_bundle
 from .versions import next_seq
 
 

@@ -9,11 +9,11 @@ from typing import Any
 from ..kernel.changes import Changes
 from ..kernel.session import Session
 from .conflicts import Conflict, Conflicts
+from .container import Progress
 from .exporter import Exporter
 from .importer import Importer, ImportPreview, ImportResult
 from .keyring import KeyInfo, Keyring
 from .manifest import BundleInfo
-from .verify import Progress
 
 
 class Exchange:

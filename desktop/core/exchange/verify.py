@@ -4,7 +4,6 @@ against the local keyring (never a key carried in the bundle), every hash and co
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -13,11 +12,10 @@ from .. import zipsafe
 from ..kernel import keys
 from ..kernel.errors import BundleCancelled, BundleError
 from . import container
+from .container import Progress
 from .keyring import Keyring, compact_fp, format_fp
 from .manifest import BundleInfo, check_manifest
 from .records import ORDER, strict_loads
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass
