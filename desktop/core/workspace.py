@@ -956,9 +956,17 @@ class Workspace(ClaimsMixin, ReviewMixin):
         return audit.verify(self.db)
 
     # -- bundles, keys and conflicts: the exchange service (desktop/core/exchange) ---------------
-    def export_bundle(self, dest: str | Path, **selection) -> BundleInfo:
+    def export_bundle(self, dest: str | Path, *, documents: Iterable[str] | None = None,
+                      tags: Iterable[str] | None = None, analysts: Iterable[str] | None = None,
+                      statuses: Iterable[str] | None = None, since: str | None = None,
+                      until: str | None = None, changed_since_bundle_to: str | None = None,
+                      ceiling: str = "RED", progress: Progress | None = None,
+                      cancel=None) -> BundleInfo:
         """Write a signed bundle of everything, or of a selection, up to a marking ceiling."""
-        return self.exchange.export_bundle(dest, **selection)
+        return self.exchange.export_bundle(
+            dest, documents=documents, tags=tags, analysts=analysts, statuses=statuses,
+            since=since, until=until, changed_since_bundle_to=changed_since_bundle_to,
+            ceiling=ceiling, progress=progress, cancel=cancel)
 
     def verify_bundle(self, path: str | Path) -> BundleInfo:
         return self.exchange.verify_bundle(path)
