@@ -22,7 +22,7 @@ from .container import Progress
 from .keyring import compact_fp
 from .manifest import BundleInfo
 from .records import ORDER, STATUSES, canonical
-from .selection import Selection
+from .selection import BundleSelection
 from .versions import next_seq, reconcile_all
 
 
@@ -100,7 +100,7 @@ class Exporter:
                 "changed_since_bundle": since_bundle,
                 "ceiling": ceiling,
             }
-            where = Selection(
+            where = BundleSelection(
                 db, selection, sorted(analyst_ids) if analyst_ids else None, watermark
             )
             manifest_files, counts = [], {}

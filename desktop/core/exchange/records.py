@@ -27,7 +27,7 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 KINDS = ("note", "claim")
 STATUSES = ("draft", "submitted", "approved", "rejected", "changes_requested")
 RELATIONS = ("corroborates", "contradicts", "duplicates", "refines")
-DECISIONS = ("submit", "approve", "reject", "request_changes")
+DECISIONS = ("submit", "approve", "reject", "request_changes")  # a submission is a review row too
 OPINIONS = ("strongly-disagree", "disagree", "neutral", "agree", "strongly-agree")
 
 

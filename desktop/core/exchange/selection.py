@@ -10,7 +10,7 @@ from ..kernel import marking
 from .records import ANALYST_COLUMNS, ENTITIES, ORDER, REVIEW_COLUMNS, canonical, key_sql, q
 
 
-class Selection:
+class BundleSelection:
     """Temporary tables naming the rows a bundle carries, and the record lines for each."""
 
     def __init__(self, db, sel: dict, analyst_ids: list[str] | None, watermark: int | None):
