@@ -237,7 +237,7 @@ def m003_review_and_exchange(db: Database) -> None:
 
 @migrations(name="m004_bundle_sync")
 def m004_bundle_sync(db: Database) -> None:
-    # Local bookkeeping of the bundle merge (desktop/core/bundles.py); none of it travels as is.
+    # Local bookkeeping of the bundle merge (desktop/core/exchange/); none of it travels as is.
     # Per row: the row's hlc when last reconciled (a different hlc means a local edit since),
     # short hashes of its fields then, each field's version [hlc, replica, by, at, lineage]
     # as JSON, and the local change sequence number for "changed since the last bundle".

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from desktop.core import bundles
-from desktop.core.bundles import state_digest
+from desktop.core import exchange as bundles
+from desktop.core.exchange import state_digest
 from desktop.core.kernel.errors import (
     AssayError,
     BundleCancelled,

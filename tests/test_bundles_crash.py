@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from db import store
-from desktop.core.bundles import state_digest
+from desktop.core.exchange import state_digest
 from desktop.core.workspace import Workspace
 
 from .conftest import write_texts

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from desktop.core import zipsafe
-from desktop.core.bundles import canonical, state_digest
+from desktop.core.exchange import canonical, state_digest
 from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 

@@ -13,8 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.core import bundles, zipsafe
-from desktop.core.bundles import canonical, state_digest
+from desktop.core import zipsafe
+from desktop.core.exchange import canonical, state_digest
+from desktop.core.exchange import container as bundles
 from desktop.core.kernel.errors import BundleError
 
 from .test_bundles_helpers import (

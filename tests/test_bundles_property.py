@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from db import store
-from desktop.core.bundles import ENTITIES, canonical, state_digest, state_lines
+from desktop.core.exchange import ENTITIES, canonical, state_digest, state_lines
 from desktop.core.kernel.errors import AssayError
 from desktop.core.kernel.hlc import HybridClock, wall_ms
 from desktop.core.workspace import Workspace

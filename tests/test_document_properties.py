@@ -83,10 +83,10 @@ def test_properties_are_edited_in_one_step_and_the_source_is_rated(ws):
 )
 def test_bad_values_are_refused_and_change_nothing(ws, values, message):
     doc = ws.find_document("Beta brief")
-    before = ws.document_properties(doc.id)
+    before, label = ws.document_properties(doc.id), ws.undo_label()
     with pytest.raises(WorkspaceError, match=message):
         ws.update_document(doc.id, **values)
-    assert ws.document_properties(doc.id) == before and ws.undo_label() is None
+    assert ws.document_properties(doc.id) == before and ws.undo_label() == label
     assert ws.sources() == []
 
 

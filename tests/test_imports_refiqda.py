@@ -243,20 +243,21 @@ def test_a_failure_after_the_sources_were_stored_leaves_nothing(ws, tmp_path, mo
 
     monkeypatch.setattr(common, "_create", failing_create)
     audit_before = ws.db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    label = ws.undo_label()
     with pytest.raises(RefiImportError, match="The disk is full. Nothing was imported."):
         import_refiqda(ws, path)
     assert len(made) == 2  # two codings were written before the failure
     assert counts(ws) == (0, 0, 0, ())
     assert not [f for f in (ws.path / "blobs" / "sha256").rglob("*") if f.is_file()]
-    assert ws.search("Singapore") == [] and ws.undo_label() is None
+    assert ws.search("Singapore") == [] and ws.undo_label() == label
     assert ws.db.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_before
     monkeypatch.setattr(common, "_create", real_create)
     summary = import_refiqda(ws, path)
     assert len(summary.documents_created) == 2 and len(summary.annotations_created) == 3
     assert ws.undo_label() == "Import REFI-QDA (interviews.qdpx)"  # one step for all of it
     assert {h.title for h in ws.search("Singapore")} == {"Interview 3 — officer"}
-    ws.undo()  # the codings go; the documents stay, as after any import of files
-    assert counts(ws)[:2] == (2, 0)
+    ws.undo()  # one step: the codings and the documents the project brought go together
+    assert counts(ws)[:2] == (0, 0) and ws.undo_label() == label
 
 
 def test_claim_note_is_parsed():

@@ -264,7 +264,7 @@ XFAIL: dict[str, str] = {
 # Public methods that only read.
 READ_ONLY = [
     "agreement", "analysts", "annotation", "annotation_choices", "annotation_counts",
-    "annotation_ids", "annotations", "annotations_by_ids", "blob_path", "bundles_received",
+    "annotation_ids", "annotations", "annotations_by_ids", "blob_path",
     "bundles_sent", "check", "claims", "conflicts", "count_annotations", "count_documents",
     "document", "document_ids", "document_properties", "document_summaries", "find_document",
     "history", "keys", "languages", "last_review", "last_reviews", "links", "list_documents",

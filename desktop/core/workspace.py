@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bundles import BundlesMixin
+from .exchange import Exchange
 from .kernel.changes import Changes
 from .kernel.ids import document_id, name_id
 from .kernel.profile import Profile
@@ -56,6 +56,7 @@ class Services:
     search: Search
     maintenance: Maintenance
     agreement: Agreement
+    exchange: Exchange
 
 
 class _Via:
@@ -75,16 +76,18 @@ class _Via:
         return getattr(getattr(ws.services, self.service), self.name)
 
 
-class Workspace(BundlesMixin):
+class Workspace:
     """A workspace folder: assay.db (SQLite, WAL), index/ (Whoosh), blobs/sha256/…, lock."""
 
     DB_NAME = DB_NAME
 
     def __init__(self, path: Path, *, readonly: bool = False, profile: Profile | None = None):
         self.session = s = Session(path, readonly=readonly, profile=profile)
+        search = Search(s)
         self.services = Services(Documents(s), Sources(s), Annotations(s), Tags(s), Links(s),
-                                 Reviews(s), Analysts(s), Search(s), Maintenance(s), Agreement(s))
-        s.indexer = self.services.search.index_pending
+                                 Reviews(s), Analysts(s), search, Maintenance(s), Agreement(s),
+                                 Exchange(s, index_pending=search.index_pending))
+        s.indexer = search.index_pending
         try:
             if not readonly:
                 self._recover()
@@ -269,15 +272,18 @@ class Workspace(BundlesMixin):
     unsaved = _Via("maintenance")
     drop_unsaved = _Via("maintenance")
 
-    # -- for BundlesMixin, until the exchange is its own package ------------------------------------
-    _undo = property(lambda self: self.session.undo_stack)
-    _defer_index = property(lambda self: self.session.defer_index)
-
-    def _write(self):
-        return self.session.write()
-
-    def _note_change(self, tx, table: str, key: tuple, row: dict) -> None:
-        tx.note(table, key, row)
-
-    def _blob_files(self):
-        return self.session.blob_files()
+    # -- signed bundles, keys and conflicts ---------------------------------------------------------
+    export_bundle = _Via("exchange")
+    verify_bundle = _Via("exchange")
+    show_bundle = _Via("exchange")
+    preview_bundle = _Via("exchange")
+    import_bundle = _Via("exchange")
+    bundles_sent = _Via("exchange")
+    quarantined = _Via("exchange")
+    keys = _Via("exchange")
+    my_key = _Via("exchange")
+    export_public_key = _Via("exchange")
+    trust_key = _Via("exchange")
+    revoke_key = _Via("exchange")
+    conflicts = _Via("exchange")
+    resolve_conflict = _Via("exchange")

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.core.bundles import ORDER, BundleInfo, ImportPreview
+from desktop.core.exchange import ORDER, BundleInfo, ImportPreview
 from desktop.core.kernel.errors import AssayError, BundleCancelled, BundleError
 from desktop.core.kernel.records import STATUSES
 from desktop.core.kernel.scales import TLP

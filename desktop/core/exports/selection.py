@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from desktop.core.kernel.ids import normalise_tag, tag_id
 from desktop.core.kernel.records import STATUSES, Annotation, Link, Review, default_colour
 
-from ..kernel import scales
+from ..kernel import marking, scales
 from ..kernel.errors import ExportError
 from ..workspace import Document, Workspace
 
@@ -19,7 +19,9 @@ class Selection:
 
     `documents` are ids, id prefixes or titles; `tags` match a tag and its children;
     `analysts` are ids or display names; `statuses` are annotation review states. A document
-    marked above `ceiling` never leaves, nor does anything anchored in it.
+    marked above `ceiling` never leaves, nor does anything anchored in it (the rule is
+    kernel/marking.py's, shared with bundles: an unmarked document ranks as RED, one with a
+    marking Assay does not know never leaves).
     """
 
     documents: tuple[str, ...] = ()
@@ -30,7 +32,7 @@ class Selection:
 
     def __post_init__(self) -> None:
         try:
-            object.__setattr__(self, "ceiling", scales.check_marking(self.ceiling))
+            object.__setattr__(self, "ceiling", marking.check_ceiling(self.ceiling))
         except scales.RatingError as exc:
             raise ExportError(str(exc)) from exc
         statuses = tuple(s.strip().lower().replace(" ", "_") for s in self.statuses)
@@ -61,15 +63,6 @@ class Selection:
                 parts.append(f"{label}: {', '.join(v.replace('_', ' ') for v in values)}")
         parts.append(f"ceiling TLP:{self.ceiling}")
         return "; ".join(parts) if len(parts) > 1 else f"all work; ceiling TLP:{self.ceiling}"
-
-    def as_dict(self) -> dict:
-        return {
-            "documents": list(self.documents),
-            "tags": list(self.tags),
-            "analysts": list(self.analysts),
-            "statuses": list(self.statuses),
-            "ceiling": self.ceiling,
-        }
 
 
 @dataclass
@@ -156,7 +149,6 @@ def _matches_tag(ann: Annotation, wanted: tuple[str, ...]) -> bool:
 def gather(ws: Workspace, selection: Selection | None = None) -> ExportSet:
     """Read the selected work, leaving out everything marked above the ceiling."""
     selection = selection or Selection()
-    ceiling = scales.marking_rank(selection.ceiling)
     if selection.documents:
         doc_ids = list(dict.fromkeys(ws.find_document(ref).id for ref in selection.documents))
     else:
@@ -176,7 +168,7 @@ def gather(ws: Workspace, selection: Selection | None = None) -> ExportSet:
     withheld = 0
     for doc_id in doc_ids:
         doc = ws.document(doc_id)
-        if scales.marking_rank(doc.marking) > ceiling:
+        if not marking.may_leave(doc.marking, selection.ceiling):
             withheld += 1
             continue
         anns = ws.annotations(doc.id)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from db.store import get_meta, row, rows, set_meta
+
 from .ids import normalise_tag
+
+# the store's typed reads and its meta table, for code above the kernel (which may not import db)
+__all__ = ["get_meta", "row", "rows", "set_meta", "like_escape", "tag_with_children",
+           "annotations_tagged", "in_marks", "ANNOTATION_SELECT", "DOC_SUMMARY"]
 
 
 def like_escape(text: str) -> str:
