@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/assay-desk --demo
 
 test: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
 
@@ -25,6 +26,7 @@ test-all: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

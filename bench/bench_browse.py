@@ -46,10 +46,17 @@ def main() -> int:
     args = parser.parse_args()
     t = time.perf_counter()
     cache, meta = gui_build.ensure_workspace(args.out, args.docs, args.annotations)
-    print(f"workspace {'reused' if meta['cached'] else 'built'} in "
-          f"{time.perf_counter() - t:.1f} s: {cache}", flush=True)
-    supervisor = Profile(id="99999999-9999-4999-8999-999999999999", name="Bench Supervisor",
-                         role="supervisor", configured=True)
+    print(
+        f"workspace {'reused' if meta['cached'] else 'built'} in "
+        f"{time.perf_counter() - t:.1f} s: {cache}",
+        flush=True,
+    )
+    supervisor = Profile(
+        id="99999999-9999-4999-8999-999999999999",
+        name="Bench Supervisor",
+        role="supervisor",
+        configured=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         import shutil
 
@@ -64,23 +71,25 @@ def main() -> int:
                 ("all annotation ids, newest first", lambda: ws.annotation_ids()),
                 ("annotation ids by document", lambda: ws.annotation_ids(order="document")),
                 ("annotation ids by likelihood", lambda: ws.annotation_ids(order="likelihood")),
-                ("claims tagged (with children)",
-                 lambda: ws.annotation_ids(kind="claim", tag=some_tag.split("/")[0])),
+                (
+                    "claims tagged (with children)",
+                    lambda: ws.annotation_ids(kind="claim", tag=some_tag.split("/")[0]),
+                ),
                 ("text filter, ASCII", lambda: ws.annotation_ids(text="export")),
                 ("text filter, non-ASCII", lambda: ws.annotation_ids(text="größe")),
                 ("filter choices", lambda: ws.annotation_choices()),
                 ("count of everything", lambda: ws.count_annotations()),
-                ("work on 1 000 documents (removal question)",
-                 lambda: ws.work_on(docs[:1000])),
-                ("first page of 100 rows", lambda: ws.annotations_by_ids(
-                    ws.annotation_ids()[:100])),
+                ("work on 1 000 documents (removal question)", lambda: ws.work_on(docs[:1000])),
+                (
+                    "first page of 100 rows",
+                    lambda: ws.annotations_by_ids(ws.annotation_ids()[:100]),
+                ),
             ]
             results = [(name, median_ms(fn, args.repeats)) for name, fn in cases]
         finally:
             ws.close()
     reference = results[0][1]
-    print(f"\n{args.docs} documents, {args.annotations} "
-          f"annotations, median of {args.repeats}:")
+    print(f"\n{args.docs} documents, {args.annotations} annotations, median of {args.repeats}:")
     print(f"{'read':45} {'ms':>8} {'× queue':>8}")
     for name, ms in results:
         print(f"{name:45} {ms:8.1f} {ms / reference:8.2f}")

@@ -91,8 +91,12 @@ class Lat:
     @classmethod
     def of(cls, seconds: list[float]) -> Lat:
         ms = [s * 1000 for s in seconds]
-        return cls(statistics.median(ms) if ms else float("nan"), pct(ms, 95),
-                   max(ms) if ms else float("nan"), len(ms))
+        return cls(
+            statistics.median(ms) if ms else float("nan"),
+            pct(ms, 95),
+            max(ms) if ms else float("nan"),
+            len(ms),
+        )
 
 
 @dataclass
@@ -241,8 +245,9 @@ def cold(cmd: list[str], env: dict, reps: int) -> tuple[float, float, list[str]]
     firsts, totals, lines = [], [], []
     for _ in range(reps):
         t = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                             cwd=ROOT, text=True)
+        p = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True
+        )
         line = p.stdout.readline()
         firsts.append(time.perf_counter() - t)
         _out, err = p.communicate()
@@ -271,13 +276,19 @@ def build_fts(ws_path: Path, fts_path: Path, res: SizeResult) -> None:
     c.execute("PRAGMA journal_mode = WAL")
     c.execute("PRAGMA synchronous = NORMAL")
     c.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, published TEXT, lang TEXT)")
-    c.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, author, source, lang,"
-              " tokenize = 'porter unicode61')")
+    c.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, body, author, source, lang,"
+        " tokenize = 'porter unicode61')"
+    )
     with c:
-        c.executemany("INSERT INTO docs(id, published, lang) VALUES (?,?,?)",
-                      [(r[0], r[6], r[5]) for r in rows])
-        c.executemany("INSERT INTO fts(rowid, title, body, author, source, lang)"
-                      " VALUES (?,?,?,?,?,?)", [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows])
+        c.executemany(
+            "INSERT INTO docs(id, published, lang) VALUES (?,?,?)",
+            [(r[0], r[6], r[5]) for r in rows],
+        )
+        c.executemany(
+            "INSERT INTO fts(rowid, title, body, author, source, lang) VALUES (?,?,?,?,?,?)",
+            [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows],
+        )
     c.execute("CREATE INDEX docs_published ON docs(published)")
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     c.close()
@@ -289,21 +300,24 @@ def fts_sql(q: Query, snippet: bool) -> tuple[str, list] | None:
     """The SQL for one query, or None when it cannot be expressed."""
     cols = f"f.rowid, f.title, {FTS_SNIPPET}" if snippet else "f.rowid, f.title"
     if q.fts and q.where:
-        return (f"SELECT {cols} FROM fts f JOIN docs d ON d.id = f.rowid WHERE fts MATCH ?"
-                " AND d.published BETWEEN ? AND ? ORDER BY f.rank LIMIT 10",
-                [q.fts, q.where[0], q.where[1]])
+        return (
+            f"SELECT {cols} FROM fts f JOIN docs d ON d.id = f.rowid WHERE fts MATCH ?"
+            " AND d.published BETWEEN ? AND ? ORDER BY f.rank LIMIT 10",
+            [q.fts, q.where[0], q.where[1]],
+        )
     if q.fts:
         return f"SELECT {cols} FROM fts f WHERE fts MATCH ? ORDER BY rank LIMIT 10", [q.fts]
     if q.where:
         body = ", substr(f.body, 1, 160)" if snippet else ""
-        return (f"SELECT d.id, f.title{body} FROM docs d JOIN fts f ON f.rowid = d.id"
-                " WHERE d.published BETWEEN ? AND ? ORDER BY d.published DESC LIMIT 10",
-                [q.where[0], q.where[1]])
+        return (
+            f"SELECT d.id, f.title{body} FROM docs d JOIN fts f ON f.rowid = d.id"
+            " WHERE d.published BETWEEN ? AND ? ORDER BY d.published DESC LIMIT 10",
+            [q.where[0], q.where[1]],
+        )
     return None
 
 
-def time_fts(fts_path: Path, queries: list[Query], res: SizeResult
-             ) -> dict[int, list[int]]:
+def time_fts(fts_path: Path, queries: list[Query], res: SizeResult) -> dict[int, list[int]]:
     c = sqlite3.connect(f"file:{fts_path}?mode=ro", uri=True)
     runnable: list[int] = []
     for i, q in enumerate(queries):  # warm-up pass
@@ -354,8 +368,11 @@ def run_size(n: int, args, out: Path, env: dict) -> SizeResult:
     manifest = corpus.write(root)
     res.corpus_seconds = time.perf_counter() - t
     res.corpus_mb, res.corpus_md = mb(manifest["bytes"]), manifest["md"]
-    print(f"  corpus: {res.corpus_mb:.1f} MB, {res.corpus_md} .md, written in "
-          f"{res.corpus_seconds:.1f} s", flush=True)
+    print(
+        f"  corpus: {res.corpus_mb:.1f} MB, {res.corpus_md} .md, written in "
+        f"{res.corpus_seconds:.1f} s",
+        flush=True,
+    )
     queries = corpus.queries(args.queries)
     res.queries = len(queries)
 
@@ -363,22 +380,31 @@ def run_size(n: int, args, out: Path, env: dict) -> SizeResult:
     if ws_path.exists():
         shutil.rmtree(ws_path)
     run_import(ws_path, root, res)
-    print(f"  import: {res.imported} docs, stored {res.seconds_stored:.1f} s "
-          f"({res.stored_rate:.0f} docs/s), searchable {res.seconds_total:.1f} s "
-          f"({res.searchable_rate:.0f} docs/s); index {res.index_mb:.0f} MB, "
-          f"db {res.db_mb:.0f} MB", flush=True)
+    print(
+        f"  import: {res.imported} docs, stored {res.seconds_stored:.1f} s "
+        f"({res.stored_rate:.0f} docs/s), searchable {res.seconds_total:.1f} s "
+        f"({res.searchable_rate:.0f} docs/s); index {res.index_mb:.0f} MB, "
+        f"db {res.db_mb:.0f} MB",
+        flush=True,
+    )
 
     ours_tops = time_ours(ws_path, queries, res)
-    print(f"  search: plain p50/p95 {res.search_plain.median_ms:.1f}/{res.search_plain.p95_ms:.1f}"
-          f" ms, html {res.search_html.median_ms:.1f}/{res.search_html.p95_ms:.1f} ms;"
-          f" {len(res.query_errors)} query errors", flush=True)
+    print(
+        f"  search: plain p50/p95 {res.search_plain.median_ms:.1f}/{res.search_plain.p95_ms:.1f}"
+        f" ms, html {res.search_html.median_ms:.1f}/{res.search_html.p95_ms:.1f} ms;"
+        f" {len(res.query_errors)} query errors",
+        flush=True,
+    )
 
     fts_path = out / f"fts-{n}.db"
     build_fts(ws_path, fts_path, res)
     fts_tops = time_fts(fts_path, queries, res)
-    print(f"  fts5: build {res.fts_build_s:.1f} s, plain p50/p95 {res.fts_plain.median_ms:.2f}/"
-          f"{res.fts_plain.p95_ms:.2f} ms, snippet {res.fts_snip.median_ms:.2f}/"
-          f"{res.fts_snip.p95_ms:.2f} ms", flush=True)
+    print(
+        f"  fts5: build {res.fts_build_s:.1f} s, plain p50/p95 {res.fts_plain.median_ms:.2f}/"
+        f"{res.fts_plain.p95_ms:.2f} ms, snippet {res.fts_snip.median_ms:.2f}/"
+        f"{res.fts_snip.p95_ms:.2f} ms",
+        flush=True,
+    )
     # agreement of the two engines' top 10 (a check that the translation asks the same thing)
     overlaps = []
     for i, ours in ours_tops.items():
@@ -392,19 +418,28 @@ def run_size(n: int, args, out: Path, env: dict) -> SizeResult:
     cold_q = next(q for q in queries if q.kind == "two")
     py = sys.executable
     res.baseline_ms = cold([py, "-c", "pass"], env, args.cold_reps)[1]
-    first, total, lines = cold([py, "-c", COLD_OURS, str(ws_path), cold_q.text], env, args.cold_reps)
+    first, total, lines = cold(
+        [py, "-c", COLD_OURS, str(ws_path), cold_q.text], env, args.cold_reps
+    )
     res.cold_first_ms, res.cold_total_ms = first, total
     phases = [json.loads(x) for x in lines]
-    res.cold_phases_ms = {k: statistics.median(p[k] for p in phases)
-                          for k in ("import_ms", "open_ms", "search_ms")}
-    fts_query = f"SELECT rowid, title, {FTS_SNIPPET} FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 10"
-    f_first, f_total, _ = cold([py, "-c", COLD_FTS, str(fts_path), cold_q.fts, fts_query], env,
-                               args.cold_reps)
+    res.cold_phases_ms = {
+        k: statistics.median(p[k] for p in phases) for k in ("import_ms", "open_ms", "search_ms")
+    }
+    fts_query = (
+        f"SELECT rowid, title, {FTS_SNIPPET} FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 10"
+    )
+    f_first, f_total, _ = cold(
+        [py, "-c", COLD_FTS, str(fts_path), cold_q.fts, fts_query], env, args.cold_reps
+    )
     res.fts_cold_first_ms, res.fts_cold_total_ms = f_first, f_total
-    print(f"  cold start ({cold_q.text!r}): ours first hits {first:.0f} ms (exit {total:.0f} ms;"
-          f" import {res.cold_phases_ms['import_ms']:.0f}, open {res.cold_phases_ms['open_ms']:.0f},"
-          f" search {res.cold_phases_ms['search_ms']:.0f}), fts5 {f_first:.0f} ms,"
-          f" bare python {res.baseline_ms:.0f} ms", flush=True)
+    print(
+        f"  cold start ({cold_q.text!r}): ours first hits {first:.0f} ms (exit {total:.0f} ms;"
+        f" import {res.cold_phases_ms['import_ms']:.0f}, open {res.cold_phases_ms['open_ms']:.0f},"
+        f" search {res.cold_phases_ms['search_ms']:.0f}), fts5 {f_first:.0f} ms,"
+        f" bare python {res.baseline_ms:.0f} ms",
+        flush=True,
+    )
     if not args.keep_corpus:
         shutil.rmtree(root, ignore_errors=True)
     res.load_after = os.getloadavg()[0]
@@ -431,44 +466,131 @@ def rows_for(r: SizeResult) -> list[tuple[str, str, str, str, str, str]]:
     idx_rate = r.imported / r.index_seconds if r.index_seconds > 0 else float("nan")
     sp, sh, fp, fs = r.search_plain, r.search_html, r.fts_plain, r.fts_snip
     rows = [
-        ("import, stored and readable (docs/s)", f"{r.stored_rate:.0f}", "—", "—",
-         f"≥ {TARGET_STORED:.0f}", verdict(r.stored_rate >= TARGET_STORED, r.n)),
-        ("import, searchable end to end (docs/s)", f"{r.searchable_rate:.0f}", "—", "—",
-         f"≥ {TARGET_SEARCHABLE:.0f}", verdict(r.searchable_rate >= TARGET_SEARCHABLE, r.n)),
-        ("import seconds: stored / total (CPU s, incl. children)",
-         f"{r.seconds_stored:.1f} / {r.seconds_total:.1f} ({r.import_cpu_s:.1f})", "", "", "", ""),
-        ("index build only (s; FTS5: insert + commit)", f"{r.index_seconds:.1f}",
-         f"{r.fts_build_s:.2f}", ratio(r.index_seconds, r.fts_build_s), "", ""),
-        ("index build rate (docs/s)", f"{idx_rate:.0f}", f"{fts_rate:.0f}",
-         ratio(fts_rate, idx_rate).replace("×", "× slower") if idx_rate else "—", "", ""),
-        ("index size on disk (MB)", f"{r.index_mb:.1f}", f"{r.fts_mb:.1f} (incl. text)",
-         ratio(r.index_mb, r.fts_mb), "", ""),
+        (
+            "import, stored and readable (docs/s)",
+            f"{r.stored_rate:.0f}",
+            "—",
+            "—",
+            f"≥ {TARGET_STORED:.0f}",
+            verdict(r.stored_rate >= TARGET_STORED, r.n),
+        ),
+        (
+            "import, searchable end to end (docs/s)",
+            f"{r.searchable_rate:.0f}",
+            "—",
+            "—",
+            f"≥ {TARGET_SEARCHABLE:.0f}",
+            verdict(r.searchable_rate >= TARGET_SEARCHABLE, r.n),
+        ),
+        (
+            "import seconds: stored / total (CPU s, incl. children)",
+            f"{r.seconds_stored:.1f} / {r.seconds_total:.1f} ({r.import_cpu_s:.1f})",
+            "",
+            "",
+            "",
+            "",
+        ),
+        (
+            "index build only (s; FTS5: insert + commit)",
+            f"{r.index_seconds:.1f}",
+            f"{r.fts_build_s:.2f}",
+            ratio(r.index_seconds, r.fts_build_s),
+            "",
+            "",
+        ),
+        (
+            "index build rate (docs/s)",
+            f"{idx_rate:.0f}",
+            f"{fts_rate:.0f}",
+            ratio(fts_rate, idx_rate).replace("×", "× slower") if idx_rate else "—",
+            "",
+            "",
+        ),
+        (
+            "index size on disk (MB)",
+            f"{r.index_mb:.1f}",
+            f"{r.fts_mb:.1f} (incl. text)",
+            ratio(r.index_mb, r.fts_mb),
+            "",
+            "",
+        ),
         ("assay.db size (MB) / blobs (MB)", f"{r.db_mb:.1f} / {r.blobs_mb:.1f}", "", "", "", ""),
-        ("search, no highlight: median / p95 (ms)", f"{sp.median_ms:.1f} / {sp.p95_ms:.1f}",
-         f"{fp.median_ms:.2f} / {fp.p95_ms:.2f}",
-         f"{ratio(sp.median_ms, fp.median_ms)} / {ratio(sp.p95_ms, fp.p95_ms)}", "", ""),
-        ("search, HTML highlights top 10: median / p95 (ms)",
-         f"{sh.median_ms:.1f} / {sh.p95_ms:.1f}", f"{fs.median_ms:.2f} / {fs.p95_ms:.2f}",
-         f"{ratio(sh.median_ms, fs.median_ms)} / {ratio(sh.p95_ms, fs.p95_ms)}",
-         f"p95 < {TARGET_P95_HL_MS:.0f}", verdict(sh.p95_ms < TARGET_P95_HL_MS, r.n)),
+        (
+            "search, no highlight: median / p95 (ms)",
+            f"{sp.median_ms:.1f} / {sp.p95_ms:.1f}",
+            f"{fp.median_ms:.2f} / {fp.p95_ms:.2f}",
+            f"{ratio(sp.median_ms, fp.median_ms)} / {ratio(sp.p95_ms, fp.p95_ms)}",
+            "",
+            "",
+        ),
+        (
+            "search, HTML highlights top 10: median / p95 (ms)",
+            f"{sh.median_ms:.1f} / {sh.p95_ms:.1f}",
+            f"{fs.median_ms:.2f} / {fs.p95_ms:.2f}",
+            f"{ratio(sh.median_ms, fs.median_ms)} / {ratio(sh.p95_ms, fs.p95_ms)}",
+            f"p95 < {TARGET_P95_HL_MS:.0f}",
+            verdict(sh.p95_ms < TARGET_P95_HL_MS, r.n),
+        ),
         ("search with highlights, max (ms)", f"{sh.max_ms:.0f}", f"{fs.max_ms:.1f}", "", "", ""),
-        ("cold start: new process to first hits (ms)", f"{r.cold_first_ms:.0f}",
-         f"{r.fts_cold_first_ms:.0f}", ratio(r.cold_first_ms, r.fts_cold_first_ms), "", ""),
-        ("  same, minus bare `python -c pass` (ms)",
-         f"{r.cold_first_ms - r.baseline_ms:.0f}", f"{r.fts_cold_first_ms - r.baseline_ms:.0f}",
-         ratio(r.cold_first_ms - r.baseline_ms, r.fts_cold_first_ms - r.baseline_ms), "", ""),
-        ("  cold start whole process wall time (ms)", f"{r.cold_total_ms:.0f}",
-         f"{r.fts_cold_total_ms:.0f}", "", "", ""),
-        ("  bare `python -c pass` wall time (ms)", f"{r.baseline_ms:.0f}",
-         f"{r.baseline_ms:.0f}", "", "", ""),
-        ("  ours inside the child: import / open / search (ms)",
-         " / ".join(f"{r.cold_phases_ms.get(k, 0):.0f}" for k in ("import_ms", "open_ms",
-                                                                  "search_ms")), "", "", "", ""),
-        ("queries run / with ≥1 hit", f"{r.search_html.n} / {r.ours_with_hits}",
-         f"{r.fts_snip.n} / {r.fts_with_hits}", "", "", ""),
+        (
+            "cold start: new process to first hits (ms)",
+            f"{r.cold_first_ms:.0f}",
+            f"{r.fts_cold_first_ms:.0f}",
+            ratio(r.cold_first_ms, r.fts_cold_first_ms),
+            "",
+            "",
+        ),
+        (
+            "  same, minus bare `python -c pass` (ms)",
+            f"{r.cold_first_ms - r.baseline_ms:.0f}",
+            f"{r.fts_cold_first_ms - r.baseline_ms:.0f}",
+            ratio(r.cold_first_ms - r.baseline_ms, r.fts_cold_first_ms - r.baseline_ms),
+            "",
+            "",
+        ),
+        (
+            "  cold start whole process wall time (ms)",
+            f"{r.cold_total_ms:.0f}",
+            f"{r.fts_cold_total_ms:.0f}",
+            "",
+            "",
+            "",
+        ),
+        (
+            "  bare `python -c pass` wall time (ms)",
+            f"{r.baseline_ms:.0f}",
+            f"{r.baseline_ms:.0f}",
+            "",
+            "",
+            "",
+        ),
+        (
+            "  ours inside the child: import / open / search (ms)",
+            " / ".join(
+                f"{r.cold_phases_ms.get(k, 0):.0f}" for k in ("import_ms", "open_ms", "search_ms")
+            ),
+            "",
+            "",
+            "",
+            "",
+        ),
+        (
+            "queries run / with ≥1 hit",
+            f"{r.search_html.n} / {r.ours_with_hits}",
+            f"{r.fts_snip.n} / {r.fts_with_hits}",
+            "",
+            "",
+            "",
+        ),
         ("top-10 overlap ours vs FTS5 (mean)", f"{r.overlap_at_10:.2f}", "", "", "", ""),
-        ("load average (1 min) before / after", f"{r.load_before:.1f} / {r.load_after:.1f}",
-         "", "", "", ""),
+        (
+            "load average (1 min) before / after",
+            f"{r.load_before:.1f} / {r.load_after:.1f}",
+            "",
+            "",
+            "",
+            "",
+        ),
     ]
     return rows
 
@@ -476,8 +598,10 @@ def rows_for(r: SizeResult) -> list[tuple[str, str, str, str, str, str]]:
 def console_table(results: list[SizeResult]) -> str:
     lines = []
     for r in results:
-        lines.append(f"\n{r.n} documents ({r.corpus_mb:.0f} MB of text, {r.corpus_md} .md with "
-                     f"front matter), {r.queries} queries")
+        lines.append(
+            f"\n{r.n} documents ({r.corpus_mb:.0f} MB of text, {r.corpus_md} .md with "
+            f"front matter), {r.queries} queries"
+        )
         head = ("metric", "Assay (Whoosh)", "FTS5", "ours/FTS5", "target", "")
         rows = [head, *rows_for(r)]
         w = [max(len(row[i]) for row in rows) for i in range(6)]
@@ -486,20 +610,29 @@ def console_table(results: list[SizeResult]) -> str:
         lines.append("  by query kind, with highlights (median / p95 ms):")
         for kind, d in sorted(r.by_kind.items()):
             o, f = d.get("ours_html"), d.get("fts_snip")
-            lines.append(f"    {kind:8} n={o.n if o else 0:3}  ours {o.median_ms:7.1f} / {o.p95_ms:7.1f}"
-                         f"   fts5 {f.median_ms:6.2f} / {f.p95_ms:6.2f}" if o and f else
-                         f"    {kind:8} (missing on one side)")
+            lines.append(
+                f"    {kind:8} n={o.n if o else 0:3}  ours {o.median_ms:7.1f} / {o.p95_ms:7.1f}"
+                f"   fts5 {f.median_ms:6.2f} / {f.p95_ms:6.2f}"
+                if o and f
+                else f"    {kind:8} (missing on one side)"
+            )
     return "\n".join(lines)
 
 
 def markdown(results: list[SizeResult], command: str, code: str) -> str:
-    out = [f"Command: `{command}`  ", f"Code: {code}  ",
-           f"Date: {datetime.now().strftime('%Y-%m-%d %H:%M')}; machine: {os.cpu_count()} cores, "
-           f"{platform.machine()}, Python {platform.python_version()}, SQLite "
-           f"{sqlite3.sqlite_version}, {platform.system()} {platform.release()}", ""]
+    out = [
+        f"Command: `{command}`  ",
+        f"Code: {code}  ",
+        f"Date: {datetime.now().strftime('%Y-%m-%d %H:%M')}; machine: {os.cpu_count()} cores, "
+        f"{platform.machine()}, Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}, {platform.system()} {platform.release()}",
+        "",
+    ]
     for r in results:
-        out.append(f"### {r.n} documents ({r.corpus_mb:.0f} MB of text, {r.corpus_md} .md, "
-                   f"{r.queries} queries)\n")
+        out.append(
+            f"### {r.n} documents ({r.corpus_mb:.0f} MB of text, {r.corpus_md} .md, "
+            f"{r.queries} queries)\n"
+        )
         out.append("| metric | Assay (Whoosh) | FTS5 | ours/FTS5 | target | |")
         out.append("|---|---|---|---|---|---|")
         for row in rows_for(r):
@@ -510,11 +643,14 @@ def markdown(results: list[SizeResult], command: str, code: str) -> str:
         for kind, d in sorted(r.by_kind.items()):
             o, f = d.get("ours_html"), d.get("fts_snip")
             if o and f:
-                out.append(f"| {kind} | {o.n} | {o.median_ms:.1f} / {o.p95_ms:.1f} | "
-                           f"{f.median_ms:.2f} / {f.p95_ms:.2f} |")
+                out.append(
+                    f"| {kind} | {o.n} | {o.median_ms:.1f} / {o.p95_ms:.1f} | "
+                    f"{f.median_ms:.2f} / {f.p95_ms:.2f} |"
+                )
         if r.query_errors:
-            out.append(f"\nQuery errors (ours): {len(r.query_errors)}: "
-                       + "; ".join(r.query_errors[:5]))
+            out.append(
+                f"\nQuery errors (ours): {len(r.query_errors)}: " + "; ".join(r.query_errors[:5])
+            )
         if r.fts_skipped:
             out.append(f"\nNot run on FTS5: {len(r.fts_skipped)}: " + "; ".join(r.fts_skipped[:5]))
         out.append("")
@@ -525,15 +661,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="2000,20000", help="comma-separated corpus sizes")
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--out", type=Path, default=None,
-                    help="work folder (default: a temporary folder, removed at the end)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="work folder (default: a temporary folder, removed at the end)",
+    )
     ap.add_argument("--quick", action="store_true", help="smoke run: 500 documents")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--keep-corpus", action="store_true", help="keep the generated corpus files")
     ap.add_argument("--cold-reps", type=int, default=5)
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
-    ap.add_argument("--no-snapshot", action="store_true",
-                    help="import the live tree instead of a copy frozen at the start")
+    ap.add_argument(
+        "--no-snapshot",
+        action="store_true",
+        help="import the live tree instead of a copy frozen at the start",
+    )
     args = ap.parse_args(argv)
     sizes = [500] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.quick:

@@ -168,8 +168,9 @@ def run_launch(kind: str, ws_path: Path | None, env: dict, timeout: float = 180)
     cmd += ["--_launch-child", str(ws_path)] if kind == "app" else ["--_baseline-child"]
     spawned = time.monotonic()
     try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
-                              cwd=tempfile.gettempdir())
+        proc = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=tempfile.gettempdir()
+        )
     except subprocess.TimeoutExpired as exc:
         return {"error": f"timed out after {timeout} s", "stderr": str(exc.stderr)[-2000:]}
     ended = time.monotonic()
@@ -288,9 +289,16 @@ def gui_child(config_path: str) -> int:
         "highlighted": len(window.reader.annotations),
     }
     # where the time goes: the same steps as open_document, one by one
-    parts: dict[str, list[float]] = {k: [] for k in (
-        "read document", "read annotations", "reader.show_document",
-        "annotations.show_annotations", "events + paint")}
+    parts: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "read document",
+            "read annotations",
+            "reader.show_document",
+            "annotations.show_annotations",
+            "events + paint",
+        )
+    }
     for _ in range(3):
         window.open_document(other)
         app.processEvents()
@@ -351,10 +359,18 @@ def gui_child(config_path: str) -> int:
             worst = max(worst, pc() - ts)
             steps += 1
             stalls = stalls + 1 if lib.rowCount() == before else 0
-        jumps.append({"seconds": pc() - started, "steps": steps, "stalled": stalls >= 50,
-                      "rows_before": rows_before, "rows_after": lib.rowCount(),
-                      "worst_step_s": worst, "rss_before_mb": rss_before,
-                      "rss_after_mb": rss_mb()})
+        jumps.append(
+            {
+                "seconds": pc() - started,
+                "steps": steps,
+                "stalled": stalls >= 50,
+                "rows_before": rows_before,
+                "rows_after": lib.rowCount(),
+                "worst_step_s": worst,
+                "rss_before_mb": rss_before,
+                "rss_after_mb": rss_mb(),
+            }
+        )
     res["scroll_jump"] = jumps
 
     pages = []
@@ -373,13 +389,21 @@ def gui_child(config_path: str) -> int:
             step_times.append(pc() - ts)
             if sb.value() >= sb.maximum() and not lib.canFetchMore(root):
                 break
-        pages.append({"seconds": pc() - started, "steps": len(step_times),
-                      "rows_before": rows_before, "rows_after": lib.rowCount(),
-                      "step_median_s": med(step_times), "step_p95_s": pct(step_times, 95),
-                      "worst_step_s": max(step_times), "rss_before_mb": rss_before,
-                      "rss_after_mb": rss_mb(),
-                      "visible_rows": table.viewport().height()
-                      // max(1, table.verticalHeader().defaultSectionSize())})
+        pages.append(
+            {
+                "seconds": pc() - started,
+                "steps": len(step_times),
+                "rows_before": rows_before,
+                "rows_after": lib.rowCount(),
+                "step_median_s": med(step_times),
+                "step_p95_s": pct(step_times, 95),
+                "worst_step_s": max(step_times),
+                "rss_before_mb": rss_before,
+                "rss_after_mb": rss_mb(),
+                "visible_rows": table.viewport().height()
+                // max(1, table.verticalHeader().defaultSectionSize()),
+            }
+        )
     res["scroll_pages"] = pages
     res["rss_after_scroll_mb"] = rss_mb()
 
@@ -456,9 +480,22 @@ def profile_launch(ws_path: Path, env: dict, scratch: Path, limit: int = 40) -> 
     import pstats
 
     out = scratch / "launch.prof"
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), str(Path(__file__).resolve()),
-                    "--_launch-child", str(ws_path)], env=env, capture_output=True, timeout=300,
-                   cwd=scratch)  # not the repository: -m puts the cwd first on sys.path
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(out),
+            str(Path(__file__).resolve()),
+            "--_launch-child",
+            str(ws_path),
+        ],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        cwd=scratch,
+    )  # not the repository: -m puts the cwd first on sys.path
     if not out.exists():
         return ""
     buf = io.StringIO()
@@ -486,13 +523,19 @@ def pick_queries(n_docs: int, count: int) -> list[str]:
     from corpus import Corpus
 
     annotation_queries = [
-        "tag:capability/*", "tag:policy/export-controls likelihood:likely",
-        "type:claim confidence:high", "status:submitted tag:actor/*", "statement:vulnerability",
+        "tag:capability/*",
+        "tag:policy/export-controls likelihood:likely",
+        "type:claim confidence:high",
+        "status:submitted tag:actor/*",
+        "statement:vulnerability",
         "exploit* tag:capability/exploitation",
     ]
     n_ann = min(len(annotation_queries), count // 3)
-    text_queries = [q.text for q in Corpus(n_docs).queries(200)
-                    if q.kind in ("common", "rare", "two", "phrase", "prefix", "author")]
+    text_queries = [
+        q.text
+        for q in Corpus(n_docs).queries(200)
+        if q.kind in ("common", "rare", "two", "phrase", "prefix", "author")
+    ]
     n_text = count - n_ann
     step = max(1, len(text_queries) // max(n_text, 1))
     out = text_queries[::step][:n_text]
@@ -531,84 +574,160 @@ def summarise(args, meta: dict, launches: dict, gui: dict) -> tuple[list[tuple],
         measured = runs[1:] if len(runs) > 1 else runs
         tot = med([r["total"] for r in measured])
         facts[f"launch_{role}"] = tot
-        rows.append((f"launch → interactive window, {role} (median of {len(measured)})",
-                     f"{fmt_s(tot)} (min {min(r['total'] for r in measured):.2f}, max "
-                     f"{max(r['total'] for r in measured):.2f}); {tot / base_med:.1f}× baseline",
-                     f"< {TARGET_LAUNCH_S:.0f} s", verdict(tot < TARGET_LAUNCH_S)))
-        parts = {k: med([r[k] for r in measured]) for k in (
-            "python_start", "qt_import_and_qapp", "import_desktop_app",
-            "main_to_window_visible", "visible_to_interactive")}
-        rows.append((f"  of which ({role})",
-                     f"python {fmt_s(parts['python_start'])}, Qt+QApplication "
-                     f"{fmt_s(parts['qt_import_and_qapp'])}, import desktop.app "
-                     f"{fmt_s(parts['import_desktop_app'])}, main() → window shown "
-                     f"{fmt_s(parts['main_to_window_visible'])}, shown → interactive "
-                     f"{fmt_s(parts['visible_to_interactive'])}; first frame "
-                     f"{fmt_ms(med([r['painted'] - r['total'] for r in measured]))}", "", ""))
-        rows.append((f"  first launch, {role} (no saved window state)",
-                     fmt_s(runs[0]["total"]), "", ""))
-    rows.append((f"baseline: empty QMainWindow process (median of {len(base)})", fmt_s(base_med),
-                 "", ""))
+        rows.append(
+            (
+                f"launch → interactive window, {role} (median of {len(measured)})",
+                f"{fmt_s(tot)} (min {min(r['total'] for r in measured):.2f}, max "
+                f"{max(r['total'] for r in measured):.2f}); {tot / base_med:.1f}× baseline",
+                f"< {TARGET_LAUNCH_S:.0f} s",
+                verdict(tot < TARGET_LAUNCH_S),
+            )
+        )
+        parts = {
+            k: med([r[k] for r in measured])
+            for k in (
+                "python_start",
+                "qt_import_and_qapp",
+                "import_desktop_app",
+                "main_to_window_visible",
+                "visible_to_interactive",
+            )
+        }
+        rows.append(
+            (
+                f"  of which ({role})",
+                f"python {fmt_s(parts['python_start'])}, Qt+QApplication "
+                f"{fmt_s(parts['qt_import_and_qapp'])}, import desktop.app "
+                f"{fmt_s(parts['import_desktop_app'])}, main() → window shown "
+                f"{fmt_s(parts['main_to_window_visible'])}, shown → interactive "
+                f"{fmt_s(parts['visible_to_interactive'])}; first frame "
+                f"{fmt_ms(med([r['painted'] - r['total'] for r in measured]))}",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (f"  first launch, {role} (no saved window state)", fmt_s(runs[0]["total"]), "", "")
+        )
+    rows.append(
+        (f"baseline: empty QMainWindow process (median of {len(base)})", fmt_s(base_med), "", "")
+    )
     open_med = med(gui["open_s"])
     facts["open"] = open_med
     filled = gui["open_filled"]
-    rows.append((f"open 1 MB document with {meta['long_doc_annotations']} annotations "
-                 f"(median of {len(gui['open_s'])})",
-                 f"{fmt_ms(open_med)} (min {fmt_ms(min(gui['open_s']))}, max "
-                 f"{fmt_ms(max(gui['open_s']))}); first {fmt_ms(gui['open_first_s'])}; "
-                 f"{filled['annotation_rows']} rows listed, {filled['highlighted']} highlighted",
-                 f"< {TARGET_OPEN_MS:.0f} ms", verdict(open_med < TARGET_OPEN_MS / 1000)))
-    rows.append(("  of which", ", ".join(f"{k} {fmt_ms(v)}"
-                                         for k, v in gui["open_parts_s"].items()), "", ""))
+    rows.append(
+        (
+            f"open 1 MB document with {meta['long_doc_annotations']} annotations "
+            f"(median of {len(gui['open_s'])})",
+            f"{fmt_ms(open_med)} (min {fmt_ms(min(gui['open_s']))}, max "
+            f"{fmt_ms(max(gui['open_s']))}); first {fmt_ms(gui['open_first_s'])}; "
+            f"{filled['annotation_rows']} rows listed, {filled['highlighted']} highlighted",
+            f"< {TARGET_OPEN_MS:.0f} ms",
+            verdict(open_med < TARGET_OPEN_MS / 1000),
+        )
+    )
+    rows.append(
+        (
+            "  of which",
+            ", ".join(f"{k} {fmt_ms(v)}" for k, v in gui["open_parts_s"].items()),
+            "",
+            "",
+        )
+    )
     total = gui["library_total"]
     lazy = gui["rows_after_open"] <= max(400, LAZY_SHARE * total)
     facts["lazy"] = lazy
-    rows.append(("library rows loaded when the window opens",
-                 f"{gui['rows_after_open']} of {total} ({gui['summaries_after_open']} summaries)",
-                 "≪ N (lazy)", verdict(lazy)))
+    rows.append(
+        (
+            "library rows loaded when the window opens",
+            f"{gui['rows_after_open']} of {total} ({gui['summaries_after_open']} summaries)",
+            "≪ N (lazy)",
+            verdict(lazy),
+        )
+    )
     jumps = gui["scroll_jump"]
     j = jumps[0]
-    rows.append((f"scroll to the bottom (End / scroll bar, until canFetchMore is false; "
-                 f"median of {len(jumps)})",
-                 f"{fmt_s(med([x['seconds'] for x in jumps]))}, {j['steps']} steps, rows "
-                 f"{j['rows_before']} → {j['rows_after']} of {total}; worst step "
-                 f"{fmt_ms(max(x['worst_step_s'] for x in jumps))}; RSS {j['rss_before_mb']:.0f}"
-                 f" → {j['rss_after_mb']:.0f} MB", "no rows up front", verdict(lazy)))
+    rows.append(
+        (
+            f"scroll to the bottom (End / scroll bar, until canFetchMore is false; "
+            f"median of {len(jumps)})",
+            f"{fmt_s(med([x['seconds'] for x in jumps]))}, {j['steps']} steps, rows "
+            f"{j['rows_before']} → {j['rows_after']} of {total}; worst step "
+            f"{fmt_ms(max(x['worst_step_s'] for x in jumps))}; RSS {j['rss_before_mb']:.0f}"
+            f" → {j['rss_after_mb']:.0f} MB",
+            "no rows up front",
+            verdict(lazy),
+        )
+    )
     pages = gui["scroll_pages"]
     p = pages[0]
-    rows.append((f"page down through every row (median of {len(pages)})",
-                 f"{fmt_s(med([x['seconds'] for x in pages]))}, {p['steps']} pages of "
-                 f"~{p['visible_rows']} rows; per page median "
-                 f"{fmt_ms(med([x['step_median_s'] for x in pages]))}, p95 "
-                 f"{fmt_ms(med([x['step_p95_s'] for x in pages]))}, worst "
-                 f"{fmt_ms(max(x['worst_step_s'] for x in pages))}; RSS "
-                 f"{p['rss_before_mb']:.0f} → {p['rss_after_mb']:.0f} MB", "", ""))
+    rows.append(
+        (
+            f"page down through every row (median of {len(pages)})",
+            f"{fmt_s(med([x['seconds'] for x in pages]))}, {p['steps']} pages of "
+            f"~{p['visible_rows']} rows; per page median "
+            f"{fmt_ms(med([x['step_median_s'] for x in pages]))}, p95 "
+            f"{fmt_ms(med([x['step_p95_s'] for x in pages]))}, worst "
+            f"{fmt_ms(max(x['worst_step_s'] for x in pages))}; RSS "
+            f"{p['rss_before_mb']:.0f} → {p['rss_after_mb']:.0f} MB",
+            "",
+            "",
+        )
+    )
     s = gui["search"]
     errors = [x for x in s if x["error"]]
-    rows.append((f"search: type → hits painted, incl. {debounce_ms()} ms debounce "
-                 f"(median of {len(s)})",
-                 f"{fmt_ms(med([x['typed_s'] for x in s]))} (p95 "
-                 f"{fmt_ms(pct([x['typed_s'] for x in s], 95))}, max "
-                 f"{fmt_ms(max(x['typed_s'] for x in s))})", "", ""))
-    rows.append(("search: Enter → hits painted",
-                 f"{fmt_ms(med([x['enter_s'] for x in s]))} (p95 "
-                 f"{fmt_ms(pct([x['enter_s'] for x in s], 95))}); core ws.search alone "
-                 f"{fmt_ms(med([x['core_s'] for x in s]))}; median hits "
-                 f"{med([x['hits'] for x in s]):.0f}"
-                 + (f"; {len(errors)} query errors" if errors else ""), "", ""))
-    rows.append(("in-process: import Qt / import desktop (workspace, main_window) / open "
-                 "workspace / build MainWindow / show → interactive / paint",
-                 f"{fmt_ms(gui['import_qt_s'])} / {fmt_ms(gui['import_desktop_s'])} / "
-                 f"{fmt_ms(gui['open_workspace_s'])} / {fmt_ms(gui['construct_window_s'])} / "
-                 f"{fmt_ms(gui['show_to_interactive_s'])} / {fmt_ms(gui['first_paint_s'])}",
-                 "", ""))
-    rows.append(("RSS: Qt only → window open → after scrolls → end",
-                 f"{gui['rss_qt_mb']:.0f} → {gui['rss_window_mb']:.0f} → "
-                 f"{gui['rss_after_scroll_mb']:.0f} → {gui['rss_end_mb']:.0f} MB", "", ""))
-    rows.append(("workspace build (cached)" if meta.get("cached") else "workspace build",
-                 f"rows+blobs {meta['rows_seconds']:.0f} s, index {meta['index_seconds']:.0f} s "
-                 f"({meta['indexed_entries']} entries), check {meta['check_seconds']:.0f} s; "
-                 f"db {meta['db_bytes'] / 2**20:.0f} MB", "", ""))
+    rows.append(
+        (
+            f"search: type → hits painted, incl. {debounce_ms()} ms debounce (median of {len(s)})",
+            f"{fmt_ms(med([x['typed_s'] for x in s]))} (p95 "
+            f"{fmt_ms(pct([x['typed_s'] for x in s], 95))}, max "
+            f"{fmt_ms(max(x['typed_s'] for x in s))})",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "search: Enter → hits painted",
+            f"{fmt_ms(med([x['enter_s'] for x in s]))} (p95 "
+            f"{fmt_ms(pct([x['enter_s'] for x in s], 95))}); core ws.search alone "
+            f"{fmt_ms(med([x['core_s'] for x in s]))}; median hits "
+            f"{med([x['hits'] for x in s]):.0f}"
+            + (f"; {len(errors)} query errors" if errors else ""),
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "in-process: import Qt / import desktop (workspace, main_window) / open "
+            "workspace / build MainWindow / show → interactive / paint",
+            f"{fmt_ms(gui['import_qt_s'])} / {fmt_ms(gui['import_desktop_s'])} / "
+            f"{fmt_ms(gui['open_workspace_s'])} / {fmt_ms(gui['construct_window_s'])} / "
+            f"{fmt_ms(gui['show_to_interactive_s'])} / {fmt_ms(gui['first_paint_s'])}",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "RSS: Qt only → window open → after scrolls → end",
+            f"{gui['rss_qt_mb']:.0f} → {gui['rss_window_mb']:.0f} → "
+            f"{gui['rss_after_scroll_mb']:.0f} → {gui['rss_end_mb']:.0f} MB",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "workspace build (cached)" if meta.get("cached") else "workspace build",
+            f"rows+blobs {meta['rows_seconds']:.0f} s, index {meta['index_seconds']:.0f} s "
+            f"({meta['indexed_entries']} entries), check {meta['check_seconds']:.0f} s; "
+            f"db {meta['db_bytes'] / 2**20:.0f} MB",
+            "",
+            "",
+        )
+    )
     return rows, facts
 
 
@@ -649,14 +768,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--roles", default="analyst,supervisor")
     parser.add_argument("--rebuild", action="store_true", help="ignore the cached workspace")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile one launch (main thread) and one document open")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile one launch (main thread) and one document open",
+    )
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
-    parser.add_argument("--no-snapshot", action="store_true",
-                        help="run the tree as it is instead of a frozen copy of db/ and desktop/")
+    parser.add_argument(
+        "--no-snapshot",
+        action="store_true",
+        help="run the tree as it is instead of a frozen copy of db/ and desktop/",
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--_launch-child", dest="launch_child", help=argparse.SUPPRESS)
-    parser.add_argument("--_baseline-child", dest="baseline_child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--_baseline-child", dest="baseline_child", action="store_true", help=argparse.SUPPRESS
+    )
     parser.add_argument("--_gui-child", dest="gui_child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.launch_child:
@@ -669,7 +796,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.docs, args.annotations = 2_000, 5_000
     command = "QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_gui.py " + " ".join(
-        sys.argv[1:] if argv is None else argv)
+        sys.argv[1:] if argv is None else argv
+    )
     started_at = datetime.now()
     load_start = load_avg()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -683,17 +811,27 @@ def main(argv: list[str] | None = None) -> int:
         pythonpath.insert(0, str(code))
     sys.path[:0] = pythonpath
     os.environ["PYTHONPATH"] = os.pathsep.join(pythonpath + [os.environ.get("PYTHONPATH", "")])
-    print(f"GUI bench: {args.docs} documents, {args.annotations} annotations; code {code_state}; "
-          f"load average {load_start}", flush=True)
+    print(
+        f"GUI bench: {args.docs} documents, {args.annotations} annotations; code {code_state}; "
+        f"load average {load_start}",
+        flush=True,
+    )
 
     import gui_build
 
     t = time.perf_counter()
-    cache, meta = gui_build.ensure_workspace(args.out, args.docs, args.annotations,
-                                             rebuild=args.rebuild,
-                                             log=lambda m: print(m, flush=True))
-    print(f"workspace {'reused from cache' if meta['cached'] else 'built'} in "
-          f"{time.perf_counter() - t:.1f} s: {cache}", flush=True)
+    cache, meta = gui_build.ensure_workspace(
+        args.out,
+        args.docs,
+        args.annotations,
+        rebuild=args.rebuild,
+        log=lambda m: print(m, flush=True),
+    )
+    print(
+        f"workspace {'reused from cache' if meta['cached'] else 'built'} in "
+        f"{time.perf_counter() - t:.1f} s: {cache}",
+        flush=True,
+    )
     ws_path = Path(meta["workspace"])
     scratch = Path(tempfile.mkdtemp(prefix="assay-bench-gui-"))
     try:
@@ -703,9 +841,16 @@ def main(argv: list[str] | None = None) -> int:
         for role in roles:
             launches[role] = []
         common = {"ASSAY_LOG_DIR": str(scratch / "logs")}
-        envs = {role: child_env({**common, "ASSAY_PROFILE_DIR": meta["profiles"][role],
-                                 "XDG_CONFIG_HOME": str(scratch / f"config-{role}")})
-                for role in roles}
+        envs = {
+            role: child_env(
+                {
+                    **common,
+                    "ASSAY_PROFILE_DIR": meta["profiles"][role],
+                    "XDG_CONFIG_HOME": str(scratch / f"config-{role}"),
+                }
+            )
+            for role in roles
+        }
         envs["baseline"] = child_env({**common, "XDG_CONFIG_HOME": str(scratch / "config-base")})
         # one unmeasured baseline warms the Qt libraries in the page cache
         run_launch("baseline", None, envs["baseline"])
@@ -713,8 +858,11 @@ def main(argv: list[str] | None = None) -> int:
             for role in roles:
                 r = run_launch("app", ws_path, envs[role])
                 launches[role].append(r)
-                print(f"  launch {role} #{n}: " + (f"{r['total']:.2f} s" if "total" in r
-                                                     else f"FAILED {r}"), flush=True)
+                print(
+                    f"  launch {role} #{n}: "
+                    + (f"{r['total']:.2f} s" if "total" in r else f"FAILED {r}"),
+                    flush=True,
+                )
             if n:
                 r = run_launch("baseline", None, envs["baseline"])
                 launches["baseline"].append(r)
@@ -726,18 +874,38 @@ def main(argv: list[str] | None = None) -> int:
 
         # (b)–(d) one process with the real window
         queries = pick_queries(args.docs, args.queries)
-        cfg = {"workspace": str(ws_path), "long_doc_id": meta["long_doc_id"],
-               "repeats": args.repeats, "scroll_repeats": args.scroll_repeats,
-               "page_repeats": max(1, min(args.scroll_repeats, 3)), "queries": queries,
-               "profile": args.profile, "tmp": str(scratch),
-               "out": str(scratch / "gui.json")}
+        cfg = {
+            "workspace": str(ws_path),
+            "long_doc_id": meta["long_doc_id"],
+            "repeats": args.repeats,
+            "scroll_repeats": args.scroll_repeats,
+            "page_repeats": max(1, min(args.scroll_repeats, 3)),
+            "queries": queries,
+            "profile": args.profile,
+            "tmp": str(scratch),
+            "out": str(scratch / "gui.json"),
+        }
         (scratch / "gui-config.json").write_text(json.dumps(cfg))
-        env = child_env({**common, "ASSAY_PROFILE_DIR": meta["profiles"]["analyst"],
-                         "XDG_CONFIG_HOME": str(scratch / "config-gui")})
+        env = child_env(
+            {
+                **common,
+                "ASSAY_PROFILE_DIR": meta["profiles"]["analyst"],
+                "XDG_CONFIG_HOME": str(scratch / "config-gui"),
+            }
+        )
         print("in-process window: open document, scroll, search…", flush=True)
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--_gui-child",
-                               str(scratch / "gui-config.json")], env=env, text=True,
-                              capture_output=True, timeout=3600)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--_gui-child",
+                str(scratch / "gui-config.json"),
+            ],
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=3600,
+        )
         if proc.returncode != 0 or not (scratch / "gui.json").exists():
             print(proc.stdout[-3000:], proc.stderr[-6000:], sep="\n")
             return 1
@@ -748,23 +916,35 @@ def main(argv: list[str] | None = None) -> int:
     load_end = load_avg()
     rows, facts = summarise(args, meta, launches, gui)
     stamp = started_at.strftime("%Y%m%d-%H%M%S")
-    raw = {"command": command, "started": started_at.isoformat(timespec="seconds"),
-           "code": code_state, "load_start": load_start, "load_end": load_end,
-           "meta": meta, "launches": launches, "gui": gui, "facts": facts}
+    raw = {
+        "command": command,
+        "started": started_at.isoformat(timespec="seconds"),
+        "code": code_state,
+        "load_start": load_start,
+        "load_end": load_end,
+        "meta": meta,
+        "launches": launches,
+        "gui": gui,
+        "facts": facts,
+    }
     raw_path = args.out / f"gui-results-{args.docs}d-{stamp}.json"
     raw_path.write_text(json.dumps(raw, indent=1, default=str))
     import PySide6
 
-    env_line = (f"{started_at:%Y-%m-%d %H:%M}; Python {platform.python_version()}, PySide6 "
-                f"{PySide6.__version__}, {os.cpu_count()} CPUs, offscreen Qt; load average "
-                f"(1/5/15 min) {load_start} at start, {load_end} at end (shared machine: "
-                f"figures are noisy); code {code_state}")
+    env_line = (
+        f"{started_at:%Y-%m-%d %H:%M}; Python {platform.python_version()}, PySide6 "
+        f"{PySide6.__version__}, {os.cpu_count()} CPUs, offscreen Qt; load average "
+        f"(1/5/15 min) {load_start} at start, {load_end} at end (shared machine: "
+        f"figures are noisy); code {code_state}"
+    )
     print()
     print(console_table(rows))
     print()
     if launch_profile:
-        print("--- cProfile: one launch, main thread (cumulative; the workspace opens in the"
-              " writer thread, not shown) ---")
+        print(
+            "--- cProfile: one launch, main thread (cumulative; the workspace opens in the"
+            " writer thread, not shown) ---"
+        )
         print(launch_profile)
     for label, text in gui.get("profiles", {}).items():
         print(f"--- cProfile: {label} (cumulative) ---")
@@ -773,15 +953,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command: {command}")
     print(f"raw figures: {raw_path}")
     if args.record:
-        header = (f"### Run of {started_at:%Y-%m-%d %H:%M} — {args.docs} documents, "
-                  f"{args.annotations} annotations (+ one 1 MB document with "
-                  f"{meta['long_doc_annotations']})\n\n`{command}`\n\n{env_line}.")
+        header = (
+            f"### Run of {started_at:%Y-%m-%d %H:%M} — {args.docs} documents, "
+            f"{args.annotations} annotations (+ one 1 MB document with "
+            f"{meta['long_doc_annotations']})\n\n`{command}`\n\n{env_line}."
+        )
         results = HERE / "RESULTS.md"
         existing = results.read_text() if results.exists() else ""
         # a new "## GUI (issue 3)" unless the file's last section is already ours
         sections = [x for x in existing.splitlines() if x.startswith("## ")]
-        section = "" if sections and sections[-1].strip() == "## GUI (issue 3)" else (
-            "\n## GUI (issue 3)\n")
+        section = (
+            ""
+            if sections and sections[-1].strip() == "## GUI (issue 3)"
+            else ("\n## GUI (issue 3)\n")
+        )
         with results.open("a", encoding="utf-8") as fh:
             if existing and not existing.endswith("\n"):
                 fh.write("\n")

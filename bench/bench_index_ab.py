@@ -104,9 +104,23 @@ def child(args) -> None:
 
 
 def run_child(code: Path, what: str, args, ws: Path) -> dict:
-    cmd = [sys.executable, __file__, "_child", "--code", str(code), "--what", what,
-           "--n", str(args.n), "--queries", str(args.queries), "--corpus", str(args.corpus),
-           "--ws", str(ws)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "_child",
+        "--code",
+        str(code),
+        "--what",
+        what,
+        "--n",
+        str(args.n),
+        "--queries",
+        str(args.queries),
+        "--corpus",
+        str(args.corpus),
+        "--ws",
+        str(ws),
+    ]
     env = dict(os.environ, PYTHONPATH=str(code))
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(ROOT))
     if r.returncode:
@@ -131,16 +145,19 @@ def compare_hits(new: list, old: list) -> str:
         fa = {h[0]: _classless(h[2]) for h in a}
         same_frags += all(fa[h[0]] == _classless(h[2]) for h in b if h[0] in fa)
     n = len(old)
-    return (f"queries with the same hits in the same order: {same_order}/{n}; with the same "
-            f"scores: {same_scores}/{n}; with the same fragments for every hit found by both: "
-            f"{same_frags}/{n}")
+    return (
+        f"queries with the same hits in the same order: {same_order}/{n}; with the same "
+        f"scores: {same_scores}/{n}; with the same fragments for every hit found by both: "
+        f"{same_frags}/{n}"
+    )
 
 
 def snapshot(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for pkg in ("db", "desktop"):
-        shutil.copytree(ROOT / pkg, folder / pkg,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "ui"))
+        shutil.copytree(
+            ROOT / pkg, folder / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "ui")
+        )
     return folder
 
 
@@ -177,8 +194,11 @@ def main() -> int:
     if not args.corpus.exists():
         Corpus(args.n).write(args.corpus)
     only = args.only.split(",")
-    print(f"{args.n} documents, {args.queries} queries, {args.reps} repetitions; "
-          f"load {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"{args.n} documents, {args.queries} queries, {args.reps} repetitions; "
+        f"load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     results: dict[str, list[dict]] = {name: [] for name in versions}
     for rep in range(args.reps):
         order = list(versions) if rep % 2 == 0 else list(versions)[::-1]
@@ -192,9 +212,17 @@ def main() -> int:
             if "search" in only:
                 r.update(run_child(versions[name], "search", args, ws))
             results[name].append(r)
-            shown = {k: (round(v, 2) if isinstance(v, float) else
-                         [round(x, 1) for x in v] if k.startswith("search") else v)
-                     for k, v in r.items() if k != "fragments"}
+            shown = {
+                k: (
+                    round(v, 2)
+                    if isinstance(v, float)
+                    else [round(x, 1) for x in v]
+                    if k.startswith("search")
+                    else v
+                )
+                for k, v in r.items()
+                if k != "fragments"
+            }
             print(f"rep {rep + 1} {name:6} {shown}  load {os.getloadavg()[0]:.1f}", flush=True)
     keys = [k for k in results["before"][0] if k != "fragments"]
     for name in list(versions)[1:]:
@@ -204,18 +232,26 @@ def main() -> int:
             if k.startswith("search"):
                 for j, label in ((0, "median"), (1, "p95")):
                     ratios = [a[k][j] / b[k][j] for a, b in pairs]
-                    print(f"  {k} {label:6} {' '.join(f'{x:.2f}' for x in ratios)}   "
-                          f"median {statistics.median(ratios):.2f}")
+                    print(
+                        f"  {k} {label:6} {' '.join(f'{x:.2f}' for x in ratios)}   "
+                        f"median {statistics.median(ratios):.2f}"
+                    )
             else:
                 ratios = [a[k] / b[k] for a, b in pairs]
-                print(f"  {k:20} {' '.join(f'{x:.2f}' for x in ratios)}   "
-                      f"median {statistics.median(ratios):.2f}")
+                print(
+                    f"  {k:20} {' '.join(f'{x:.2f}' for x in ratios)}   "
+                    f"median {statistics.median(ratios):.2f}"
+                )
         if "search" in only:
-            print("  " + compare_hits(results[name][0]["fragments"],
-                                      results["before"][0]["fragments"]))
+            print(
+                "  "
+                + compare_hits(results[name][0]["fragments"], results["before"][0]["fragments"])
+            )
     if args.reps > 1 and "search" in only:
-        print("\nbefore, repetition 2 against 1 (A/A): "
-              + compare_hits(results["before"][1]["fragments"], results["before"][0]["fragments"]))
+        print(
+            "\nbefore, repetition 2 against 1 (A/A): "
+            + compare_hits(results["before"][1]["fragments"], results["before"][0]["fragments"])
+        )
     (out / "results.json").write_text(json.dumps(results))
     if args.out is None:
         shutil.rmtree(out, ignore_errors=True)

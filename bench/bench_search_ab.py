@@ -76,8 +76,10 @@ def child(args) -> None:
                 times[mode][i].append((time.perf_counter() - t0) * 1000)
                 if mode == "html":
                     times["sql"][i].append(spent[0] * 1000)
-    times["html-sql"] = [[a - b for a, b in zip(x, y, strict=True)]
-                         for x, y in zip(times["html"], times["sql"], strict=True)]
+    times["html-sql"] = [
+        [a - b for a, b in zip(x, y, strict=True)]
+        for x, y in zip(times["html"], times["sql"], strict=True)
+    ]
     # are the top 10 the best 10 of all matches? (SearchIndex.search without highlights, limit 10
     # against every match ranked, which Whoosh collects without its top-N shortcuts)
     exact = []
@@ -86,15 +88,32 @@ def child(args) -> None:
         every = [h.id for h in ws.index.search(q.text, limit=10**9).hits]
         exact.append(top == every[:10])
     ws.close()
-    out = {"kinds": [q.kind for q in qs], "texts": [q.text for q in qs], "hits": hits,
-           "exact": exact,
-           "times": {m: [statistics.median(v) for v in t] for m, t in times.items()}}
+    out = {
+        "kinds": [q.kind for q in qs],
+        "texts": [q.text for q in qs],
+        "hits": hits,
+        "exact": exact,
+        "times": {m: [statistics.median(v) for v in t] for m, t in times.items()},
+    }
     print(json.dumps(out))
 
 
 def run_child(code: Path, args) -> dict:
-    cmd = [sys.executable, __file__, "_child", "--code", str(code), "--n", str(args.n),
-           "--queries", str(args.queries), "--ws", str(args.ws), "--passes", str(args.passes)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "_child",
+        "--code",
+        str(code),
+        "--n",
+        str(args.n),
+        "--queries",
+        str(args.queries),
+        "--ws",
+        str(args.ws),
+        "--passes",
+        str(args.passes),
+    ]
     env = dict(os.environ, PYTHONPATH=str(code))
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(ROOT))
     if r.returncode:
@@ -110,8 +129,9 @@ def summary(r: dict, mode: str, kind: str | None = None) -> tuple[float, float]:
 def snapshot(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for pkg in ("db", "desktop"):
-        shutil.copytree(ROOT / pkg, folder / pkg,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "ui"))
+        shutil.copytree(
+            ROOT / pkg, folder / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "ui")
+        )
     return folder
 
 
@@ -141,8 +161,11 @@ def main() -> int:
     for spec in args.also:
         name, _, folder = spec.partition("=")
         versions[name] = Path(folder).resolve()
-    print(f"{args.ws}, {args.n} documents, {args.queries} queries, {args.reps} repetitions x "
-          f"{args.passes} passes; load {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"{args.ws}, {args.n} documents, {args.queries} queries, {args.reps} repetitions x "
+        f"{args.passes} passes; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     results: dict[str, list[dict]] = {name: [] for name in versions}
     try:
         for rep in range(args.reps):
@@ -150,10 +173,12 @@ def main() -> int:
             for name in order:
                 r = run_child(versions[name], args)
                 results[name].append(r)
-                print(f"rep {rep + 1} {name:8} html {summary(r, 'html')[0]:6.1f} / "
-                      f"{summary(r, 'html')[1]:6.1f}  none {summary(r, 'none')[0]:6.1f} / "
-                      f"{summary(r, 'none')[1]:6.1f} ms  load {os.getloadavg()[0]:.1f}",
-                      flush=True)
+                print(
+                    f"rep {rep + 1} {name:8} html {summary(r, 'html')[0]:6.1f} / "
+                    f"{summary(r, 'html')[1]:6.1f}  none {summary(r, 'none')[0]:6.1f} / "
+                    f"{summary(r, 'none')[1]:6.1f} ms  load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -167,29 +192,45 @@ def main() -> int:
     for mode in ("html", "none", "html-sql", "sql"):
         for kind in [None, *kinds] if mode in ("html", "none") else [None]:
             label = f"{mode} {kind or 'ALL'}"
-            print(f"{label:16}" + "".join(
-                f"{med(n, mode, kind, 0):11.1f} / {med(n, mode, kind, 1):8.1f}" for n in versions))
+            print(
+                f"{label:16}"
+                + "".join(
+                    f"{med(n, mode, kind, 0):11.1f} / {med(n, mode, kind, 1):8.1f}"
+                    for n in versions
+                )
+            )
     for name in versions:
         r = results[name][0]
         wrong = [t for t, ok in zip(r["texts"], r["exact"], strict=True) if not ok]
-        print(f"{name}: top 10 = the best 10 of all matches in {len(r['exact']) - len(wrong)}/"
-              f"{len(r['exact'])} queries" + (f"; not in {wrong[:4]}" if wrong else ""))
+        print(
+            f"{name}: top 10 = the best 10 of all matches in {len(r['exact']) - len(wrong)}/"
+            f"{len(r['exact'])} queries" + (f"; not in {wrong[:4]}" if wrong else "")
+        )
     for name in list(versions)[1:]:
         print(f"\n{name} / before, per repetition (median of the ratios):")
         for mode in ("html", "none", "html-sql"):
             for j, label in ((0, "median"), (1, "p95")):
-                ratios = [summary(a, mode)[j] / summary(b, mode)[j]
-                          for a, b in zip(results[name], results["before"], strict=True)]
-                print(f"  {mode:8} {label:6} {' '.join(f'{x:.2f}' for x in ratios)}   "
-                      f"median {statistics.median(ratios):.2f}")
+                ratios = [
+                    summary(a, mode)[j] / summary(b, mode)[j]
+                    for a, b in zip(results[name], results["before"], strict=True)
+                ]
+                print(
+                    f"  {mode:8} {label:6} {' '.join(f'{x:.2f}' for x in ratios)}   "
+                    f"median {statistics.median(ratios):.2f}"
+                )
         a, b = results[name][0], results["before"][0]
         same = sum(x == y for x, y in zip(a["hits"], b["hits"], strict=True))
         same_set = sum(set(x) == set(y) for x, y in zip(a["hits"], b["hits"], strict=True))
-        print(f"  queries with the same top 10 in the same order: {same}/{len(a['hits'])}; "
-              f"the same set: {same_set}")
+        print(
+            f"  queries with the same top 10 in the same order: {same}/{len(a['hits'])}; "
+            f"the same set: {same_set}"
+        )
         for k in kinds:
-            diff = [t for t, x, y, kk in zip(a["texts"], a["hits"], b["hits"], a["kinds"],
-                                              strict=True) if kk == k and x != y]
+            diff = [
+                t
+                for t, x, y, kk in zip(a["texts"], a["hits"], b["hits"], a["kinds"], strict=True)
+                if kk == k and x != y
+            ]
             if diff:
                 print(f"    {k}: {len(diff)} differ, e.g. {diff[:3]}")
     if args.json:

@@ -205,11 +205,15 @@ class Corpus:
         folder = (i // FILES_PER_FOLDER) % FOLDERS_PER_GROUP
         return Path(f"batch{group:02d}") / f"part{folder:02d}" / f"doc{i:06d}.{kind}"
 
-    def _tokens(self, rng: random.Random, n: int, lang: str, topic_words: list[str],
-                domain_share: float) -> list[str]:
+    def _tokens(
+        self, rng: random.Random, n: int, lang: str, topic_words: list[str], domain_share: float
+    ) -> list[str]:
         fw = FUNCTION_WORDS[lang]
-        cats = rng.choices((0, 1, 2), weights=(FUNCTION_SHARE, domain_share,
-                                               1 - FUNCTION_SHARE - domain_share), k=n)
+        cats = rng.choices(
+            (0, 1, 2),
+            weights=(FUNCTION_SHARE, domain_share, 1 - FUNCTION_SHARE - domain_share),
+            k=n,
+        )
         n_f, n_d = cats.count(0), cats.count(1)
         f_it = iter(rng.choices(fw, cum_weights=self.func_cum[lang], k=n_f))
         d_it = iter(rng.choices(topic_words, k=n_d))
@@ -233,8 +237,9 @@ class Corpus:
         domain_share = rng.uniform(0.03, 0.12)
         target = int(MIN_BYTES * (MAX_BYTES / MIN_BYTES) ** rng.random())
         title_words = self._tokens(rng, rng.randint(4, 9), lang, topic_words, 0.35)
-        title = " ".join(w.capitalize() if w not in FUNCTION_WORDS[lang] else w
-                         for w in title_words)
+        title = " ".join(
+            w.capitalize() if w not in FUNCTION_WORDS[lang] else w for w in title_words
+        )
         title = title[0].upper() + title[1:]
         info = DocInfo(i, self.relpath(i, kind), kind, title, lang)
         size = 0
@@ -254,9 +259,16 @@ class Corpus:
         if kind == "md":
             info.author = rng.choices(self.authors, cum_weights=self.author_cum)[0]
             info.source = rng.choices(self.sources, cum_weights=self.source_cum)[0]
-            info.published = (date(2015, 1, 1) + timedelta(days=rng.randrange(11 * 365))).isoformat()
-            head = ["---", f'title: "{title}"', f"author: {info.author}",
-                    f"date: {info.published}", f"source: {info.source}"]
+            info.published = (
+                date(2015, 1, 1) + timedelta(days=rng.randrange(11 * 365))
+            ).isoformat()
+            head = [
+                "---",
+                f'title: "{title}"',
+                f"author: {info.author}",
+                f"date: {info.published}",
+                f"source: {info.source}",
+            ]
             if rng.random() < MD_LANG_SHARE:
                 head.append(f"lang: {lang}")
             head.append("---")
@@ -295,8 +307,18 @@ class Corpus:
             self._sample = [self.document(i)[0] for i in range(min(self.n, QUERY_SOURCE_DOCS))]
         rng = random.Random((seed or self.seed) + 7)
         sample = self._sample
-        mix = [("common", 30), ("rare", 20), ("two", 40), ("phrase", 30), ("prefix", 25),
-               ("author", 14), ("source", 10), ("date", 14), ("lang", 10), ("mixed", 7)]
+        mix = [
+            ("common", 30),
+            ("rare", 20),
+            ("two", 40),
+            ("phrase", 30),
+            ("prefix", 25),
+            ("author", 14),
+            ("source", 10),
+            ("date", 14),
+            ("lang", 10),
+            ("mixed", 7),
+        ]
         scale = count / sum(k for _n, k in mix)
         kinds: list[str] = []
         for name, k in mix:
@@ -311,8 +333,13 @@ class Corpus:
 
         def common_word() -> str:
             if rng.random() < 0.5:
-                return rng.choice(DOMAIN_WORDS) if rng.random() < 0.3 else rng.choice(
-                    [w for t in ("cyber", "trade", "supply", "chips") for w in TOPICS[t]])
+                return (
+                    rng.choice(DOMAIN_WORDS)
+                    if rng.random() < 0.3
+                    else rng.choice(
+                        [w for t in ("cyber", "trade", "supply", "chips") for w in TOPICS[t]]
+                    )
+                )
             return self.vocab[rng.randrange(10, 400)]
 
         def rare_word() -> str:
@@ -329,8 +356,11 @@ class Corpus:
             start = date(2015, 1, 1) + timedelta(days=rng.randrange(10 * 365))
             end = start + timedelta(days=rng.choice((30, 90, 182, 365, 730)))
             # Whoosh: compact dates (the dashed form reads the range end wrongly; see RESULTS.md)
-            return (f"date:[{start:%Y%m%d} to {end:%Y%m%d}]", start.isoformat(),
-                    end.isoformat() + "T23:59:59Z")
+            return (
+                f"date:[{start:%Y%m%d} to {end:%Y%m%d}]",
+                start.isoformat(),
+                end.isoformat() + "T23:59:59Z",
+            )
 
         out: list[Query] = []
         for kind in kinds:
@@ -371,8 +401,13 @@ class Corpus:
                 last = d.author.split()[-1]
                 if rng.random() < 0.5:
                     w = common_word()
-                    out.append(Query(f"author:{last.lower()} {w}", kind,
-                                     f"author:{last.lower()} {_fts_term(w)}"))
+                    out.append(
+                        Query(
+                            f"author:{last.lower()} {w}",
+                            kind,
+                            f"author:{last.lower()} {_fts_term(w)}",
+                        )
+                    )
                 else:
                     out.append(Query(f"author:{last.lower()}", kind, f"author:{last.lower()}"))
             elif kind == "source":
@@ -386,8 +421,15 @@ class Corpus:
                     w = common_word()
                     out.append(Query(f"{w} {text}", kind, _fts_term(w), (start, end)))
                 else:
-                    out.append(Query(text, kind, None, (start, end),
-                                     note="date range only: FTS5 side is a plain SQL range"))
+                    out.append(
+                        Query(
+                            text,
+                            kind,
+                            None,
+                            (start, end),
+                            note="date range only: FTS5 side is a plain SQL range",
+                        )
+                    )
             elif kind == "lang":
                 lang = rng.choice(("fr", "de", "en"))
                 if rng.random() < 0.5:

@@ -79,8 +79,10 @@ def make_fast_detect(original):
         if not _NON_LATIN.search(sample):
             words = _LATIN_WORD.findall(sample.lower())
             if len(words) >= 30:
-                scores = sorted(((sum(1 for w in words if w in s), k) for k, s in _STOPSETS.items()),
-                                reverse=True)
+                scores = sorted(
+                    ((sum(1 for w in words if w in s), k) for k, s in _STOPSETS.items()),
+                    reverse=True,
+                )
                 (best, lang), (second, _l2) = scores[0], scores[1]
                 if best >= 0.12 * len(words) and best >= 3 * max(second, 1):
                     return lang
@@ -147,8 +149,11 @@ class PipelinedParse:
     def __init__(self, root: Path, workers: int, ingest):
         from concurrent.futures import ProcessPoolExecutor
 
-        files = [f for f in sorted(root.rglob("*"))
-                 if f.is_file() and f.suffix.lower() in ingest.SUPPORTED_EXTENSIONS]
+        files = [
+            f
+            for f in sorted(root.rglob("*"))
+            if f.is_file() and f.suffix.lower() in ingest.SUPPORTED_EXTENSIONS
+        ]
         self.pool = ProcessPoolExecutor(workers)
         self.results = self.pool.map(_parse_file, [str(f) for f in files], chunksize=8)
 
@@ -206,8 +211,13 @@ def run_import(ws_path: Path, root: Path, index: bool = True) -> dict:
     c2 = cpu()
     ws.close()
     n = len(rep.imported)
-    return {"n": n, "stored_s": t1 - t0, "stored_cpu": c1 - c0, "index_s": t2 - t1,
-            "index_cpu": c2 - c1}
+    return {
+        "n": n,
+        "stored_s": t1 - t0,
+        "stored_cpu": c1 - c0,
+        "index_s": t2 - t1,
+        "index_cpu": c2 - c1,
+    }
 
 
 def cmd_import(args, out: Path) -> None:
@@ -232,13 +242,17 @@ def cmd_import(args, out: Path) -> None:
                 w.commit()
                 self._refresh(reopen=True)
                 return n
+
         return write
 
     from whoosh.analysis import morph
 
     fast_text = [(ingest, "_looks_like_text", fast_looks_like_text)]
-    stored_fixes = [(ingest, "detect_language", fast_detect), *fast_text,
-                    (ingest, "normalise_text", normalise_once(ingest.normalise_text))]
+    stored_fixes = [
+        (ingest, "detect_language", fast_detect),
+        *fast_text,
+        (ingest, "normalise_text", normalise_once(ingest.normalise_text)),
+    ]
     variants = {
         "baseline": [],
         "lang: stopword detector, py3langid fallback": [(ingest, "detect_language", fast_detect)],
@@ -246,18 +260,22 @@ def cmd_import(args, out: Path) -> None:
         "lang: none (upper bound)": [(ingest, "detect_language", lambda t: "en")],
         "regex _looks_like_text": fast_text,
         "normalise_text once per document": [
-            (ingest, "normalise_text", normalise_once(ingest.normalise_text))],
+            (ingest, "normalise_text", normalise_once(ingest.normalise_text))
+        ],
         "stored fixes (stopword lang + regex + once)": stored_fixes,
         "stored fixes + parse in 2 processes": [*stored_fixes, ("PIPELINE", 2, None)],
         "index: one-scan CJK check in tokenizer": [
-            (ixmod.MixedTokenizer, "_pieces", fast_pieces_factory(ixmod))],
+            (ixmod.MixedTokenizer, "_pieces", fast_pieces_factory(ixmod))
+        ],
         "index: C lru_cache for stemmer": [(morph.StemFilter, "clear", c_stem_clear)],
         "index: procs=1 limitmb=256 (one process)": [
-            (ixmod.SearchIndex, "write", writer_variant(limitmb=256))],
+            (ixmod.SearchIndex, "write", writer_variant(limitmb=256))
+        ],
         "index: one writer for all (batch 100000)": [(wsmod, "BULK_INDEX_BATCH", 100_000)],
         "index: tokenizer + stemmer fixes": [
             (ixmod.MixedTokenizer, "_pieces", fast_pieces_factory(ixmod)),
-            (morph.StemFilter, "clear", c_stem_clear)],
+            (morph.StemFilter, "clear", c_stem_clear),
+        ],
     }
     only = set(args.only.split(",")) if args.only else None
     results = []
@@ -276,8 +294,9 @@ def cmd_import(args, out: Path) -> None:
                     pipe = PipelinedParse(root, workers, ingest)
                     try:
                         with patched(ingest, "parse_bytes", pipe.parse_bytes):
-                            runs.append(run_import(out / "ws-exp", root,
-                                                   index=args.phase != "stored"))
+                            runs.append(
+                                run_import(out / "ws-exp", root, index=args.phase != "stored")
+                            )
                     finally:
                         pipe.close()
                 else:
@@ -286,10 +305,13 @@ def cmd_import(args, out: Path) -> None:
             r = {k: min(x[k] for x in runs) for k in runs[0]}
         r["name"] = name
         results.append(r)
-        print(f"{name:45} stored {r['stored_s']:6.1f} s ({r['n'] / r['stored_s']:5.0f}/s, "
-              f"cpu {r['stored_cpu']:5.1f} s)   index {r['index_s']:6.1f} s "
-              f"({r['n'] / r['index_s']:5.0f}/s, cpu {r['index_cpu']:5.1f} s)   load "
-              f"{os.getloadavg()[0]:.1f}  (min of {args.reps})", flush=True)
+        print(
+            f"{name:45} stored {r['stored_s']:6.1f} s ({r['n'] / r['stored_s']:5.0f}/s, "
+            f"cpu {r['stored_cpu']:5.1f} s)   index {r['index_s']:6.1f} s "
+            f"({r['n'] / r['index_s']:5.0f}/s, cpu {r['index_cpu']:5.1f} s)   load "
+            f"{os.getloadavg()[0]:.1f}  (min of {args.reps})",
+            flush=True,
+        )
     (out / "ws-exp").exists() and shutil.rmtree(out / "ws-exp")
 
 
@@ -317,23 +339,40 @@ def make_fast_search(ixmod):
     def fragments_for(text, words, formatter, top=2):
         text_part = text[: highlight.DEFAULT_CHARLIMIT]
         # distinct words by the tokenizer's regex (C speed), stem each once (C cache)
-        found = [w for w in set(word_re.findall(text_part.lower()))
-                 if w not in stop and cstem(w) in words]
+        found = [
+            w
+            for w in set(word_re.findall(text_part.lower()))
+            if w not in stop and cstem(w) in words
+        ]
         if not found:
             return ""
-        rx = re.compile(r"(?<![\w.'’])(?:" + "|".join(
-            re.escape(w) for w in sorted(found, key=len, reverse=True)) + r")(?![\w])", re.I)
+        rx = re.compile(
+            r"(?<![\w.'’])(?:"
+            + "|".join(re.escape(w) for w in sorted(found, key=len, reverse=True))
+            + r")(?![\w])",
+            re.I,
+        )
         tokens = []
         for m in rx.finditer(text_part):
             t = Token(text=m.group().lower(), startchar=m.start(), endchar=m.end())
             t.matched = True
             tokens.append(t)
-        best = highlight.top_fragments(frag.fragment_matches(text, tokens), top, scorer,
-                                       highlight.FIRST)
+        best = highlight.top_fragments(
+            frag.fragment_matches(text, tokens), top, scorer, highlight.FIRST
+        )
         return formatter.format(best)
 
-    def search(self, text, *, limit=20, kinds=None, text_for=None, highlight_format="html",
-               count=False, filter_ids=None):
+    def search(
+        self,
+        text,
+        *,
+        limit=20,
+        kinds=None,
+        text_for=None,
+        highlight_format="html",
+        count=False,
+        filter_ids=None,
+    ):
         q = self.parse(text)
         with self._lock:
             s = self.searcher()
@@ -346,8 +385,9 @@ def make_fast_search(ixmod):
             hits = []
             for r in results:
                 stored = r.fields()
-                hit = ixmod.Hit(stored["id"], stored.get("kind", ""), stored.get("doc_id", ""),
-                                r.score)
+                hit = ixmod.Hit(
+                    stored["id"], stored.get("kind", ""), stored.get("doc_id", ""), r.score
+                )
                 if fmt is not None:
                     matched = r.matched_terms()
                     for fname, ftext in text_for(hit).items():
@@ -356,8 +396,11 @@ def make_fast_search(ixmod):
                         if ixmod.has_cjk(ftext):
                             frag_text = r.highlights(fname, text=ftext, top=2)
                         else:
-                            words = {t.decode() if isinstance(t, bytes) else t
-                                     for f, t in matched if f == fname}
+                            words = {
+                                t.decode() if isinstance(t, bytes) else t
+                                for f, t in matched
+                                if f == fname
+                            }
                             frag_text = fragments_for(ftext, words, fmt) if words else ""
                         if frag_text:
                             hit.fragments[fname] = frag_text
@@ -417,9 +460,14 @@ def _search_breakdown(args, out: Path) -> None:
     qs = [q.text for q in queries]
     for q in qs:  # warm up
         ws.search(q, limit=10, highlight="html")
-    rows = {"parse": [], "whoosh search (no terms)": [], "whoosh search terms=True": [],
-            "highlights top 10 (Whoosh)": [], "ws.search highlight=None": [],
-            "ws.search highlight=html": []}
+    rows = {
+        "parse": [],
+        "whoosh search (no terms)": [],
+        "whoosh search terms=True": [],
+        "highlights top 10 (Whoosh)": [],
+        "ws.search highlight=None": [],
+        "ws.search highlight=html": [],
+    }
     for q in qs:
         rows["parse"] += timed(ix.parse, q)
         parsed = ix.parse(q)
@@ -430,8 +478,12 @@ def _search_breakdown(args, out: Path) -> None:
         res.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
         res.formatter = highlight.HtmlFormatter(tagname="b", classname="hit", between=" … ")
         hits = list(res)
-        bodies = [ws.db.execute("SELECT text FROM documents WHERE id = ?",
-                                [h.fields()["doc_id"]]).fetchone()[0] for h in hits]
+        bodies = [
+            ws.db.execute(
+                "SELECT text FROM documents WHERE id = ?", [h.fields()["doc_id"]]
+            ).fetchone()[0]
+            for h in hits
+        ]
         rows["highlights top 10 (Whoosh)"] += timed(highlight_all, hits, bodies)
         rows["ws.search highlight=None"] += timed(ws.search, q, limit=10, highlight=None)
         rows["ws.search highlight=html"] += timed(ws.search, q, limit=10, highlight="html")
@@ -514,30 +566,48 @@ def cmd_micro(args, out: Path) -> None:
 
     agree = sum(fast(t) == ingest.detect_language(t) for t in texts)
     print(f"{args.n} documents, CPU ms per document")
-    print(f"  parse_bytes (all of it)        {per_doc(lambda d: ingest.parse_bytes(*d), datas):7.2f}")
+    print(
+        f"  parse_bytes (all of it)        {per_doc(lambda d: ingest.parse_bytes(*d), datas):7.2f}"
+    )
     print(f"  detect_language (as shipped)   {per_doc(ingest.detect_language, texts):7.2f}")
-    print(f"  detect_language (stopwords)    {per_doc(fast, texts):7.2f}   agrees on {agree}/{len(texts)}")
+    print(
+        f"  detect_language (stopwords)    {per_doc(fast, texts):7.2f}   agrees on {agree}/{len(texts)}"
+    )
     print(f"  _looks_like_text               {per_doc(ingest._looks_like_text, texts):7.2f}")
-    print(f"  _looks_like_text (regex)       {per_doc(fast_looks_like_text, texts):7.2f}   same: "
-          f"{all(fast_looks_like_text(t) == ingest._looks_like_text(t) for t in texts)}")
+    print(
+        f"  _looks_like_text (regex)       {per_doc(fast_looks_like_text, texts):7.2f}   same: "
+        f"{all(fast_looks_like_text(t) == ingest._looks_like_text(t) for t in texts)}"
+    )
     print(f"  normalise_text                 {per_doc(ingest.normalise_text, texts):7.2f}")
-    print(f"  sha256                         {per_doc(lambda d: hashlib.sha256(d[0]).hexdigest(), datas):7.2f}")
+    print(
+        f"  sha256                         {per_doc(lambda d: hashlib.sha256(d[0]).hexdigest(), datas):7.2f}"
+    )
     from db import index as ixmod
 
     ana = ixmod.text_analyzer()
-    print(f"  index analyzer over body       {per_doc(lambda t: [x.text for x in ana(t)], texts):7.2f}")
+    print(
+        f"  index analyzer over body       {per_doc(lambda t: [x.text for x in ana(t)], texts):7.2f}"
+    )
     ixmod_pieces = fast_pieces_factory(ixmod)
     with patched(ixmod.MixedTokenizer, "_pieces", ixmod_pieces):
         ana2 = ixmod.text_analyzer()
-        print(f"    with one-scan CJK check      {per_doc(lambda t: [x.text for x in ana2(t)], texts):7.2f}")
+        print(
+            f"    with one-scan CJK check      {per_doc(lambda t: [x.text for x in ana2(t)], texts):7.2f}"
+        )
     ana3 = c_stem_analyzer_factory(ixmod)()
-    print(f"    with C lru_cache stemmer     {per_doc(lambda t: [x.text for x in ana3(t)], texts):7.2f}")
+    print(
+        f"    with C lru_cache stemmer     {per_doc(lambda t: [x.text for x in ana3(t)], texts):7.2f}"
+    )
     from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 
     sa = StandardAnalyzer(expression=r"\w+(\.?\w+)*")
-    print(f"    Whoosh StandardAnalyzer      {per_doc(lambda t: [x.text for x in sa(t)], texts):7.2f}")
+    print(
+        f"    Whoosh StandardAnalyzer      {per_doc(lambda t: [x.text for x in sa(t)], texts):7.2f}"
+    )
     sm = StemmingAnalyzer(expression=r"\w+(\.?\w+)*")
-    print(f"    Whoosh StemmingAnalyzer      {per_doc(lambda t: [x.text for x in sm(t)], texts):7.2f}")
+    print(
+        f"    Whoosh StemmingAnalyzer      {per_doc(lambda t: [x.text for x in sm(t)], texts):7.2f}"
+    )
 
 
 def cmd_prefix(args, out: Path) -> None:
@@ -557,8 +627,11 @@ def cmd_prefix(args, out: Path) -> None:
             ws.search(q, limit=10, highlight="html")
             v.append((time.perf_counter() - t) * 1000)
         v.sort()
-        print(f"  {label:48} median {statistics.median(v):7.1f}  p95 "
-              f"{v[max(0, int(len(v) * 0.95 + 0.5) - 1)]:7.1f}  max {v[-1]:7.1f} ms", flush=True)
+        print(
+            f"  {label:48} median {statistics.median(v):7.1f}  p95 "
+            f"{v[max(0, int(len(v) * 0.95 + 0.5) - 1)]:7.1f}  max {v[-1]:7.1f} ms",
+            flush=True,
+        )
 
     print(f"{len(queries)} prefix queries, {args.n} documents, ws.search highlight=html")
     run("as is (MAX_EXPANSION 200, 7 fields)")
@@ -583,12 +656,21 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--only", default="", help="comma-separated substrings of variant names")
-    ap.add_argument("--reps", type=int, default=1, help="repetitions per variant; the minimum is kept")
+    ap.add_argument(
+        "--reps", type=int, default=1, help="repetitions per variant; the minimum is kept"
+    )
     ap.add_argument("--phase", choices=("stored", "both"), default="both")
-    ap.add_argument("--optimize", action="store_true",
-                    help="search: also measure after merging the index into one segment")
-    ap.add_argument("--ws", type=Path, default=None,
-                    help="search: an existing workspace of this corpus (e.g. the benchmark's)")
+    ap.add_argument(
+        "--optimize",
+        action="store_true",
+        help="search: also measure after merging the index into one segment",
+    )
+    ap.add_argument(
+        "--ws",
+        type=Path,
+        default=None,
+        help="search: an existing workspace of this corpus (e.g. the benchmark's)",
+    )
     args = ap.parse_args()
     temp = args.out is None
     out = Path(tempfile.mkdtemp(prefix="assay-exp-")) if temp else args.out
@@ -596,8 +678,12 @@ def main() -> int:
     os.environ["ASSAY_PROFILE_DIR"] = str(out / "profile")
     print(f"code: {use_snapshot(out)}", flush=True)
     try:
-        {"import": cmd_import, "search": _search_breakdown, "micro": cmd_micro,
-         "prefix": cmd_prefix}[args.what](args, out)
+        {
+            "import": cmd_import,
+            "search": _search_breakdown,
+            "micro": cmd_micro,
+            "prefix": cmd_prefix,
+        }[args.what](args, out)
     finally:
         if temp:
             shutil.rmtree(out, ignore_errors=True)

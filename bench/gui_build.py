@@ -51,26 +51,44 @@ OWN_SHARE = 0.3
 
 TAG_TREE = {
     "actor": ("state", "criminal", "hacktivist", "insider", "vendor"),
-    "capability": ("vuln-discovery", "exploitation", "malware", "ai-tools", "surveillance",
-                   "evasion"),
+    "capability": (
+        "vuln-discovery",
+        "exploitation",
+        "malware",
+        "ai-tools",
+        "surveillance",
+        "evasion",
+    ),
     "policy": ("export-controls", "sanctions", "regulation", "standards", "procurement"),
     "supply-chain": ("chips", "firmware", "open-source", "logistics"),
     "sector": ("energy", "finance", "health", "telecom", "defence"),
     "region": ("east-asia", "europe", "middle-east", "north-america", "south-asia"),
     "source-type": ("report", "advisory", "interview"),
 }
-STATUSES = (("draft", 45), ("submitted", 25), ("approved", 18), ("changes_requested", 8),
-            ("rejected", 4))
+STATUSES = (
+    ("draft", 45),
+    ("submitted", 25),
+    ("approved", 18),
+    ("changes_requested", 8),
+    ("rejected", 4),
+)
 MARKINGS = (("CLEAR", 50), ("GREEN", 30), ("AMBER", 15), ("AMBER+STRICT", 3), ("RED", 2))
 RELATIONS = ("corroborates", "contradicts", "duplicates", "refines")
 NOTE_COMMENTS = (
-    "Check against the vendor advisory.", "Same figure as last quarter's brief?",
-    "Source is second-hand here.", "Follow up with the regional desk.",
-    "Date looks wrong.", "Compare with the export-control timeline.", "",
+    "Check against the vendor advisory.",
+    "Same figure as last quarter's brief?",
+    "Source is second-hand here.",
+    "Follow up with the regional desk.",
+    "Date looks wrong.",
+    "Compare with the export-control timeline.",
+    "",
 )
 RATIONALES = (
-    "Single source, not corroborated.", "Consistent with two independent reports.",
-    "Vendor claim; commercial interest.", "Official statement, but vague on dates.", "",
+    "Single source, not corroborated.",
+    "Consistent with two independent reports.",
+    "Vendor claim; commercial interest.",
+    "Official statement, but vague on dates.",
+    "",
 )
 
 
@@ -92,8 +110,9 @@ def profiles():
 
     return {
         "analyst": Profile(id=ANALYST_ID, name="Bench Analyst", role="analyst", configured=True),
-        "supervisor": Profile(id=SUPERVISOR_ID, name="Bench Supervisor", role="supervisor",
-                              configured=True),
+        "supervisor": Profile(
+            id=SUPERVISOR_ID, name="Bench Supervisor", role="supervisor", configured=True
+        ),
     }
 
 
@@ -101,12 +120,18 @@ def cache_key(n_docs: int, n_anns: int) -> dict:
     from db import index as ixmod
     from db import migrations
 
-    return {"build": BUILD_VERSION, "docs": n_docs, "annotations": n_anns,
-            "schema": migrations.latest_name(), "index": ixmod.SCHEMA_VERSION}
+    return {
+        "build": BUILD_VERSION,
+        "docs": n_docs,
+        "annotations": n_anns,
+        "schema": migrations.latest_name(),
+        "index": ixmod.SCHEMA_VERSION,
+    }
 
 
-def ensure_workspace(out: Path, n_docs: int, n_anns: int, *, rebuild: bool = False,
-                     log=print) -> tuple[Path, dict]:
+def ensure_workspace(
+    out: Path, n_docs: int, n_anns: int, *, rebuild: bool = False, log=print
+) -> tuple[Path, dict]:
     """The cached workspace folder for these sizes (built if missing or stale) and its facts."""
     cache = Path(out) / f"gui-ws-{n_docs}d-{n_anns}a"
     meta_file = cache / "build.json"
@@ -210,8 +235,7 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
         signing[p.id] = keys.load_or_create_private_key(p.id, dirs[role])
     os.environ["ASSAY_PROFILE_DIR"] = str(dirs["analyst"])
     ws_path = cache / "workspace"
-    ws = Workspace.create(ws_path, name=f"GUI bench {n_docs} documents",
-                          profile=profs["analyst"])
+    ws = Workspace.create(ws_path, name=f"GUI bench {n_docs} documents", profile=profs["analyst"])
 
     rng = random.Random(seed)
     corpus = Corpus(n_docs)
@@ -250,18 +274,34 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
             conn.execute(
                 "INSERT OR IGNORE INTO analysts(id, name, role, public_key, fingerprint,"
                 " created_at, hlc) VALUES (?,?,?,?,?,?,?)",
-                [aid, name, role, keys.encode_public(raw), keys.fingerprint(raw), _iso(base),
-                 tx.hlc()],
+                [
+                    aid,
+                    name,
+                    role,
+                    keys.encode_public(raw),
+                    keys.fingerprint(raw),
+                    _iso(base),
+                    tx.hlc(),
+                ],
             )
         # tags, parents first
         tag_rows = []
         for name in tags:
             parent = tag_id(name.rsplit("/", 1)[0]) if "/" in name else None
-            tag_rows.append([tag_id(name), name, parent, default_colour(name),
-                             *travelling(_iso(base), ANALYST_ID)])
+            tag_rows.append(
+                [
+                    tag_id(name),
+                    name,
+                    parent,
+                    default_colour(name),
+                    *travelling(_iso(base), ANALYST_ID),
+                ]
+            )
         conn.executemany(
             "INSERT INTO tags(id, name, parent_id, colour, created_at, created_by, updated_at,"
-            " updated_by, hlc, deleted) VALUES (?,?,?,?,?,?,?,?,?,?)", tag_rows)
+            " updated_by, hlc, deleted) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            tag_rows,
+        )
         tag_ids = {name: tag_id(name) for name in tags}
         # sources with Admiralty reliability
         source_ids = []
@@ -271,8 +311,14 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
             conn.execute(
                 "INSERT INTO sources(id, name, kind, reliability, created_at, created_by,"
                 " updated_at, updated_by, hlc, deleted) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [sid, name, "outlet", rng.choice("AABBBCCCDEF"),
-                 *travelling(_iso(base), ANALYST_ID)])
+                [
+                    sid,
+                    name,
+                    "outlet",
+                    rng.choice("AABBBCCCDEF"),
+                    *travelling(_iso(base), ANALYST_ID),
+                ],
+            )
 
         def add_annotations(rows: _Rows, doc_id: str, text: str, spans, doc_time: datetime):
             for s, e in spans:
@@ -284,19 +330,38 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
                 status = _weighted(rng, STATUSES)
                 quote = text[s:e]
                 comment = rng.choice(NOTE_COMMENTS) if kind == "note" or rng.random() < 0.2 else ""
-                rows.annotations.append([
-                    ann_id, doc_id, s, e, quote, text[max(0, s - ANCHOR_CONTEXT):s],
-                    text[e:e + ANCHOR_CONTEXT], kind, comment, status, *travelling(at, by)])
+                rows.annotations.append(
+                    [
+                        ann_id,
+                        doc_id,
+                        s,
+                        e,
+                        quote,
+                        text[max(0, s - ANCHOR_CONTEXT) : s],
+                        text[e : e + ANCHOR_CONTEXT],
+                        kind,
+                        comment,
+                        status,
+                        *travelling(at, by),
+                    ]
+                )
                 change = {"document": doc_id, "start": s, "end": e, "kind": kind}
                 if kind == "claim":
                     statement = " ".join(quote.split())[:500]
-                    ratings = [1 + min(5, int(rng.expovariate(0.6))),
-                               rng.choices(likelihoods, weights=(1, 3, 6, 6, 9, 5, 2))[0],
-                               rng.choices(CONFIDENCE, weights=(3, 5, 2))[0]]
-                    rows.claims.append([ann_id, statement, *ratings, rng.choice(RATIONALES),
-                                        *travelling(at, by)])
-                    change.update(statement=statement, credibility=ratings[0],
-                                  likelihood=ratings[1], confidence=ratings[2])
+                    ratings = [
+                        1 + min(5, int(rng.expovariate(0.6))),
+                        rng.choices(likelihoods, weights=(1, 3, 6, 6, 9, 5, 2))[0],
+                        rng.choices(CONFIDENCE, weights=(3, 5, 2))[0],
+                    ]
+                    rows.claims.append(
+                        [ann_id, statement, *ratings, rng.choice(RATIONALES), *travelling(at, by)]
+                    )
+                    change.update(
+                        statement=statement,
+                        credibility=ratings[0],
+                        likelihood=ratings[1],
+                        confidence=ratings[2],
+                    )
                     claim_ids.append((ann_id, doc_id))
                 k = rng.choices((1, 2, 3), weights=(5, 3, 2))[0]
                 chosen = []
@@ -315,25 +380,58 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
                     sub = _iso(at_dt + timedelta(hours=2))
                     rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
                     rows.reviews.append([rid, ann_id, by, "submit", None, "", sub, tx.hlc()])
-                    rows.audit.append((sub, by, "submit", "annotation", ann_id,
-                                       {"review": rid, "opinion": None, "comment": ""}))
+                    rows.audit.append(
+                        (
+                            sub,
+                            by,
+                            "submit",
+                            "annotation",
+                            ann_id,
+                            {"review": rid, "opinion": None, "comment": ""},
+                        )
+                    )
                     if status != "submitted":
-                        decision = {"approved": "approve", "rejected": "reject",
-                                    "changes_requested": "request_changes"}[status]
+                        decision = {
+                            "approved": "approve",
+                            "rejected": "reject",
+                            "changes_requested": "request_changes",
+                        }[status]
                         dec_at = _iso(at_dt + timedelta(days=1))
                         why = "" if decision == "approve" else "Needs a second source."
                         rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-                        rows.reviews.append([rid, ann_id, SUPERVISOR_ID, decision,
-                                             DEFAULT_OPINION[decision], why, dec_at, tx.hlc()])
-                        rows.audit.append((dec_at, SUPERVISOR_ID, decision, "annotation", ann_id,
-                                           {"review": rid, "opinion": DEFAULT_OPINION[decision],
-                                            "comment": why}))
+                        rows.reviews.append(
+                            [
+                                rid,
+                                ann_id,
+                                SUPERVISOR_ID,
+                                decision,
+                                DEFAULT_OPINION[decision],
+                                why,
+                                dec_at,
+                                tx.hlc(),
+                            ]
+                        )
+                        rows.audit.append(
+                            (
+                                dec_at,
+                                SUPERVISOR_ID,
+                                decision,
+                                "annotation",
+                                ann_id,
+                                {
+                                    "review": rid,
+                                    "opinion": DEFAULT_OPINION[decision],
+                                    "comment": why,
+                                },
+                            )
+                        )
                 stats[kind] += 1
                 stats[status] += 1
                 stats["tag links"] += len(chosen)
 
-        def add_document(rows: _Rows, n: int, title: str, text: str, lang: str,
-                         author: str | None, filename: str) -> str:
+        def add_document(
+            rows: _Rows, n: int, title: str, text: str, lang: str, author: str | None, filename: str
+        ) -> str:
             data = text.encode("utf-8")
             sha = hashlib.sha256(data).hexdigest()
             ws.session.store_blob(sha, data)
@@ -343,13 +441,37 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
             by = rng.choices(analysts, weights=analyst_weights)[0]
             published = (datetime(2015, 1, 1) + timedelta(days=rng.randrange(11 * 365))).date()
             source = rng.choices(source_ids, cum_weights=corpus.source_cum)[0]
-            rows.documents.append([
-                doc_id, sha, title, source, author, published.isoformat(), None, lang,
-                "text/plain", filename, len(data), text, _weighted(rng, MARKINGS), at, by,
-                *travelling(at, by)])
+            rows.documents.append(
+                [
+                    doc_id,
+                    sha,
+                    title,
+                    source,
+                    author,
+                    published.isoformat(),
+                    None,
+                    lang,
+                    "text/plain",
+                    filename,
+                    len(data),
+                    text,
+                    _weighted(rng, MARKINGS),
+                    at,
+                    by,
+                    *travelling(at, by),
+                ]
+            )
             rows.queue.append(["document", doc_id, "add"])
-            rows.audit.append((at, by, "import", "document", doc_id,
-                               {"sha256": sha, "title": title, "filename": filename}))
+            rows.audit.append(
+                (
+                    at,
+                    by,
+                    "import",
+                    "document",
+                    doc_id,
+                    {"sha256": sha, "title": title, "filename": filename},
+                )
+            )
             stats["bytes"] += len(data)
             return doc_id
 
@@ -358,24 +480,34 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
                 "INSERT INTO documents(id, sha256, title, source_id, author, published_at, url,"
                 " language, mime, filename, size, text, marking, imported_at, imported_by,"
                 " created_at, created_by, updated_at, updated_by, hlc, deleted)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.documents)
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows.documents,
+            )
             conn.executemany(
                 'INSERT INTO annotations(id, document_id, start, "end", quote, prefix, suffix,'
                 " kind, comment, status, created_at, created_by, updated_at, updated_by, hlc,"
-                " deleted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.annotations)
+                " deleted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows.annotations,
+            )
             conn.executemany(
                 "INSERT INTO claims(annotation_id, statement, credibility, likelihood, confidence,"
                 " rationale, created_at, created_by, updated_at, updated_by, hlc, deleted)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows.claims)
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows.claims,
+            )
             conn.executemany(
                 "INSERT INTO annotation_tags(annotation_id, tag_id, created_at, created_by,"
                 " updated_at, updated_by, hlc, deleted) VALUES (?,?,?,?,?,?,?,?)",
-                rows.annotation_tags)
+                rows.annotation_tags,
+            )
             conn.executemany(
                 "INSERT INTO reviews(id, annotation_id, reviewer_id, decision, opinion, comment,"
-                " created_at, hlc) VALUES (?,?,?,?,?,?,?,?)", rows.reviews)
-            conn.executemany("INSERT INTO index_queue(entity, entity_id, op) VALUES (?,?,?)",
-                             rows.queue)
+                " created_at, hlc) VALUES (?,?,?,?,?,?,?,?)",
+                rows.reviews,
+            )
+            conn.executemany(
+                "INSERT INTO index_queue(entity, entity_id, op) VALUES (?,?,?)", rows.queue
+            )
             for at, actor, action, entity, eid, change in rows.audit:
                 audit.append(tx.db, at, actor, action, entity, eid, change)
 
@@ -386,11 +518,17 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
                 info, raw = corpus.document(i)
                 author = rng.choices(corpus.authors, cum_weights=corpus.author_cum)[0]
                 text = _body(raw)
-                doc_id = add_document(rows, i, info.title, text, info.lang, author,
-                                      f"doc{i:06d}.txt")
+                doc_id = add_document(
+                    rows, i, info.title, text, info.lang, author, f"doc{i:06d}.txt"
+                )
                 if counts[i]:
-                    add_annotations(rows, doc_id, text, _spans(rng, text, counts[i]),
-                                    base + timedelta(days=i * 400 // n_docs))
+                    add_annotations(
+                        rows,
+                        doc_id,
+                        text,
+                        _spans(rng, text, counts[i]),
+                        base + timedelta(days=i * 400 // n_docs),
+                    )
             flush(rows)
             if time.perf_counter() - last_log > 10:
                 last_log = time.perf_counter()
@@ -398,10 +536,16 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
         # the long document
         rows = _Rows()
         text = synthetic_text(LONG_SIZE)
-        long_doc_id = add_document(rows, n_docs, LONG_TITLE, text, "en", "Bench Author",
-                                   "long-report.txt")
-        add_annotations(rows, long_doc_id, text, _long_spans(rng, text, LONG_ANNOTATIONS),
-                        base + timedelta(days=10))
+        long_doc_id = add_document(
+            rows, n_docs, LONG_TITLE, text, "en", "Bench Author", "long-report.txt"
+        )
+        add_annotations(
+            rows,
+            long_doc_id,
+            text,
+            _long_spans(rng, text, LONG_ANNOTATIONS),
+            base + timedelta(days=10),
+        )
         flush(rows)
         # links between claims of different documents
         n_links = 0
@@ -419,11 +563,15 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
             n_links += 1
         conn.executemany(
             "INSERT INTO links(id, from_id, to_id, relation, comment, created_at, created_by,"
-            " updated_at, updated_by, hlc, deleted) VALUES (?,?,?,?,?,?,?,?,?,?,?)", link_rows)
+            " updated_at, updated_by, hlc, deleted) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            link_rows,
+        )
         tx.changes.index = True
     rows_s = time.perf_counter() - started
-    log(f"  rows and blobs written in {rows_s:.1f} s; indexing "
-        f"{n_docs + 1} documents and {n_anns + LONG_ANNOTATIONS} annotations…")
+    log(
+        f"  rows and blobs written in {rows_s:.1f} s; indexing "
+        f"{n_docs + 1} documents and {n_anns + LONG_ANNOTATIONS} annotations…"
+    )
 
     t = time.perf_counter()
     indexed = ws.index_pending()
@@ -433,9 +581,20 @@ def build(cache: Path, n_docs: int, n_anns: int, *, log=print, seed: int = SEED)
     report = ws.check()
     check_s = time.perf_counter() - t
     db_bytes = (ws_path / "assay.db").stat().st_size
-    counts_db = {table: ws.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                 for table in ("documents", "annotations", "claims", "annotation_tags", "tags",
-                               "reviews", "links", "audit", "index_queue")}
+    counts_db = {
+        table: ws.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in (
+            "documents",
+            "annotations",
+            "claims",
+            "annotation_tags",
+            "tags",
+            "reviews",
+            "links",
+            "audit",
+            "index_queue",
+        )
+    }
     ws.close()
     if not report.ok:
         raise RuntimeError("the built workspace fails `check`: " + "; ".join(report.problems[:5]))

@@ -70,8 +70,10 @@ def main() -> int:
         prof_index.disable()
         indexed = time.perf_counter() - t
         ws.close()
-        print(f"{len(report.imported)} documents: stored {stored:.2f} s "
-              f"({len(report.imported) / stored:.0f}/s), index {indexed:.2f} s")
+        print(
+            f"{len(report.imported)} documents: stored {stored:.2f} s "
+            f"({len(report.imported) / stored:.0f}/s), index {indexed:.2f} s"
+        )
         for name, p in (("STORED PHASE", prof), ("INDEX PHASE", prof_index)):
             for key in ("tottime", "cumulative"):
                 buf = io.StringIO()

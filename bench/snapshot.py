@@ -21,10 +21,19 @@ PACKAGES = ("db", "desktop")
 def describe() -> str:
     """Short commit id, and whether db/ or desktop/ differ from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                              capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", *PACKAGES], cwd=ROOT,
-                               text=True, capture_output=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", *PACKAGES],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+        ).stdout.strip()
         return head + (" + uncommitted changes in db/ or desktop/" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -40,8 +49,9 @@ def use_snapshot(folder: Path) -> str:
         shutil.rmtree(code)
     code.mkdir(parents=True)
     for pkg in PACKAGES:
-        shutil.copytree(ROOT / pkg, code / pkg,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "ui"))
+        shutil.copytree(
+            ROOT / pkg, code / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "ui")
+        )
     sys.path.insert(0, str(code))
     os.environ["PYTHONPATH"] = str(code) + os.pathsep + os.environ.get("PYTHONPATH", "")
     return state

@@ -186,8 +186,9 @@ STOP_MINSIZE = 1
 
 
 def text_analyzer():
-    return (MixedTokenizer() | LowercaseFilter() | StopFilter(minsize=STOP_MINSIZE)
-            | CachedStemFilter())
+    return (
+        MixedTokenizer() | LowercaseFilter() | StopFilter(minsize=STOP_MINSIZE) | CachedStemFilter()
+    )
 
 
 def make_schema() -> fields.Schema:
@@ -336,8 +337,9 @@ class _UnionOr(query.Or):
         if self.scale:  # Whoosh's coordination bonus: its own way
             return super()._matcher(subs, searcher, context)
         reader = searcher.reader()
-        return self._tree_matcher(subs, _UnionMatcher, searcher, context,
-                                  lambda q: q.estimate_size(reader))
+        return self._tree_matcher(
+            subs, _UnionMatcher, searcher, context, lambda q: q.estimate_size(reader)
+        )
 
 
 class _ExpansionOr(query.Or):
@@ -490,8 +492,15 @@ class _RangeFilter(query.NumericRange):
     """
 
     def __init__(self, q: query.NumericRange):
-        super().__init__(q.fieldname, q.start, q.end, startexcl=q.startexcl,
-                         endexcl=q.endexcl, boost=q.boost, constantscore=True)
+        super().__init__(
+            q.fieldname,
+            q.start,
+            q.end,
+            startexcl=q.startexcl,
+            endexcl=q.endexcl,
+            boost=q.boost,
+            constantscore=True,
+        )
 
     def _bounds(self, field) -> tuple[int, int]:
         from whoosh.util.numeric import to_sortable
@@ -528,8 +537,12 @@ class _RangeFilter(query.NumericRange):
 
 
 def _is_tiered_numeric(field) -> bool:
-    return (isinstance(field, fields.NUMERIC) and field.numtype is int and not field.decimal_places
-            and field.sortable_to_bytes(1) == b"\x00" + (1).to_bytes(field.bits // 8, "big"))
+    return (
+        isinstance(field, fields.NUMERIC)
+        and field.numtype is int
+        and not field.decimal_places
+        and field.sortable_to_bytes(1) == b"\x00" + (1).to_bytes(field.bits // 8, "big")
+    )
 
 
 def _prepare(q: query.Query, reader) -> query.Query:
@@ -537,8 +550,12 @@ def _prepare(q: query.Query, reader) -> query.Query:
     _Expanding), each Or a _UnionOr, numeric ranges _RangeFilter."""
     if isinstance(q, _Expanding):
         q = q.expand(reader)
-    if (type(q) in (query.NumericRange, query.DateRange) and q.constantscore
-            and q.fieldname in reader.schema and _is_tiered_numeric(reader.schema[q.fieldname])):
+    if (
+        type(q) in (query.NumericRange, query.DateRange)
+        and q.constantscore
+        and q.fieldname in reader.schema
+        and _is_tiered_numeric(reader.schema[q.fieldname])
+    ):
         return _RangeFilter(q)
     if q.is_leaf():
         return q
@@ -616,13 +633,15 @@ def _quote_problems(text: str) -> str | None:
     return None
 
 
-_DATE_TERM = re.compile(r"\b(date|published|imported):(\[[^\]]*\]|\{[^}]*\}|[<>]=?\S+|\S+)",
-                        re.IGNORECASE)
+_DATE_TERM = re.compile(
+    r"\b(date|published|imported):(\[[^\]]*\]|\{[^}]*\}|[<>]=?\S+|\S+)", re.IGNORECASE
+)
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
 def _compact_dates(text: str) -> str:
     """Whoosh's date parser reads 2019-03-01 as the year 2019: write dates in fields compactly."""
+
     def compact(m: re.Match) -> str:
         return m.group(1) + ":" + _ISO_DAY.sub(r"\1\2\3", m.group(2))
 
@@ -662,8 +681,14 @@ class SearchIndex:
         self._parser = self._make_parser()
 
     # -- writing -----------------------------------------------------------------------------
-    def write(self, upserts: Iterable[dict], deletes: Iterable[str] = (), *, bulk: bool = False,
-              fresh: bool = False) -> int:
+    def write(
+        self,
+        upserts: Iterable[dict],
+        deletes: Iterable[str] = (),
+        *,
+        bulk: bool = False,
+        fresh: bool = False,
+    ) -> int:
         """Apply a batch; `fresh` means the ids are known to be absent (add, don't update)."""
         deletes = list(deletes)
         with self._lock:
@@ -817,8 +842,7 @@ class SearchIndex:
             results = s.search(q, limit=limit, filter=flt)
             hl = None
             if highlight_format and text_for:
-                hl = _Highlights(results, _formatter(highlight_format),
-                                 _highlight_terms(q, reader))
+                hl = _Highlights(results, _formatter(highlight_format), _highlight_terms(q, reader))
             hits = []
             for r in results:
                 stored = r.fields()
@@ -891,8 +915,9 @@ class _Highlights:
     tests/test_index.py compares both paths on texts made to reach the edge cases.
     """
 
-    def __init__(self, results, formatter: highlight.Formatter,
-                 terms: set[tuple[str, bytes]] | None = None):
+    def __init__(
+        self, results, formatter: highlight.Formatter, terms: set[tuple[str, bytes]] | None = None
+    ):
         self.results = results
         self.fragmenter = _fragmenter()
         self.formatter = formatter
@@ -912,8 +937,9 @@ class _Highlights:
         words = self._words.get(fname)
         if words is None:
             field_ = self.results.searcher.schema[fname]
-            words = frozenset(field_.from_bytes(t) for f, t in self.results.matched_terms()
-                              if f == fname)
+            words = frozenset(
+                field_.from_bytes(t) for f, t in self.results.matched_terms() if f == fname
+            )
             self._words[fname] = words
         return words
 
@@ -921,16 +947,18 @@ class _Highlights:
         fast = self._fast.get(fname)
         if fast is None:
             field_ = self.results.searcher.schema[fname]
-            fast = self._fast[fname] = (isinstance(field_, fields.TEXT)
-                                        and _is_text_analyzer(field_.analyzer))
+            fast = self._fast[fname] = isinstance(field_, fields.TEXT) and _is_text_analyzer(
+                field_.analyzer
+            )
         if not fast or has_cjk(text):
             return hit.highlights(fname, text=text, top=HIGHLIGHT_TOP)
         words = self.words(fname)
         if not words:
             return ""
         frags = self.fragmenter.fragment_tokens(text, self._tokens(text, words))
-        best = highlight.top_fragments(frags, HIGHLIGHT_TOP, self.scorer, highlight.FIRST,
-                                       minscore=1)
+        best = highlight.top_fragments(
+            frags, HIGHLIGHT_TOP, self.scorer, highlight.FIRST, minscore=1
+        )
         return self.formatter.format(best)
 
     def _tokens(self, text: str, words: frozenset) -> list[_Tok]:
@@ -984,11 +1012,19 @@ class _Highlights:
 
 def _is_text_analyzer(ana) -> bool:
     items = getattr(ana, "items", ())
-    return (len(items) == 4 and isinstance(items[0], MixedTokenizer)
-            and isinstance(items[1], LowercaseFilter) and isinstance(items[2], StopFilter)
-            and isinstance(items[3], StemFilter) and items[2].stops == _STOPS
-            and items[2].min == STOP_MINSIZE and items[2].max is None
-            and items[3].stemfn is porter_stem and not items[3].lang and not items[3].ignore)
+    return (
+        len(items) == 4
+        and isinstance(items[0], MixedTokenizer)
+        and isinstance(items[1], LowercaseFilter)
+        and isinstance(items[2], StopFilter)
+        and isinstance(items[3], StemFilter)
+        and items[2].stops == _STOPS
+        and items[2].min == STOP_MINSIZE
+        and items[2].max is None
+        and items[3].stemfn is porter_stem
+        and not items[3].lang
+        and not items[3].ignore
+    )
 
 
 class _AnsiFormatter(highlight.Formatter):

@@ -32,11 +32,13 @@ def setup_logging(level: int = logging.INFO) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+            path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+        )
     except OSError:
         handler = logging.NullHandler()  # a read-only home must not stop the app
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")
+    )
     for old in [h for h in root.handlers if getattr(h, "_assay", False)]:
         root.removeHandler(old)
     handler._assay = True  # type: ignore[attr-defined]

@@ -13,9 +13,13 @@ from desktop.core.kernel.profile import Profile
 # The real user's folders, as they were before any test pointed them elsewhere: nothing in a
 # test run may write there (a test checks it).
 REAL_USER_DIRS = tuple(
-    Path(p) for p in (platformdirs.user_config_dir("assay", appauthor=False),
-                      platformdirs.user_data_dir("assay", appauthor=False),
-                      platformdirs.user_log_dir("assay", appauthor=False)))
+    Path(p)
+    for p in (
+        platformdirs.user_config_dir("assay", appauthor=False),
+        platformdirs.user_data_dir("assay", appauthor=False),
+        platformdirs.user_log_dir("assay", appauthor=False),
+    )
+)
 
 
 def user_dir_files(roots=REAL_USER_DIRS) -> dict[str, int]:
@@ -57,8 +61,12 @@ def private_profile(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def analyst() -> Profile:
-    return Profile(id="11111111-1111-4111-8111-111111111111", name="Ada Analyst", role="analyst",
-                   configured=True)
+    return Profile(
+        id="11111111-1111-4111-8111-111111111111",
+        name="Ada Analyst",
+        role="analyst",
+        configured=True,
+    )
 
 
 @pytest.fixture
@@ -75,8 +83,9 @@ def demo_template(tmp_path_factory) -> Path:
     from desktop.core.demo import create_demo
 
     path = tmp_path_factory.mktemp("demo") / "ws"
-    profile = Profile(id="22222222-2222-4222-8222-222222222222", name="Demo Builder",
-                      configured=True)
+    profile = Profile(
+        id="22222222-2222-4222-8222-222222222222", name="Demo Builder", configured=True
+    )
     create_demo(path, profile=profile).close()
     return path
 

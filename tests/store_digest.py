@@ -29,21 +29,25 @@ def compared_tables(db) -> list[str]:
     return sorted(
         name
         for name in db.table_names()
-        if name not in SKIPPED_TABLES and not name.startswith(SKIPPED_PREFIXES)
+        if name not in SKIPPED_TABLES
+        and not name.startswith(SKIPPED_PREFIXES)
         and not _is_fts_shadow(db, name)
     )
 
 
 def _is_fts_shadow(db, name: str) -> bool:
     """A full-text table or one of its shadow tables (derived from the rows they index)."""
-    return any(name == fts or name.startswith(fts + "_")
-               for fts in _fts_tables(db))
+    return any(name == fts or name.startswith(fts + "_") for fts in _fts_tables(db))
 
 
 def _fts_tables(db) -> list[str]:
-    return [r[0] for r in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
-        " AND sql LIKE '%USING fts%'")]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+            " AND sql LIKE '%USING fts%'"
+        )
+    ]
 
 
 def store_digest(ws) -> StoreDigest:
@@ -82,17 +86,22 @@ def diff(before: StoreDigest, after: StoreDigest, *, limit: int = 8) -> str:
         changed = [k for k in new if k in old and new[k] != old[k]]
         tombstones = [k for k in added if new[k].get("deleted") == 1]
         added = [k for k in added if k not in tombstones]
-        for label, keys in (("tombstone (row left with deleted = 1)", tombstones),
-                            ("row added", added), ("row gone", gone)):
+        for label, keys in (
+            ("tombstone (row left with deleted = 1)", tombstones),
+            ("row added", added),
+            ("row gone", gone),
+        ):
             for k in keys[:limit]:
                 row = new.get(k) or old[k]
                 lines.append(f"{table}: {label}: {_show_key(k)} {_brief(row)}")
             if len(keys) > limit:
                 lines.append(f"{table}: … {len(keys) - limit} more ({label})")
         for k in changed[:limit]:
-            fields = ", ".join(f"{c}: {old[k].get(c)!r} → {new[k].get(c)!r}"
-                               for c in sorted(set(old[k]) | set(new[k]))
-                               if old[k].get(c) != new[k].get(c))
+            fields = ", ".join(
+                f"{c}: {old[k].get(c)!r} → {new[k].get(c)!r}"
+                for c in sorted(set(old[k]) | set(new[k]))
+                if old[k].get(c) != new[k].get(c)
+            )
             lines.append(f"{table}: row changed: {_show_key(k)} {fields}")
         if len(changed) > limit:
             lines.append(f"{table}: … {len(changed) - limit} more changed rows")

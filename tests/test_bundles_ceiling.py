@@ -35,7 +35,9 @@ def marked(tmp_path):
         text = ws.document(doc["id"]).text
         start = text.index("ministry")
         claim_ids.append(
-            ws.add_claim(doc["id"], start, start + 8, f"claim under {mark}", tags=["policy"]).created
+            ws.add_claim(
+                doc["id"], start, start + 8, f"claim under {mark}", tags=["policy"]
+            ).created
         )
         start = text.index("vendors")
         ws.add_note(doc["id"], start, start + 7, comment="a note", tags=[f"doc/{doc['id'][:4]}"])

@@ -14,15 +14,22 @@ from desktop.core.workspace import Workspace
 
 from .conftest import write_texts
 
-TEXT = ("Vendor says AI agents now exploit bugs within hours. "
-        "The ministry insists a comparable tool will definitely emerge within 18 months. "
-        "Defenders patch in weeks.")
+TEXT = (
+    "Vendor says AI agents now exploit bugs within hours. "
+    "The ministry insists a comparable tool will definitely emerge within 18 months. "
+    "Defenders patch in weeks."
+)
 
 
 @pytest.fixture
 def doc(ws, tmp_path):
-    write_texts(tmp_path / "in", {"report.txt": "Exploit report\n\n" + TEXT,
-                                  "other.txt": "Second report\n\nDefenders patch in days, not weeks."})
+    write_texts(
+        tmp_path / "in",
+        {
+            "report.txt": "Exploit report\n\n" + TEXT,
+            "other.txt": "Second report\n\nDefenders patch in days, not weeks.",
+        },
+    )
     ws.import_paths([tmp_path / "in"])
     return ws.find_document("Exploit report")
 
@@ -34,10 +41,17 @@ def span(doc, phrase):
 
 def test_claim_with_ratings_tags_anchor_and_search(ws, doc):
     s, e = span(doc, "a comparable tool will definitely emerge within 18 months")
-    ch = ws.add_claim(doc.id, s, e, "A comparable exploit tool will appear by mid-2027",
-                      credibility=3, likelihood="likely", confidence="moderate",
-                      rationale="Single ministry source", tags=["capability/vuln-discovery",
-                                                                "Actor/State"])
+    ch = ws.add_claim(
+        doc.id,
+        s,
+        e,
+        "A comparable exploit tool will appear by mid-2027",
+        credibility=3,
+        likelihood="likely",
+        confidence="moderate",
+        rationale="Single ministry source",
+        tags=["capability/vuln-discovery", "Actor/State"],
+    )
     assert ch.created and doc.id in ch.documents and ch.index
     claim = ws.annotation(ch.created)
     assert claim.quote == doc.text[s:e]
@@ -78,13 +92,16 @@ def test_note_comment_and_convert_to_claim(ws, doc):
     assert [x.id for x in ws.annotations(doc.id)] == [note]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"credibility": 7}, "Credibility"),
-    ({"likelihood": "maybe"}, "Unknown likelihood"),
-    ({"confidence": "very"}, "confidence"),
-    ({"tags": ["a//b"]}, "empty part"),
-    ({"tags": ["bad,comma"]}, "may hold"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"credibility": 7}, "Credibility"),
+        ({"likelihood": "maybe"}, "Unknown likelihood"),
+        ({"confidence": "very"}, "confidence"),
+        ({"tags": ["a//b"]}, "empty part"),
+        ({"tags": ["bad,comma"]}, "may hold"),
+    ],
+)
 def test_bad_ratings_and_tags_change_nothing(ws, doc, kwargs, message):
     label = ws.undo_label()
     with pytest.raises((scales.RatingError, AnnotationError), match=message):
@@ -117,8 +134,15 @@ def test_likelihood_accepts_words_and_alternative_terms():
 
 def test_undo_and_redo_each_action_by_name(ws, doc):
     s, e = span(doc, "Vendor says AI agents now exploit bugs within hours")
-    claim = ws.add_claim(doc.id, s, e, "Exploits within hours", credibility=4,
-                         likelihood="unlikely", tags=["capability"]).created
+    claim = ws.add_claim(
+        doc.id,
+        s,
+        e,
+        "Exploits within hours",
+        credibility=4,
+        likelihood="unlikely",
+        tags=["capability"],
+    ).created
     assert ws.undo_label() == "Add claim"
     ws.edit_claim(claim, likelihood="likely", statement="Exploits within a day")
     assert ws.undo_label() == "Edit claim"
@@ -154,8 +178,12 @@ def test_only_the_author_edits_a_claim(ws, doc, tmp_path, analyst):
     claim = ws.add_claim(doc.id, s, e, "Patching takes weeks", credibility=2).created
     path = ws.path
     ws.close()
-    boss = Profile(id="33333333-3333-4333-8333-333333333333", name="Sam Supervisor",
-                   role="supervisor", configured=True)
+    boss = Profile(
+        id="33333333-3333-4333-8333-333333333333",
+        name="Sam Supervisor",
+        role="supervisor",
+        configured=True,
+    )
     other = Workspace.open(path, profile=boss)
     try:
         with pytest.raises(PermissionDenied, match="belongs to Ada Analyst"):
@@ -225,21 +253,29 @@ def test_only_a_supervisor_changes_a_tag_other_analysts_use(ws, doc, tmp_path):
     s, e = span(doc, "Defenders patch in weeks")
     mine = ws.add_note(doc.id, s, e, tags=["actor/state"]).created
     ws.close()
-    ben = Profile(id="55555555-5555-4555-8555-555555555555", name="Ben Analyst", role="analyst",
-                  configured=True)
+    ben = Profile(
+        id="55555555-5555-4555-8555-555555555555",
+        name="Ben Analyst",
+        role="analyst",
+        configured=True,
+    )
     as_ben = Workspace.open(tmp_path / "ws", profile=ben)
     s2, e2 = span(doc, "Vendor says")
     theirs = as_ben.add_note(doc.id, s2, e2, tags=["actor/state", "solo"]).created
-    for action in (lambda: as_ben.delete_tag("actor"), lambda: as_ben.rename_tag("actor", "x"),
-                   lambda: as_ben.merge_tags("actor/state", "solo")):
+    for action in (
+        lambda: as_ben.delete_tag("actor"),
+        lambda: as_ben.rename_tag("actor", "x"),
+        lambda: as_ben.merge_tags("actor/state", "solo"),
+    ):
         with pytest.raises(PermissionDenied, match="Ada Analyst"):
             action()
     assert as_ben.annotation(mine).tags == ["actor/state"]
     as_ben.rename_tag("solo", "alone")  # only on Ben's own note: his to rename
     assert as_ben.annotation(theirs).tags == ["actor/state", "alone"]
     as_ben.close()
-    sam = Profile(id="66666666-6666-4666-8666-666666666666", name="Sam", role="supervisor",
-                  configured=True)
+    sam = Profile(
+        id="66666666-6666-4666-8666-666666666666", name="Sam", role="supervisor", configured=True
+    )
     as_sam = Workspace.open(tmp_path / "ws", profile=sam)
     as_sam.delete_tag("actor")
     assert as_sam.annotation(mine).tags == [] and as_sam.annotation(theirs).tags == ["alone"]
@@ -258,7 +294,10 @@ def test_links_between_claims_across_documents(ws, doc):
     [lb] = ws.links(b)
     assert la.id == lb.id == link
     assert (la.relation, la.other_statement, la.other_document) == (
-        "contradicts", "Patching takes days", "Second report")
+        "contradicts",
+        "Patching takes days",
+        "Second report",
+    )
     assert lb.other_statement == "Patching takes weeks"
     with pytest.raises(AnnotationError, match="relation|Relation"):
         ws.link_claims(a, b, "likes")

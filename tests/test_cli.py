@@ -28,18 +28,42 @@ def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for cmd in ("init", "demo", "import", "search", "show", "list", "reindex", "check",
-                "backup", "annotate", "claim", "tag", "link", "audit", "review", "agreement",
-                "export", "import-annotations", "whoami", "bundle", "keys", "conflicts"):
+    for cmd in (
+        "init",
+        "demo",
+        "import",
+        "search",
+        "show",
+        "list",
+        "reindex",
+        "check",
+        "backup",
+        "annotate",
+        "claim",
+        "tag",
+        "link",
+        "audit",
+        "review",
+        "agreement",
+        "export",
+        "import-annotations",
+        "whoami",
+        "bundle",
+        "keys",
+        "conflicts",
+    ):
         assert cmd in out
 
 
 def test_import_search_show_list_check_backup(capsys, wsdir, tmp_path):
-    write_texts(tmp_path / "in", {
-        "a.txt": "Export controls report\n\nDomestic accelerators will meet demand by 2028.",
-        "b.txt": "Exploit brief\n\nAI agents exploit bugs within hours.",
-        "bad.txt": "",
-    })
+    write_texts(
+        tmp_path / "in",
+        {
+            "a.txt": "Export controls report\n\nDomestic accelerators will meet demand by 2028.",
+            "b.txt": "Exploit brief\n\nAI agents exploit bugs within hours.",
+            "bad.txt": "",
+        },
+    )
     code, out, _ = run(capsys, "import", "-w", wsdir, tmp_path / "in")
     assert code == 0
     assert "2 imported, 0 duplicates skipped, 1 failed" in out
@@ -82,19 +106,51 @@ def test_errors_go_to_stderr_with_exit_1(capsys, wsdir, tmp_path):
 
 
 def test_claims_tags_links_from_the_command_line(capsys, wsdir, tmp_path):
-    write_texts(tmp_path / "in", {
-        "a.txt": "Ministry brief\n\nDomestic accelerators will meet 70% of demand by 2028.",
-        "b.txt": "Think tank\n\nDomestic accelerators are unlikely to meet 40% of demand.",
-    })
+    write_texts(
+        tmp_path / "in",
+        {
+            "a.txt": "Ministry brief\n\nDomestic accelerators will meet 70% of demand by 2028.",
+            "b.txt": "Think tank\n\nDomestic accelerators are unlikely to meet 40% of demand.",
+        },
+    )
     run(capsys, "import", "-w", wsdir, tmp_path / "in")
-    code, out, err = run(capsys, "claim", "add", "-w", wsdir, "Ministry brief", "-q",
-                         "meet 70% of demand by 2028", "-s", "Domestic supply meets 70% by 2028",
-                         "-c", "3", "-l", "likely", "--confidence", "low", "-t", "policy/industrial")
+    code, out, err = run(
+        capsys,
+        "claim",
+        "add",
+        "-w",
+        wsdir,
+        "Ministry brief",
+        "-q",
+        "meet 70% of demand by 2028",
+        "-s",
+        "Domestic supply meets 70% by 2028",
+        "-c",
+        "3",
+        "-l",
+        "likely",
+        "--confidence",
+        "low",
+        "-t",
+        "policy/industrial",
+    )
     assert code == 0, err
     first = out.split()[1]
     assert "F3 · likely (55–80 %) · low confidence" in out
-    code, out, err = run(capsys, "claim", "add", "-w", wsdir, "Think tank", "-q",
-                         "unlikely to meet 40% of demand", "-l", "very likely", "-t", "policy")
+    code, out, err = run(
+        capsys,
+        "claim",
+        "add",
+        "-w",
+        wsdir,
+        "Think tank",
+        "-q",
+        "unlikely to meet 40% of demand",
+        "-l",
+        "very likely",
+        "-t",
+        "policy",
+    )
     second = out.split()[1]
     code, out, _ = run(capsys, "link", "add", "-w", wsdir, first, second, "-r", "contradicts")
     assert code == 0 and "contradicts" in out
@@ -115,8 +171,9 @@ def test_claims_tags_links_from_the_command_line(capsys, wsdir, tmp_path):
     assert "industrial" not in out and "economy" in out
     code, out, err = run(capsys, "annotate", "-w", wsdir, "Ministry brief", "-q", "not there")
     assert code == 1 and "does not occur" in err
-    code, out, err = run(capsys, "claim", "add", "-w", wsdir, "Ministry brief", "-q", "Domestic",
-                         "-c", "9")
+    code, out, err = run(
+        capsys, "claim", "add", "-w", wsdir, "Ministry brief", "-q", "Domestic", "-c", "9"
+    )
     assert code == 1 and "Credibility must be 1–6" in err
 
 
@@ -124,8 +181,9 @@ def test_review_from_the_command_line(capsys, wsdir, tmp_path, monkeypatch):
     write_texts(tmp_path / "in", {"a.txt": "Brief\n\nChips will be diverted through shells."})
     run(capsys, "import", "-w", wsdir, tmp_path / "in")
     run(capsys, "whoami", "--name", "Ada Analyst", "--role", "analyst")
-    code, out, _ = run(capsys, "claim", "add", "-w", wsdir, "Brief", "-q", "diverted",
-                       "-l", "likely")
+    code, out, _ = run(
+        capsys, "claim", "add", "-w", wsdir, "Brief", "-q", "diverted", "-l", "likely"
+    )
     claim = out.split()[1]
     code, out, err = run(capsys, "review", "submit", "-w", wsdir, claim, "-m", "ready")
     assert code == 0, err
@@ -142,8 +200,9 @@ def test_review_from_the_command_line(capsys, wsdir, tmp_path, monkeypatch):
     assert claim[:8] in out and "1 waiting" in out
     code, out, err = run(capsys, "review", "request-changes", "-w", wsdir, claim)
     assert code == 1 and "comment" in err
-    code, out, err = run(capsys, "review", "request-changes", "-w", wsdir, claim, "-m",
-                         "which shells?")
+    code, out, err = run(
+        capsys, "review", "request-changes", "-w", wsdir, claim, "-m", "which shells?"
+    )
     assert code == 0, err
     code, out, _ = run(capsys, "review", "history", "-w", wsdir, claim)
     assert "Sam: request_changes (neutral)  which shells?" in out

@@ -58,7 +58,11 @@ def test_properties_are_edited_in_one_step_and_the_source_is_rated(ws):
     ws.update_document(doc.id, reliability="", author="", url="", published_at="")
     props = ws.document_properties(doc.id)
     assert (props["reliability"], props["author"], props["url"], props["published_at"]) == (
-        None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+    )
     assert ws.annotation(claim).reliability == "B"
     ws.undo()
     ws.undo()
@@ -93,8 +97,22 @@ def test_bad_values_are_refused_and_change_nothing(ws, values, message):
 def test_cli_edit(tmp_path, capsys):
     wsdir = cli_workspace(tmp_path, {"beta.txt": TEXTS["beta.txt"]})
     capsys.readouterr()
-    code = main(["edit", "-w", str(wsdir), "Beta brief", "--marking", "green", "--source",
-                 "Ministry watch", "--source-reliability", "C", "--published", "2026-01-02"])
+    code = main(
+        [
+            "edit",
+            "-w",
+            str(wsdir),
+            "Beta brief",
+            "--marking",
+            "green",
+            "--source",
+            "Ministry watch",
+            "--source-reliability",
+            "C",
+            "--published",
+            "2026-01-02",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "marking: GREEN" in out and "source: Ministry watch (C)" in out
@@ -113,10 +131,12 @@ def test_sources_are_rated_together_in_one_step(ws):
     ws.update_document(beta.id, source="Ministry watch")
     claim = ws.add_claim(*span(ws, "Alpha report", "A comparable tool"), "x").created
     before = ws.sources()
-    changes = ws.edit_sources({
-        "Harbour Desk": {"reliability": "A", "kind": "agency"},
-        "Ministry watch": {"reliability": "E"},
-    })
+    changes = ws.edit_sources(
+        {
+            "Harbour Desk": {"reliability": "A", "kind": "agency"},
+            "Ministry watch": {"reliability": "E"},
+        }
+    )
     assert changes.undo_label == "Edit sources" and {alpha.id, beta.id} <= changes.documents
     rated = {s["name"]: (s["kind"], s["reliability"], s["documents"]) for s in ws.sources()}
     assert rated == {"Harbour Desk": ("agency", "A", 1), "Ministry watch": ("outlet", "E", 1)}
@@ -142,7 +162,8 @@ def test_a_source_retired_by_undo_comes_back_when_named_again(ws):
     assert ws.sources() == []
     ws.update_document(doc.id, source="Zed Wire", source_reliability="C")
     assert [(s["name"], s["reliability"], s["documents"]) for s in ws.sources()] == [
-        ("Zed Wire", "C", 1)]
+        ("Zed Wire", "C", 1)
+    ]
     ws.edit_sources({"Zed Wire": {"reliability": "B"}})  # known again, so it can be edited
     assert ws.document_properties(doc.id)["source_reliability"] == "B"
 

@@ -26,13 +26,19 @@ MIXED = (
 
 def whoosh_analyzer():
     """What text_analyzer() was before its speed-ups: Whoosh's StemFilter and its LFU cache."""
-    return (ixmod.MixedTokenizer() | LowercaseFilter() | StopFilter(minsize=1)
-            | StemFilter(cachesize=50000))
+    return (
+        ixmod.MixedTokenizer()
+        | LowercaseFilter()
+        | StopFilter(minsize=1)
+        | StemFilter(cachesize=50000)
+    )
 
 
 def tokens(analyzer, text, **kw):
-    return [(t.text, t.pos, t.startchar, t.endchar, t.stopped, t.boost)
-            for t in analyzer(text, positions=True, chars=True, **kw)]
+    return [
+        (t.text, t.pos, t.startchar, t.endchar, t.stopped, t.boost)
+        for t in analyzer(text, positions=True, chars=True, **kw)
+    ]
 
 
 def random_text(rng: random.Random, n: int, vocab: list[str]) -> str:
@@ -48,13 +54,17 @@ VOCAB = (
 ).split() + ["x" * 45, "y" * 170, "Ünïcödé", "STRASSE", "naïve"]
 
 
-@pytest.mark.parametrize("text", [ENGLISH, MIXED, ENGLISH + " " + MIXED, "", "   ", "the a an"],
-                         ids=["english", "cjk", "both", "empty", "blank", "stop-words"])
+@pytest.mark.parametrize(
+    "text",
+    [ENGLISH, MIXED, ENGLISH + " " + MIXED, "", "   ", "the a an"],
+    ids=["english", "cjk", "both", "empty", "blank", "stop-words"],
+)
 @pytest.mark.parametrize("removestops", [True, False])
 def test_analyzer_gives_the_same_tokens_as_whoosh_stem_filter(text, removestops):
     for mode in ("index", "query"):
-        assert tokens(ixmod.text_analyzer(), text, removestops=removestops, mode=mode) == \
-            tokens(whoosh_analyzer(), text, removestops=removestops, mode=mode)
+        assert tokens(ixmod.text_analyzer(), text, removestops=removestops, mode=mode) == tokens(
+            whoosh_analyzer(), text, removestops=removestops, mode=mode
+        )
 
 
 def test_analyzer_same_tokens_on_random_text_and_offsets():
@@ -63,15 +73,24 @@ def test_analyzer_same_tokens_on_random_text_and_offsets():
     for _ in range(30):
         text = random_text(rng, 300, VOCAB + ["芯片", "人工智能", "AI芯片"])
         assert tokens(new, text, removestops=False) == tokens(old, text, removestops=False)
-        assert tokens(new, text, start_pos=5, start_char=100) == \
-            tokens(old, text, start_pos=5, start_char=100)
+        assert tokens(new, text, start_pos=5, start_char=100) == tokens(
+            old, text, start_pos=5, start_char=100
+        )
     assert [t.text for t in new("Exporting controls", no_morph=True)] == ["exporting", "controls"]
 
 
-@pytest.mark.parametrize("text", [
-    random_text(random.Random(3), 500, VOCAB), ENGLISH, MIXED, ENGLISH + " " + MIXED,
-    "export of AI芯片 and GPU算力", "x" * 50 + "芯片"],
-    ids=["random", "english", "cjk", "both", "cjk-in-word", "cjk-late"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        random_text(random.Random(3), 500, VOCAB),
+        ENGLISH,
+        MIXED,
+        ENGLISH + " " + MIXED,
+        "export of AI芯片 and GPU算力",
+        "x" * 50 + "芯片",
+    ],
+    ids=["random", "english", "cjk", "both", "cjk-in-word", "cjk-late"],
+)
 def test_tokenizer_fast_path_is_the_per_word_path(text):
     tok = ixmod.MixedTokenizer()
     fast = [(t.startchar, t.endchar, t.text) for t in tok(text, chars=True)]
@@ -120,8 +139,9 @@ def _docs(rng: random.Random) -> dict[str, str]:
         "limit2": "hay " * 8188 + "needle haystack more words",
         # stop words are not stemmed when highlighting: "this" is not the term "thi"
         "stops": "This thi may mai are ar. " * 5,
-        "tokens": " ".join(rng.choice(["needle", "a", "hay", "stack", "z" * 48, "...", "—"])
-                           for _ in range(3000)),
+        "tokens": " ".join(
+            rng.choice(["needle", "a", "hay", "stack", "z" * 48, "...", "—"]) for _ in range(3000)
+        ),
     }
     for i in range(40):
         docs[f"r{i}"] = random_text(rng, rng.randint(5, 1500), VOCAB)
@@ -129,18 +149,42 @@ def _docs(rng: random.Random) -> dict[str, str]:
 
 
 def _fill(index, docs):
-    index.write(({"id": k, "kind": "document", "doc_id": k, "body": v, "title": v[:80]}
-                 for k, v in docs.items()), fresh=True)
+    index.write(
+        (
+            {"id": k, "kind": "document", "doc_id": k, "body": v, "title": v[:80]}
+            for k, v in docs.items()
+        ),
+        fresh=True,
+    )
 
 
 def test_fast_highlights_are_whoosh_highlights(index):
     rng = random.Random(11)
     docs = _docs(rng)
     _fill(index, docs)
-    queries = ["needle", "hay needle", '"hay needle"', "us", "uses", "foo.bar", "bar", "agent*",
-               "export control", "vulnerability OR chips", '"supply chain"', "芯片", "exports",
-               "naïve", "strasse", "accelerators -domestic", "title:export", "thi", "mai",
-               "ar", "haystack"]
+    queries = [
+        "needle",
+        "hay needle",
+        '"hay needle"',
+        "us",
+        "uses",
+        "foo.bar",
+        "bar",
+        "agent*",
+        "export control",
+        "vulnerability OR chips",
+        '"supply chain"',
+        "芯片",
+        "exports",
+        "naïve",
+        "strasse",
+        "accelerators -domestic",
+        "title:export",
+        "thi",
+        "mai",
+        "ar",
+        "haystack",
+    ]
     words = [w for w in VOCAB if w.isalpha()]
     queries += [rng.choice(words) for _ in range(12)]
     queries += [f"{rng.choice(words)} {rng.choice(words)}" for _ in range(8)]
@@ -155,15 +199,31 @@ def test_fast_highlights_are_whoosh_highlights(index):
         for kind in ("html", "plain") if len(compared_queries) % 4 else ("html", "plain", "ansi"):
             ours = s.search(parsed, limit=20, terms=True)
             hl = ixmod._Highlights(ours, ixmod._formatter(kind))
-            got = [(h["id"], f, hl.fragments(h, f, docs[h["id"]] if f == "body"
-                                             else docs[h["id"]][:80]))
-                   for h in ours for f in ("body", "title")]
+            got = [
+                (
+                    h["id"],
+                    f,
+                    hl.fragments(h, f, docs[h["id"]] if f == "body" else docs[h["id"]][:80]),
+                )
+                for h in ours
+                for f in ("body", "title")
+            ]
             theirs = s.search(parsed, limit=20, terms=True)
             theirs.fragmenter = ixmod._fragmenter()
             theirs.formatter = ixmod._formatter(kind)
-            want = [(h["id"], f, h.highlights(f, text=docs[h["id"]] if f == "body"
-                                              else docs[h["id"]][:80], top=ixmod.HIGHLIGHT_TOP))
-                    for h in theirs for f in ("body", "title")]
+            want = [
+                (
+                    h["id"],
+                    f,
+                    h.highlights(
+                        f,
+                        text=docs[h["id"]] if f == "body" else docs[h["id"]][:80],
+                        top=ixmod.HIGHLIGHT_TOP,
+                    ),
+                )
+                for h in theirs
+                for f in ("body", "title")
+            ]
             assert got == want, q
             compared += sum(1 for *_k, frag in got if frag)
         compared_queries.append(q)
@@ -172,13 +232,19 @@ def test_fast_highlights_are_whoosh_highlights(index):
 
 
 def test_highlights_mark_the_matched_words(index):
-    _fill(index, {
+    _fill(
+        index,
+        {
+            "a": "Officials said the exporters were exporting controlled accelerators to us.",
+            "b": "中国的国产芯片产业 and its supply chain",
+            "c": "nothing to see here",
+        },
+    )
+    body = {
         "a": "Officials said the exporters were exporting controlled accelerators to us.",
         "b": "中国的国产芯片产业 and its supply chain",
         "c": "nothing to see here",
-    })
-    body = {"a": "Officials said the exporters were exporting controlled accelerators to us.",
-            "b": "中国的国产芯片产业 and its supply chain", "c": "nothing to see here"}
+    }
 
     def text_for(hit):
         return {"body": body[hit.id]}
@@ -190,26 +256,45 @@ def test_highlights_mark_the_matched_words(index):
     assert frag.count("<b ") == 2
     [hit] = index.search("control export", text_for=text_for, highlight_format="plain").hits
     assert hit.fragments["body"] == (
-        "Officials said the [exporters] were [exporting] [controlled] accelerators to us")
+        "Officials said the [exporters] were [exporting] [controlled] accelerators to us"
+    )
     [hit] = index.search("芯片", text_for=text_for, highlight_format="plain").hits
     assert "[芯片]" in hit.fragments["body"]
     [hit] = index.search("chains", text_for=text_for, highlight_format="plain").hits
     assert hit.fragments["body"].endswith("supply [chain]")
     assert index.search("see", text_for=text_for).hits[0].fragments == {
-        "body": 'nothing to <b class="hit term0">see</b> here'}
+        "body": 'nothing to <b class="hit term0">see</b> here'
+    }
     assert index.search("see", text_for=text_for, highlight_format=None).hits[0].fragments == {}
 
 
 def test_cjk_phrase_prefix_and_date_searches(index):
-    index.write([
-        {"id": "1", "kind": "document", "doc_id": "1", "body": "人工智能芯片出口管制",
-         "published": datetime(2026, 3, 5)},
-        {"id": "2", "kind": "document", "doc_id": "2", "body": "domestic chips for export",
-         "published": datetime(2025, 1, 2)},
-        {"id": "3", "kind": "document", "doc_id": "3", "body": "chips, domestic and foreign"},
-        {"id": "4", "kind": "document", "doc_id": "4",
-         "body": " ".join(f"accelerat{i:03}" for i in range(300))},
-    ], fresh=True)
+    index.write(
+        [
+            {
+                "id": "1",
+                "kind": "document",
+                "doc_id": "1",
+                "body": "人工智能芯片出口管制",
+                "published": datetime(2026, 3, 5),
+            },
+            {
+                "id": "2",
+                "kind": "document",
+                "doc_id": "2",
+                "body": "domestic chips for export",
+                "published": datetime(2025, 1, 2),
+            },
+            {"id": "3", "kind": "document", "doc_id": "3", "body": "chips, domestic and foreign"},
+            {
+                "id": "4",
+                "kind": "document",
+                "doc_id": "4",
+                "body": " ".join(f"accelerat{i:03}" for i in range(300)),
+            },
+        ],
+        fresh=True,
+    )
 
     def ids(q):
         return sorted(h.id for h in index.search(q, limit=50).hits)
@@ -231,12 +316,14 @@ def test_cjk_phrase_prefix_and_date_searches(index):
 def test_bulk_and_small_writes_index_everything(index, bulk, procs, monkeypatch):
     monkeypatch.setattr(ixmod, "BULK_PROCS", procs)
     docs = {f"d{i}": f"report {i} about export controls and chips" for i in range(60)}
-    index.write(({"id": k, "kind": "document", "doc_id": k, "body": v} for k, v in docs.items()),
-                bulk=bulk, fresh=True)
+    index.write(
+        ({"id": k, "kind": "document", "doc_id": k, "body": v} for k, v in docs.items()),
+        bulk=bulk,
+        fresh=True,
+    )
     assert index.doc_count() == 60
     assert len(index.search("export chips", limit=100).hits) == 60
-    index.write([{"id": "d1", "kind": "document", "doc_id": "d1", "body": "replaced"}],
-                bulk=bulk)
+    index.write([{"id": "d1", "kind": "document", "doc_id": "d1", "body": "replaced"}], bulk=bulk)
     assert index.doc_count() == 60
     assert [h.id for h in index.search("replaced").hits] == ["d1"]
 
@@ -271,8 +358,10 @@ def test_an_index_pickled_with_whoosh_stem_filter_is_kept_and_gets_the_cached_on
     try:
         assert not ix.rebuilt
         assert isinstance(ix.ix.schema["body"].analyzer[-1], ixmod.CachedStemFilter)
-        ix.write([{"id": "new", "kind": "document", "doc_id": "new", "body": "exported control"}],
-                 fresh=True)
+        ix.write(
+            [{"id": "new", "kind": "document", "doc_id": "new", "body": "exported control"}],
+            fresh=True,
+        )
         assert sorted(h.id for h in ix.search("export control").hits) == ["new", "old"]
     finally:
         ix.close()
@@ -302,10 +391,24 @@ def _segmented(path, docs: list[dict], cuts: list[int]) -> ixmod.SearchIndex:
 def _prefix_docs() -> list[dict]:
     # 60 terms of one prefix: zeta00-zeta39 in one document each, in the first documents;
     # zeta40-zeta59 in five documents each, in the last ones
-    docs = [{"id": f"a{i}", "kind": "document", "doc_id": f"a{i}",
-             "body": f"zeta{i:02} filler text number {i}"} for i in range(40)]
-    docs += [{"id": f"b{i}", "kind": "document", "doc_id": f"b{i}",
-              "body": f"zeta{40 + i // 5:02} more filler words"} for i in range(100)]
+    docs = [
+        {
+            "id": f"a{i}",
+            "kind": "document",
+            "doc_id": f"a{i}",
+            "body": f"zeta{i:02} filler text number {i}",
+        }
+        for i in range(40)
+    ]
+    docs += [
+        {
+            "id": f"b{i}",
+            "kind": "document",
+            "doc_id": f"b{i}",
+            "body": f"zeta{40 + i // 5:02} more filler words",
+        }
+        for i in range(100)
+    ]
     return docs
 
 
@@ -334,10 +437,17 @@ def test_prefix_expands_to_the_most_frequent_terms_of_the_whole_index(tmp_path):
 def test_expanded_prefix_scores_are_whoosh_scores(tmp_path):
     rng = random.Random(5)
     words = [f"cap{c}{d}" for c in "abcdefgh" for d in "xyz"] + ["export", "control", "chip"]
-    docs = [{"id": f"d{i}", "kind": "document", "doc_id": f"d{i}",
-             "title": " ".join(rng.choice(words) for _ in range(rng.randint(1, 4))),
-             "body": " ".join(rng.choice(words) for _ in range(rng.randint(3, 300))),
-             "lang": rng.choice(["en", "en", "fr"])} for i in range(300)]
+    docs = [
+        {
+            "id": f"d{i}",
+            "kind": "document",
+            "doc_id": f"d{i}",
+            "title": " ".join(rng.choice(words) for _ in range(rng.randint(1, 4))),
+            "body": " ".join(rng.choice(words) for _ in range(rng.randint(3, 300))),
+            "lang": rng.choice(["en", "en", "fr"]),
+        }
+        for i in range(300)
+    ]
     ix = _segmented(tmp_path / "ix", docs, [100, 180])
     try:
         w = ix.ix.writer()
@@ -385,10 +495,16 @@ def test_top_hits_are_the_best_of_all_matches(tmp_path):
     docs = []
     for i in range(1200):
         n = rng.randint(3, 400)
-        docs.append({"id": f"d{i}", "kind": "document", "doc_id": f"d{i}",
-                     "title": " ".join(rng.choices(vocab, weights, k=rng.randint(1, 5))),
-                     "body": " ".join(rng.choices(vocab, weights, k=n)),
-                     "lang": "fr" if rng.random() < 0.1 else "en"})
+        docs.append(
+            {
+                "id": f"d{i}",
+                "kind": "document",
+                "doc_id": f"d{i}",
+                "title": " ".join(rng.choices(vocab, weights, k=rng.randint(1, 5))),
+                "body": " ".join(rng.choices(vocab, weights, k=n)),
+                "lang": "fr" if rng.random() < 0.1 else "en",
+            }
+        )
     ix = _segmented(tmp_path / "ix", docs, [400, 800])
     try:
         s = ix.searcher()
@@ -406,23 +522,39 @@ def test_top_hits_are_the_best_of_all_matches(tmp_path):
         ix.close()
 
 
-@pytest.mark.parametrize("text", [
-    "date:[20190101 to 20191231]", "date:2019", "date:>20200601", "date:<=20180315",
-    "date:{20180301 to 20200301}", "date:201803", "date:<1990",
-    "imported:[20240101 to 20241231]", "date:[20190101 to 20201231] export",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "date:[20190101 to 20191231]",
+        "date:2019",
+        "date:>20200601",
+        "date:<=20180315",
+        "date:{20180301 to 20200301}",
+        "date:201803",
+        "date:<1990",
+        "imported:[20240101 to 20241231]",
+        "date:[20190101 to 20201231] export",
+    ],
+)
 def test_date_ranges_match_as_whoosh_ranges(tmp_path, text):
     rng = random.Random(7)
     start = datetime(2017, 1, 1)
     docs = []
     for i in range(400):
-        d = {"id": f"d{i}", "kind": "document", "doc_id": f"d{i}",
-             "body": rng.choice(["export controls", "chips", "export of chips"]),
-             "imported": datetime(2024, rng.randint(1, 12), rng.randint(1, 28))}
+        d = {
+            "id": f"d{i}",
+            "kind": "document",
+            "doc_id": f"d{i}",
+            "body": rng.choice(["export controls", "chips", "export of chips"]),
+            "imported": datetime(2024, rng.randint(1, 12), rng.randint(1, 28)),
+        }
         if rng.random() < 0.8:
-            d["published"] = start.replace(year=2017 + rng.randint(0, 4),
-                                           month=rng.randint(1, 12), day=rng.randint(1, 28),
-                                           hour=rng.randint(0, 23))
+            d["published"] = start.replace(
+                year=2017 + rng.randint(0, 4),
+                month=rng.randint(1, 12),
+                day=rng.randint(1, 28),
+                hour=rng.randint(0, 23),
+            )
         docs.append(d)
     docs[5]["published"] = docs[6]["published"]  # one date in two documents
     ix = _segmented(tmp_path / "ix", docs, [150, 300])
@@ -443,7 +575,8 @@ def test_date_ranges_match_as_whoosh_ranges(tmp_path, text):
         if text != "date:<1990":
             assert got
         assert sorted(h.id for h in ix.search(text, limit=500).hits) == sorted(
-            s.stored_fields(d)["id"] for d, _s in want)
+            s.stored_fields(d)["id"] for d, _s in want
+        )
     finally:
         ix.close()
 
@@ -451,15 +584,33 @@ def test_date_ranges_match_as_whoosh_ranges(tmp_path, text):
 def test_hits_are_the_same_with_and_without_highlights(index):
     rng = random.Random(9)
     docs = _docs(rng)
-    index.write(({"id": k, "kind": "document", "doc_id": k, "body": v, "title": v[:80],
-                  "published": datetime(2015 + i % 10, 1 + i % 12, 1 + i % 28)}
-                 for i, (k, v) in enumerate(docs.items())), fresh=True)
+    index.write(
+        (
+            {
+                "id": k,
+                "kind": "document",
+                "doc_id": k,
+                "body": v,
+                "title": v[:80],
+                "published": datetime(2015 + i % 10, 1 + i % 12, 1 + i % 28),
+            }
+            for i, (k, v) in enumerate(docs.items())
+        ),
+        fresh=True,
+    )
 
     def text_for(hit):
         return {"body": docs[hit.id]}
 
-    for text in ("need*", "accel*", "date:[20160101 to 20201231]", "date:>2018 needle",
-                 "hay needle", "agent* OR chip*", "*eedl*"):
+    for text in (
+        "need*",
+        "accel*",
+        "date:[20160101 to 20201231]",
+        "date:>2018 needle",
+        "hay needle",
+        "agent* OR chip*",
+        "*eedl*",
+    ):
         plain = [(h.id, h.score) for h in index.search(text, limit=30).hits]
         lit = [(h.id, h.score) for h in index.search(text, limit=30, text_for=text_for).hits]
         assert plain == lit, text
@@ -478,7 +629,8 @@ def test_negated_words_are_not_highlighted(index):
         assert hit.id == "b"
         assert hit.fragments["body"] == "[export] of chips"
     # "a" holds both negated words; "b" holds one of them, not highlighted either
-    [hit] = index.search("chips NOT (export controls)", text_for=text_for,
-                         highlight_format="plain").hits
+    [hit] = index.search(
+        "chips NOT (export controls)", text_for=text_for, highlight_format="plain"
+    ).hits
     assert hit.id == "b"
     assert hit.fragments["body"] == "export of [chips]"

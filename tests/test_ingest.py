@@ -669,7 +669,9 @@ DUTCH_LONG = (
 )
 
 
-@pytest.mark.parametrize("text, language", [(FRENCH_LONG, "fr"), (GERMAN_LONG, "de"),
-                                            (DUTCH_LONG, "nl"), (ENGLISH * 3, "en")])
+@pytest.mark.parametrize(
+    "text, language",
+    [(FRENCH_LONG, "fr"), (GERMAN_LONG, "de"), (DUTCH_LONG, "nl"), (ENGLISH * 3, "en")],
+)
 def test_the_english_shortcut_never_claims_other_languages(text, language):
     assert detect_language(text) == language

@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _corpus(folder: Path, n: int) -> None:
-    words = ("export controls accelerator supply chain exploit vulnerability patch ministry "
-             "domestic alternative vendor claim defender attacker model chip").split()
+    words = (
+        "export controls accelerator supply chain exploit vulnerability patch ministry "
+        "domestic alternative vendor claim defender attacker model chip"
+    ).split()
     texts = {}
     for i in range(n):
         body = " ".join(words[(i * 7 + k) % len(words)] for k in range(300))
@@ -51,14 +53,19 @@ def test_sigkill_during_import_leaves_a_consistent_store(tmp_path, analyst, kill
         ws.import_paths([{str(tmp_path / "in")!r}], progress=progress)
         print("finished", flush=True)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env=_env(tmp_path / "profile"), cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path / "profile"),
+        cwd=ROOT,
+    )
     seen = 0
     for line in proc.stdout:
         seen += 1
         if line.startswith("finished"):
             break
-        if (line.startswith("indexing") if kill_after == "indexing" else seen >= kill_after):
+        if line.startswith("indexing") if kill_after == "indexing" else seen >= kill_after:
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -122,8 +129,14 @@ def test_core_and_cli_import_without_pyside6(tmp_path):
         assert not [m for m in sys.modules if m.startswith(("PySide6", "shiboken6"))]
         print("ok")
     """)
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "w")], capture_output=True,
-                          text=True, cwd=ROOT, env=_env(tmp_path / "p"), timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "w")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(tmp_path / "p"),
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
 
@@ -140,9 +153,21 @@ def test_a_crash_inside_a_transaction_leaves_no_trace(ws, tmp_path):
 
     with pytest.raises(Boom):
         with ws.session.action("Add note") as tx:
-            tx.insert("annotations", {"id": "x", "document_id": doc.id, "start": 0, "end": 3,
-                                      "quote": "Alp", "prefix": "", "suffix": "", "kind": "note",
-                                      "comment": "", "status": "draft"})
+            tx.insert(
+                "annotations",
+                {
+                    "id": "x",
+                    "document_id": doc.id,
+                    "start": 0,
+                    "end": 3,
+                    "quote": "Alp",
+                    "prefix": "",
+                    "suffix": "",
+                    "kind": "note",
+                    "comment": "",
+                    "status": "draft",
+                },
+            )
             tx.audit("add note", "annotation", "x", {})
             raise Boom()
     assert ws.annotations(doc.id) == []

@@ -34,14 +34,21 @@ def _state(ws: Workspace) -> tuple:
     anns = {d["title"]: sorted(a.id for a in ws.annotations(d["id"])) for d in ws.list_documents()}
     links = sorted(lk.id for ids in anns.values() for a in ids for lk in ws.links(a))
     uses = sorted((t["name"], t["uses"]) for t in ws.tags())
-    hits = sorted(h.id for h in ws.search("defenders OR ministry OR statement:tool", highlight=None))
+    hits = sorted(
+        h.id for h in ws.search("defenders OR ministry OR statement:tool", highlight=None)
+    )
     return docs, anns, links, uses, hits
 
 
 def test_removing_takes_the_work_with_it_and_undo_brings_it_back(ada):
     alpha = ada.find_document("Alpha report")
-    c1 = _claim(ada, "Alpha report", "A comparable tool will definitely emerge",
-                tags=["capability/exploit"], likelihood="likely")
+    c1 = _claim(
+        ada,
+        "Alpha report",
+        "A comparable tool will definitely emerge",
+        tags=["capability/exploit"],
+        likelihood="likely",
+    )
     c2 = _claim(ada, "Beta brief", "domestic accelerators will meet demand", tags=["policy"])
     ada.link_claims(c2, c1, "contradicts")
     ada.add_note(*span(ada, "Alpha report", "Export controls"), comment="see annex")
@@ -64,8 +71,8 @@ def test_removing_takes_the_work_with_it_and_undo_brings_it_back(ada):
         ada.annotation(c1)
     assert ada.check().ok, ada.check().problems  # its file stays, and is not an orphan
     entry = ada.db.execute(
-        "SELECT action, change FROM audit WHERE entity_id = ? ORDER BY seq DESC LIMIT 1",
-        [alpha.id]).fetchone()
+        "SELECT action, change FROM audit WHERE entity_id = ? ORDER BY seq DESC LIMIT 1", [alpha.id]
+    ).fetchone()
     assert entry[0] == "remove document"
     assert json.loads(entry[1]) == {"annotations": 2, "title": "Alpha report"}
 
@@ -141,7 +148,9 @@ def test_a_removal_travels_in_a_bundle(tmp_path, ada):
         # Ben's own note, which Ada never saw, is hidden with its document, not lost
         with pytest.raises(NotFound):
             ben.annotation(own)
-        assert ben.db.execute("SELECT deleted FROM annotations WHERE id = ?", [own]).fetchone() == (0,)
+        assert ben.db.execute("SELECT deleted FROM annotations WHERE id = ?", [own]).fetchone() == (
+            0,
+        )
         assert ben.search("comparable", highlight=None) == []
         assert ben.check().ok, ben.check().problems
     finally:
@@ -165,9 +174,12 @@ def test_cli_says_what_would_go_then_removes_with_yes(tmp_path, capsys):
 
 
 def test_several_documents_are_removed_or_edited_together(tmp_path, ada):
-    alpha, beta, gamma = (ada.find_document(t) for t in ("Alpha report", "Beta brief", "Gamma note"))
-    ada.update_documents([alpha.id, beta.id], marking="AMBER", source="Partner feed",
-                         source_reliability="B")
+    alpha, beta, gamma = (
+        ada.find_document(t) for t in ("Alpha report", "Beta brief", "Gamma note")
+    )
+    ada.update_documents(
+        [alpha.id, beta.id], marking="AMBER", source="Partner feed", source_reliability="B"
+    )
     assert ada.undo_label() == "Edit 2 documents"
     assert [ada.document(d.id).marking for d in (alpha, beta, gamma)] == ["AMBER", "AMBER", "CLEAR"]
     assert {h.id for h in ada.search("marking:amber", highlight=None)} == {alpha.id, beta.id}
@@ -198,8 +210,13 @@ def test_several_documents_are_removed_or_edited_together(tmp_path, ada):
 
 def test_a_removed_document_is_restored_with_its_work_after_a_restart(tmp_path, ada):
     alpha = ada.find_document("Alpha report")
-    c1 = _claim(ada, "Alpha report", "A comparable tool will definitely emerge",
-                tags=["capability/exploit"], likelihood="likely")
+    c1 = _claim(
+        ada,
+        "Alpha report",
+        "A comparable tool will definitely emerge",
+        tags=["capability/exploit"],
+        likelihood="likely",
+    )
     gone_before = ada.add_note(*span(ada, "Alpha report", "Export controls"), comment="x").created
     ada.delete_annotation(gone_before)  # deleted on its own, before: stays deleted
     c2 = _claim(ada, "Beta brief", "domestic accelerators will meet demand", tags=["policy"])
@@ -211,7 +228,11 @@ def test_a_removed_document_is_restored_with_its_work_after_a_restart(tmp_path, 
     try:
         [removed] = ws.removed_documents()
         assert (removed["id"], removed["title"], removed["annotations"], removed["removed_by"]) == (
-            alpha.id, "Alpha report", 1, "Ada Analyst")
+            alpha.id,
+            "Alpha report",
+            1,
+            "Ada Analyst",
+        )
         changes = ws.restore_document(alpha.id)
         assert changes.undo_label == "Restore document" and alpha.id in changes.documents
         assert _state(ws) == before  # the claim, its tag, the link from Beta and the index

@@ -10,23 +10,39 @@ from desktop.core.kernel.records import QueueChoices
 
 from .conftest import write_texts
 
-SAM = Profile(id="33333333-3333-4333-8333-333333333333", name="Sam Supervisor",
-              role="supervisor", configured=True)
-SUE = Profile(id="44444444-4444-4444-8444-444444444444", name="Sue Senior", role="supervisor",
-              configured=True)
-BEN = Profile(id="55555555-5555-4555-8555-555555555555", name="Ben Analyst", role="analyst",
-              configured=True)
+SAM = Profile(
+    id="33333333-3333-4333-8333-333333333333",
+    name="Sam Supervisor",
+    role="supervisor",
+    configured=True,
+)
+SUE = Profile(
+    id="44444444-4444-4444-8444-444444444444", name="Sue Senior", role="supervisor", configured=True
+)
+BEN = Profile(
+    id="55555555-5555-4555-8555-555555555555", name="Ben Analyst", role="analyst", configured=True
+)
 
 
 @pytest.fixture
 def setup(ws, tmp_path, analyst):
-    write_texts(tmp_path / "in", {"r.txt": "Report\n\nOne claim here. Another claim there. "
-                                           "A third one follows."})
+    write_texts(
+        tmp_path / "in",
+        {"r.txt": "Report\n\nOne claim here. Another claim there. A third one follows."},
+    )
     ws.import_paths([tmp_path / "in"])
     doc = ws.find_document("Report")
-    ids = [ws.add_claim(doc.id, doc.text.index(p), doc.text.index(p) + len(p), p,
-                        likelihood="likely", tags=[f"t{i}"]).created
-           for i, p in enumerate(["One claim here", "Another claim there", "A third one"])]
+    ids = [
+        ws.add_claim(
+            doc.id,
+            doc.text.index(p),
+            doc.text.index(p) + len(p),
+            p,
+            likelihood="likely",
+            tags=[f"t{i}"],
+        ).created
+        for i, p in enumerate(["One claim here", "Another claim there", "A third one"])
+    ]
     return ws, doc, ids
 
 
@@ -50,26 +66,31 @@ def test_full_cycle_with_thread_and_history(setup, analyst):
     assert ws.annotation(a).status == "approved"
     thread = ws.reviews(a)
     assert [(r.decision, r.reviewer) for r in thread] == [
-        ("submit", "Ada Analyst"), ("request_changes", "Sam Supervisor"),
-        ("submit", "Ada Analyst"), ("approve", "Sam Supervisor")]
+        ("submit", "Ada Analyst"),
+        ("request_changes", "Sam Supervisor"),
+        ("submit", "Ada Analyst"),
+        ("approve", "Sam Supervisor"),
+    ]
     assert [r.opinion for r in thread if r.decision != "submit"] == ["neutral", "agree"]
     assert thread[1].comment == "cite the second source"
     assert ws.last_review(a).decision == "approve"
     actions = [h["action"] for h in ws.history(a)]
-    assert actions == ["add claim", "submit", "request_changes", "edit claim", "submit",
-                       "approve"]
+    assert actions == ["add claim", "submit", "request_changes", "edit claim", "submit", "approve"]
     assert [h.id for h in ws.search("status:approved")] == [a]
 
 
-@pytest.mark.parametrize("status_path, decision, allowed", [
-    ([], "approve", False),  # draft cannot be reviewed
-    (["submit"], "approve", True),
-    (["submit"], "reject", True),
-    (["submit"], "request_changes", True),
-    (["submit", "approve"], "reject", False),  # approved is final until edited
-    (["submit", "reject"], "approve", False),
-    (["submit", "request_changes"], "approve", False),
-])
+@pytest.mark.parametrize(
+    "status_path, decision, allowed",
+    [
+        ([], "approve", False),  # draft cannot be reviewed
+        (["submit"], "approve", True),
+        (["submit"], "reject", True),
+        (["submit"], "request_changes", True),
+        (["submit", "approve"], "reject", False),  # approved is final until edited
+        (["submit", "reject"], "approve", False),
+        (["submit", "request_changes"], "approve", False),
+    ],
+)
 def test_review_transitions(setup, analyst, status_path, decision, allowed):
     ws, doc, (a, _b, _c) = setup
     for step in status_path:
@@ -80,8 +101,14 @@ def test_review_transitions(setup, analyst, status_path, decision, allowed):
     as_(ws, SAM)
     if allowed:
         ws.review(a, decision, "because")
-        assert ws.annotation(a).status == {"approve": "approved", "reject": "rejected",
-                                           "request_changes": "changes_requested"}[decision]
+        assert (
+            ws.annotation(a).status
+            == {
+                "approve": "approved",
+                "reject": "rejected",
+                "request_changes": "changes_requested",
+            }[decision]
+        )
     else:
         before = ws.annotation(a).status
         with pytest.raises(ReviewError, match="not submitted|submitted"):
@@ -89,10 +116,16 @@ def test_review_transitions(setup, analyst, status_path, decision, allowed):
         assert ws.annotation(a).status == before
 
 
-@pytest.mark.parametrize("status_path, can_submit", [
-    ([], True), (["submit"], False), (["submit", "approve"], False),
-    (["submit", "reject"], True), (["submit", "request_changes"], True),
-])
+@pytest.mark.parametrize(
+    "status_path, can_submit",
+    [
+        ([], True),
+        (["submit"], False),
+        (["submit", "approve"], False),
+        (["submit", "reject"], True),
+        (["submit", "request_changes"], True),
+    ],
+)
 def test_submit_transitions(setup, analyst, status_path, can_submit):
     ws, doc, (a, _b, _c) = setup
     for step in status_path:
@@ -152,8 +185,9 @@ def test_switching_analyst_is_recorded(setup, analyst):
     ws, _doc, _ids = setup
     as_(ws, SAM)
     as_(ws, analyst)
-    rows = ws.db.execute("SELECT action, change FROM audit WHERE action = 'switch analyst'"
-                         ).fetchall()
+    rows = ws.db.execute(
+        "SELECT action, change FROM audit WHERE action = 'switch analyst'"
+    ).fetchall()
     assert len(rows) == 2 and "Sam Supervisor" in rows[0][1]
     roster = {r["name"]: r for r in ws.analysts()}
     assert roster["Sam Supervisor"]["role"] == "supervisor"
@@ -164,8 +198,10 @@ def test_switching_analyst_is_recorded(setup, analyst):
 def test_agreement_between_two_analysts_on_one_document(setup, analyst, capsys):
     ws, doc, (a, b, c) = setup  # Ada: three claims, all "likely", tags t0 t1 t2
     as_(ws, BEN)
-    for phrase, likelihood, tag in (("One claim here", "likely", "t0"),
-                                    ("Another claim there", "unlikely", "t1")):
+    for phrase, likelihood, tag in (
+        ("One claim here", "likely", "t0"),
+        ("Another claim there", "unlikely", "t1"),
+    ):
         s = doc.text.index(phrase)
         ws.add_claim(doc.id, s, s + len(phrase), phrase, likelihood=likelihood, tags=[tag])
     report = ws.agreement(doc.id)
@@ -223,13 +259,17 @@ def test_queue_ids_follow_the_last_submission(setup, analyst):
     ws.review(c, "request_changes", "cite it")
     as_(ws, analyst).submit(c)  # a second submission queues it again at the back
     assert queue_ids(ws) == [note, b, a, c]
-    ws.db.execute("UPDATE reviews SET created_at = '2020-01-01T00:00:00.000000Z'"
-                  " WHERE annotation_id = ? AND decision = 'submit'", [a])
+    ws.db.execute(
+        "UPDATE reviews SET created_at = '2020-01-01T00:00:00.000000Z'"
+        " WHERE annotation_id = ? AND decision = 'submit'",
+        [a],
+    )
     assert queue_ids(ws) == [a, note, b, c]
     # a claim marked submitted without a submit step (an old workspace) waits since its update
     ws.db.execute("DELETE FROM reviews WHERE annotation_id = ?", [b])
-    ws.db.execute("UPDATE annotations SET updated_at = '2019-06-01T00:00:00.000000Z'"
-                  " WHERE id = ?", [b])
+    ws.db.execute(
+        "UPDATE annotations SET updated_at = '2019-06-01T00:00:00.000000Z' WHERE id = ?", [b]
+    )
     assert queue_ids(ws) == [b, a, note, c]
 
 
@@ -258,8 +298,11 @@ def test_queue_ids_filters(setup, analyst, tmp_path):
     assert queue_ids(ws, document=other.id) == [d]
     assert queue_ids(ws, document=doc.id, analyst=analyst.id, tag="t1") == [b]
     assert queue_ids(ws, older_than_days=1) == []
-    ws.db.execute("UPDATE reviews SET created_at = '2020-01-01T00:00:00.000000Z'"
-                  " WHERE annotation_id IN (?, ?)", [c, e])
+    ws.db.execute(
+        "UPDATE reviews SET created_at = '2020-01-01T00:00:00.000000Z'"
+        " WHERE annotation_id IN (?, ?)",
+        [c, e],
+    )
     assert queue_ids(ws, older_than_days=1) == [e, c]  # submitted together: newest claim first
     for x, stamp in ((c, "2020-01-01T00:00:00.000000Z"), (e, "2020-02-01T00:00:00.000000Z")):
         ws.db.execute("UPDATE reviews SET created_at = ? WHERE annotation_id = ?", [stamp, x])

@@ -94,8 +94,15 @@ def imported_claim(tmp_path, stack):
     other, ids = other_desk(tmp_path, stack)
     s, e = phrase(other, ids["red"], "The RED-only claim")
     ids["imported"] = other.add_imported(
-        ids["red"], s, e, "claim", author=Person(ADA.id, ADA.name), source="ada.json",
-        created_at=STAMP, statement="informants say so").created
+        ids["red"],
+        s,
+        e,
+        "claim",
+        author=Person(ADA.id, ADA.name),
+        source="ada.json",
+        created_at=STAMP,
+        statement="informants say so",
+    ).created
     return other, ids
 
 
@@ -109,8 +116,9 @@ def two_desks(tmp_path, stack):
     trust(b, a, tmp_path)
     trust(a, b, tmp_path)
     doc, s, e = span(a, "Alpha", "A comparable tool will definitely emerge")
-    claim = a.add_claim(doc, s, e, "A tool will emerge", credibility=3,
-                        tags=["capability/exploit"]).created
+    claim = a.add_claim(
+        doc, s, e, "A tool will emerge", credibility=3, tags=["capability/exploit"]
+    ).created
     a.add_note(*span(a, "Beta", "domestic accelerators"), comment="check 2028")
     a.submit(claim, "ready")
     a.export_bundle(tmp_path / "a.assay")
@@ -146,14 +154,24 @@ def conflicted(tmp_path, stack):
 
 # -- actions -------------------------------------------------------------------------------------
 def add_note(ws, ids):
-    ws.add_note(ids["controls"], *phrase(ws, ids["controls"], "Analysts doubt the yield"),
-                comment="which analysts?", tags=["actor"])
+    ws.add_note(
+        ids["controls"],
+        *phrase(ws, ids["controls"], "Analysts doubt the yield"),
+        comment="which analysts?",
+        tags=["actor"],
+    )
 
 
 def add_claim(ws, ids):
-    ws.add_claim(ids["controls"], *phrase(ws, ids["controls"], "Transshipment"),
-                 "Transshipment continues.", credibility=2, likelihood="likely",
-                 confidence="moderate", tags=["supply chain/transshipment"])
+    ws.add_claim(
+        ids["controls"],
+        *phrase(ws, ids["controls"], "Transshipment"),
+        "Transshipment continues.",
+        credibility=2,
+        likelihood="likely",
+        confidence="moderate",
+        tags=["supply chain/transshipment"],
+    )
 
 
 def batch(ws, ids):
@@ -175,49 +193,105 @@ def import_file(module: str, name: str):
 # One row per user action: (name, the world it starts from, the action).
 ACTIONS = [
     ("import_paths", new_file, lambda ws, c: ws.import_paths([c["file"]])),
-    ("import_paths: a removed document again", removed,
-     lambda ws, c: ws.import_paths([c["exploits_file"]])),
-    ("set_source: new", team,
-     lambda ws, c: ws.set_source("Northwind Wire", kind="outlet", reliability="B")),
-    ("set_source: re-rate", team,
-     lambda ws, c: ws.set_source("The Meridian Ledger", reliability="A")),
-    ("edit_sources", team,
-     lambda ws, c: ws.edit_sources({"Halvorsen Institute": {"reliability": "D", "kind": "vendor"},
-                                    "The Meridian Ledger": {"reliability": "E"}})),
-    ("update_document", team,
-     lambda ws, c: ws.update_document(c["exploits"], title="Exploits in hours", marking="AMBER",
-                                      language="en-gb")),
-    ("update_document: new source", team,
-     lambda ws, c: ws.update_document(c["red"], source="Northwind Wire")),
-    ("update_document: rate its source", team,
-     lambda ws, c: ws.update_document(c["controls"], source_reliability="E")),
-    ("update_documents", team,
-     lambda ws, c: ws.update_documents([c["exploits"], c["controls"]], marking="RED")),
+    (
+        "import_paths: a removed document again",
+        removed,
+        lambda ws, c: ws.import_paths([c["exploits_file"]]),
+    ),
+    (
+        "set_source: new",
+        team,
+        lambda ws, c: ws.set_source("Northwind Wire", kind="outlet", reliability="B"),
+    ),
+    (
+        "set_source: re-rate",
+        team,
+        lambda ws, c: ws.set_source("The Meridian Ledger", reliability="A"),
+    ),
+    (
+        "edit_sources",
+        team,
+        lambda ws, c: ws.edit_sources(
+            {
+                "Halvorsen Institute": {"reliability": "D", "kind": "vendor"},
+                "The Meridian Ledger": {"reliability": "E"},
+            }
+        ),
+    ),
+    (
+        "update_document",
+        team,
+        lambda ws, c: ws.update_document(
+            c["exploits"], title="Exploits in hours", marking="AMBER", language="en-gb"
+        ),
+    ),
+    (
+        "update_document: new source",
+        team,
+        lambda ws, c: ws.update_document(c["red"], source="Northwind Wire"),
+    ),
+    (
+        "update_document: rate its source",
+        team,
+        lambda ws, c: ws.update_document(c["controls"], source_reliability="E"),
+    ),
+    (
+        "update_documents",
+        team,
+        lambda ws, c: ws.update_documents([c["exploits"], c["controls"]], marking="RED"),
+    ),
     ("remove_document", team, lambda ws, c: ws.remove_document(c["exploits"])),
-    ("remove_documents", team,
-     lambda ws, c: ws.remove_documents([c["controls"], c["red"]])),
+    ("remove_documents", team, lambda ws, c: ws.remove_documents([c["controls"], c["red"]])),
     ("restore_document", removed, lambda ws, c: ws.restore_document(c["exploits"])),
-    ("keep_import_time", team,
-     lambda ws, c: ws.keep_import_time(c["exploits"], "2024-01-02T03:04:05.000000Z")),
+    (
+        "keep_import_time",
+        team,
+        lambda ws, c: ws.keep_import_time(c["exploits"], "2024-01-02T03:04:05.000000Z"),
+    ),
     ("add_note", team, add_note),
     ("add_claim", team, add_claim),
-    ("add_imported", other_desk,
-     lambda ws, c: ws.add_imported(c["red"], *phrase(ws, c["red"], "The RED-only claim"),
-                                   "claim", author=Person(ADA.id, ADA.name), source="ada.json",
-                                   created_at=STAMP, statement="informants say so")),
-    ("add_imported_review", imported_claim,
-     lambda ws, c: ws.add_imported_review(c["imported"], "submit",
-                                          reviewer=Person(ADA.id, ADA.name), source="ada.json",
-                                          created_at="2025-04-01T11:00:00.000000Z")),
-    ("edit_claim", team,
-     lambda ws, c: ws.edit_claim(c["c4"], credibility=4, likelihood="likely", rationale="why")),
-    ("edit_claim: a reviewed claim", team,
-     lambda ws, c: ws.edit_claim(c["c1"], statement="An AI agent exploited 11 of 20.")),
+    (
+        "add_imported",
+        other_desk,
+        lambda ws, c: ws.add_imported(
+            c["red"],
+            *phrase(ws, c["red"], "The RED-only claim"),
+            "claim",
+            author=Person(ADA.id, ADA.name),
+            source="ada.json",
+            created_at=STAMP,
+            statement="informants say so",
+        ),
+    ),
+    (
+        "add_imported_review",
+        imported_claim,
+        lambda ws, c: ws.add_imported_review(
+            c["imported"],
+            "submit",
+            reviewer=Person(ADA.id, ADA.name),
+            source="ada.json",
+            created_at="2025-04-01T11:00:00.000000Z",
+        ),
+    ),
+    (
+        "edit_claim",
+        team,
+        lambda ws, c: ws.edit_claim(c["c4"], credibility=4, likelihood="likely", rationale="why"),
+    ),
+    (
+        "edit_claim: a reviewed claim",
+        team,
+        lambda ws, c: ws.edit_claim(c["c1"], statement="An AI agent exploited 11 of 20."),
+    ),
     ("edit_claim: comment", team, lambda ws, c: ws.edit_claim(c["c4"], comment="see memo")),
     ("convert_to_claim", team, lambda ws, c: ws.convert_to_claim(c["n1"], "Patching lags.")),
     ("delete_annotation", team, lambda ws, c: ws.delete_annotation(c["c4"])),
-    ("tag_annotation", team,
-     lambda ws, c: ws.tag_annotation(c["c4"], ["actor/state", "policy/patching"])),
+    (
+        "tag_annotation",
+        team,
+        lambda ws, c: ws.tag_annotation(c["c4"], ["actor/state", "policy/patching"]),
+    ),
     ("untag_annotation", team, lambda ws, c: ws.untag_annotation(c["c1"], ["actor"])),
     ("create_tag", team, lambda ws, c: ws.create_tag("region/europe", "#335577")),
     ("set_tag_colour", team, lambda ws, c: ws.set_tag_colour("actor", "#123456")),
@@ -225,53 +299,103 @@ ACTIONS = [
     ("merge_tags", team, lambda ws, c: ws.merge_tags("capability/vuln discovery", "capability")),
     ("delete_tag", team, lambda ws, c: ws.delete_tag("policy")),
     ("link_claims", team, lambda ws, c: ws.link_claims(c["c2"], c["c3"], "contradicts", "no")),
-    ("link_claims: again after unlink", unlinked,
-     lambda ws, c: ws.link_claims(c["c1"], c["c2"], "corroborates", "again")),
+    (
+        "link_claims: again after unlink",
+        unlinked,
+        lambda ws, c: ws.link_claims(c["c1"], c["c2"], "corroborates", "again"),
+    ),
     ("unlink", team, lambda ws, c: ws.unlink(c["l1"])),
     ("submit", team, lambda ws, c: ws.submit(c["c4"], "ready: c4")),
     ("submit: after changes requested", team, lambda ws, c: ws.submit(c["c2"], "named them")),
     ("submit_document", team, lambda ws, c: ws.submit_document(c["red"], "all of red")),
     ("review: approve", submitted, lambda ws, c: ws.review(c["c4"], "approve", "fine")),
     ("review: reject", submitted, lambda ws, c: ws.review(c["c4"], "reject", "no source")),
-    ("review: request_changes", submitted,
-     lambda ws, c: ws.review(c["c4"], "request_changes", "name the informant")),
+    (
+        "review: request_changes",
+        submitted,
+        lambda ws, c: ws.review(c["c4"], "request_changes", "name the informant"),
+    ),
     ("batch", team, batch),
     ("import STIX", other_desk_with_file("stix", ".json"), import_file("stix", "import_stix")),
-    ("import Web Annotation", other_desk_with_file("webanno", ".jsonld"),
-     import_file("webanno", "import_webanno")),
-    ("import REFI-QDA", other_desk_with_file("refiqda", ".qdpx"),
-     import_file("refiqda", "import_refiqda")),
+    (
+        "import Web Annotation",
+        other_desk_with_file("webanno", ".jsonld"),
+        import_file("webanno", "import_webanno"),
+    ),
+    (
+        "import REFI-QDA",
+        other_desk_with_file("refiqda", ".qdpx"),
+        import_file("refiqda", "import_refiqda"),
+    ),
     ("import_bundle", two_desks, lambda ws, c: ws.import_bundle(c["bundle"])),
     ("resolve_conflict", conflicted, lambda ws, c: ws.resolve_conflict(c["conflict"], "local")),
     ("trust_key", untrusted, lambda ws, c: ws.trust_key(c["key"], c["fingerprint"])),
-    ("revoke_key", two_desks,
-     lambda ws, c: ws.revoke_key(c["a"].my_key().fingerprint)),
+    ("revoke_key", two_desks, lambda ws, c: ws.revoke_key(c["a"].my_key().fingerprint)),
 ]
 
 # What each case leaves behind today (strict: a fixed case fails until its line goes).
 _NO_STEP = "no undo step: it writes through _write(), not _action()"
 XFAIL: dict[str, str] = {
     "import_bundle": "no undo step: the merge writes through _write() and import_bundle clears"
-                     " the undo stack; analysts, annotations, claims, tags, annotation_tags,"
-                     " reviews, bundles_seen, sync_state rows, meta sync_seq and documents'"
-                     " created_at/by stay",
+    " the undo stack; analysts, annotations, claims, tags, annotation_tags,"
+    " reviews, bundles_seen, sync_state rows, meta sync_seq and documents'"
+    " created_at/by stay",
     "resolve_conflict": f"{_NO_STEP}; conflicts.resolved_at/by/resolution, the documents"
-                        " title, sync_state and meta sync_seq stay",
+    " title, sync_state and meta sync_seq stay",
     "trust_key": f"{_NO_STEP}; the keyring row stays",
     "revoke_key": f"{_NO_STEP}; keyring.revoked_at stays",
 }
 
 # Public methods that only read.
 READ_ONLY = [
-    "agreement", "analysts", "annotation", "annotation_choices", "annotation_counts",
-    "annotation_ids", "annotations", "annotations_by_ids", "blob_path",
-    "bundles_sent", "check", "claims", "conflicts", "count_annotations", "count_documents",
-    "document", "document_ids", "document_properties", "document_summaries", "find_document",
-    "history", "keys", "languages", "last_review", "last_reviews", "links", "list_documents",
-    "my_key", "pending_index", "preview_bundle", "quarantined", "redo_label", "removed_documents",
-    "returned_to_me", "review_queue", "review_queue_choices", "review_queue_ids", "reviews",
-    "schema_history", "search", "show_bundle", "sources", "tags", "undo_label", "unsaved", "verify_audit",
-    "verify_bundle", "work_on",
+    "agreement",
+    "analysts",
+    "annotation",
+    "annotation_choices",
+    "annotation_counts",
+    "annotation_ids",
+    "annotations",
+    "annotations_by_ids",
+    "blob_path",
+    "bundles_sent",
+    "check",
+    "claims",
+    "conflicts",
+    "count_annotations",
+    "count_documents",
+    "document",
+    "document_ids",
+    "document_properties",
+    "document_summaries",
+    "find_document",
+    "history",
+    "keys",
+    "languages",
+    "last_review",
+    "last_reviews",
+    "links",
+    "list_documents",
+    "my_key",
+    "pending_index",
+    "preview_bundle",
+    "quarantined",
+    "redo_label",
+    "removed_documents",
+    "returned_to_me",
+    "review_queue",
+    "review_queue_choices",
+    "review_queue_ids",
+    "reviews",
+    "schema_history",
+    "search",
+    "show_bundle",
+    "sources",
+    "tags",
+    "undo_label",
+    "unsaved",
+    "verify_audit",
+    "verify_bundle",
+    "work_on",
 ]
 
 # Public methods that write but are no undo step, and why.
@@ -316,7 +440,8 @@ def test_undo_restores_the_whole_store_and_redo_repeats_it(setup, action, tmp_pa
         changed = after != before
         assert changed, f"{name} changed nothing in the store: not a real case"
         assert ws.undo_label() is not None, (
-            f"{name} left no undo step; it wrote:\n{diff(before, after)}")
+            f"{name} left no undo step; it wrote:\n{diff(before, after)}"
+        )
         ws.undo()
         undone = store_digest(ws)
         exact = undone == before
@@ -330,16 +455,21 @@ def test_undo_restores_the_whole_store_and_redo_repeats_it(setup, action, tmp_pa
 def test_every_public_method_is_classified():
     """A new method on the facade must say whether it writes, and if so how it is undone."""
     methods = sorted(
-        n for n, v in inspect.getmembers(Workspace)
+        n
+        for n, v in inspect.getmembers(Workspace)
         if not n.startswith("_") and (inspect.isfunction(v) or inspect.ismethod(v))
     )
     classified = CASE_METHODS | set(READ_ONLY) | set(NOT_UNDOABLE)
     missing = [n for n in methods if n not in classified]
     assert not missing, (
         f"Workspace methods not classified in tests/test_undo_exact.py: {', '.join(missing)}; "
-        "add each to ACTIONS (with a case), READ_ONLY or NOT_UNDOABLE (with a reason).")
-    twice = (CASE_METHODS & set(READ_ONLY)) | (CASE_METHODS & set(NOT_UNDOABLE)) | (
-        set(READ_ONLY) & set(NOT_UNDOABLE))
+        "add each to ACTIONS (with a case), READ_ONLY or NOT_UNDOABLE (with a reason)."
+    )
+    twice = (
+        (CASE_METHODS & set(READ_ONLY))
+        | (CASE_METHODS & set(NOT_UNDOABLE))
+        | (set(READ_ONLY) & set(NOT_UNDOABLE))
+    )
     assert not twice, f"classified twice: {', '.join(sorted(twice))}"
     gone = sorted((set(READ_ONLY) | set(NOT_UNDOABLE)) - set(methods))
     assert not gone, f"classified but no longer on Workspace: {', '.join(gone)}"

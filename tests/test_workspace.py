@@ -47,8 +47,7 @@ def test_second_process_gets_a_clear_message_and_changes_nothing(ws, tmp_path):
         from desktop.cli import main
         sys.exit(main(["import", "--workspace", {str(ws.path)!r}, {str(tmp_path / "in")!r}]))
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "open for writing in another Assay process" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -268,8 +267,9 @@ def test_sources_and_document_edits_are_reindexed(ws, tmp_path):
     ws.import_paths([tmp_path / "in"])
     doc = ws.find_document("Export controls")
     ws.set_source("Halvorsen Institute", kind="think_tank", reliability="B")
-    ws.update_document(doc.id, source="Halvorsen Institute", marking="GREEN",
-                       published_at="2025-11-02")
+    ws.update_document(
+        doc.id, source="Halvorsen Institute", marking="GREEN", published_at="2025-11-02"
+    )
     doc = ws.document(doc.id)
     assert (doc.source, doc.reliability, doc.marking) == ("Halvorsen Institute", "B", "GREEN")
     assert [h.title for h in ws.search("source:halvorsen marking:green")] == [doc.title]
@@ -305,8 +305,10 @@ def test_older_workspace_is_backed_up_then_upgraded(tmp_path, analyst):
 
 
 def test_newer_workspace_is_refused_and_left_alone(ws, analyst):
-    ws.db.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at)"
-                  " VALUES ('assay', 'm999_from_the_future', '2030-01-01')")
+    ws.db.execute(
+        "INSERT INTO _sqlite_migrations(migration_set, name, applied_at)"
+        " VALUES ('assay', 'm999_from_the_future', '2030-01-01')"
+    )
     ws.db.conn.commit()
     path = ws.path
     ws.close()
@@ -333,8 +335,10 @@ def test_demo_creation_can_be_cancelled_and_leaves_nothing(tmp_path, analyst):
 
 def test_sorting_by_marking_severity_and_exact_source(demo_ws):
     ids = demo_ws.document_ids(order="marking")
-    ranks = [("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED").index(d["marking"])
-             for d in (demo_ws.document_summaries(ids)[i] for i in ids)]
+    ranks = [
+        ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED").index(d["marking"])
+        for d in (demo_ws.document_summaries(ids)[i] for i in ids)
+    ]
     assert ranks == sorted(ranks) and ranks[-1] == 3
     src = next(s for s in demo_ws.sources() if s["name"].startswith("Office of Digital"))
     docs = demo_ws.list_documents(source_id=src["id"])
@@ -344,10 +348,13 @@ def test_sorting_by_marking_severity_and_exact_source(demo_ws):
 
 
 def test_date_queries_are_exact_to_the_day(ws, tmp_path):
-    write_texts(tmp_path / "in", {
-        "jan.md": "---\ntitle: January note\ndate: 2026-01-10\n---\nexport controls",
-        "mar.md": "---\ntitle: March note\ndate: 2026-03-14\n---\nexport controls",
-    })
+    write_texts(
+        tmp_path / "in",
+        {
+            "jan.md": "---\ntitle: January note\ndate: 2026-01-10\n---\nexport controls",
+            "mar.md": "---\ntitle: March note\ndate: 2026-03-14\n---\nexport controls",
+        },
+    )
     ws.import_paths([tmp_path / "in"])
 
     def titles(q):

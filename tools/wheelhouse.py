@@ -39,8 +39,10 @@ def main(dest: str) -> int:
         digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
         lines.append(f"{name}=={version} --hash=sha256:{digest}")
     (out / "requirements.txt").write_text("\n".join(lines) + "\n")
-    print(f"{len(lines)} wheels in {out}; install with:\n  pip install --no-index "
-          f"--find-links {out} --require-hashes -r {out / 'requirements.txt'}")
+    print(
+        f"{len(lines)} wheels in {out}; install with:\n  pip install --no-index "
+        f"--find-links {out} --require-hashes -r {out / 'requirements.txt'}"
+    )
     return 0
 
 

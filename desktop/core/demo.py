@@ -20,8 +20,9 @@ def catalog() -> list[dict]:
     return json.loads((sample_dir() / "catalog.json").read_text(encoding="utf-8"))
 
 
-def create_demo(path: Path, *, progress: Progress | None = None, cancel=None,
-                profile: Profile | None = None) -> Workspace:
+def create_demo(
+    path: Path, *, progress: Progress | None = None, cancel=None, profile: Profile | None = None
+) -> Workspace:
     """Create a workspace at PATH holding the sample documents, sources and markings."""
     path = Path(path)
     existed = path.exists()
@@ -38,8 +39,9 @@ def create_demo(path: Path, *, progress: Progress | None = None, cancel=None,
                 raise RuntimeError(f"The sample corpus did not import cleanly: {problems}")
             by_file = {d["filename"]: d["id"] for d in ws.list_documents()}
             for e in entries:
-                ws.set_source(e["source"], kind=e.get("source_kind"),
-                              reliability=e.get("reliability"))
+                ws.set_source(
+                    e["source"], kind=e.get("source_kind"), reliability=e.get("reliability")
+                )
                 ws.update_document(
                     by_file[Path(e["file"]).name],
                     title=e["title"],

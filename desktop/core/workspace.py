@@ -37,9 +37,22 @@ from .services.search import Search
 from .services.sources import Sources
 from .services.tags import Tags
 
-__all__ = ["MARKINGS", "SOURCE_KINDS", "Cancel", "Changes", "CheckReport", "Document",
-           "FileProblem", "ImportReport", "Progress", "SearchHit", "Workspace", "document_id",
-           "is_iso_date", "name_id"]
+__all__ = [
+    "MARKINGS",
+    "SOURCE_KINDS",
+    "Cancel",
+    "Changes",
+    "CheckReport",
+    "Document",
+    "FileProblem",
+    "ImportReport",
+    "Progress",
+    "SearchHit",
+    "Workspace",
+    "document_id",
+    "is_iso_date",
+    "name_id",
+]
 
 
 @dataclass
@@ -84,9 +97,19 @@ class Workspace:
     def __init__(self, path: Path, *, readonly: bool = False, profile: Profile | None = None):
         self.session = s = Session(path, readonly=readonly, profile=profile)
         search = Search(s)
-        self.services = Services(Documents(s), Sources(s), Annotations(s), Tags(s), Links(s),
-                                 Reviews(s), Analysts(s), search, Maintenance(s), Agreement(s),
-                                 Exchange(s, index_pending=search.index_pending))
+        self.services = Services(
+            Documents(s),
+            Sources(s),
+            Annotations(s),
+            Tags(s),
+            Links(s),
+            Reviews(s),
+            Analysts(s),
+            search,
+            Maintenance(s),
+            Agreement(s),
+            Exchange(s, index_pending=search.index_pending),
+        )
         s.indexer = search.index_pending
         try:
             if not readonly:
@@ -97,14 +120,21 @@ class Workspace:
 
     # -- opening and closing -------------------------------------------------------------------
     @classmethod
-    def create(cls, path: Path, *, name: str | None = None, profile: Profile | None = None
-               ) -> Workspace:
+    def create(
+        cls, path: Path, *, name: str | None = None, profile: Profile | None = None
+    ) -> Workspace:
         Session.create_store(path, name)
         return cls(path, profile=profile)
 
     @classmethod
-    def open(cls, path: Path, *, readonly: bool = False, create: bool = False,
-             profile: Profile | None = None) -> Workspace:
+    def open(
+        cls,
+        path: Path,
+        *,
+        readonly: bool = False,
+        create: bool = False,
+        profile: Profile | None = None,
+    ) -> Workspace:
         path = Path(path)
         if create and not (path / DB_NAME).exists():
             return cls.create(path, profile=profile)

@@ -1031,10 +1031,15 @@ class ClaimEditor(QDockWidget):
         return {
             "annotation_id": self.annotation.id if self.annotation else None,
             "document_id": self.annotation.document_id if self.annotation else self.new.document_id,
-            "new": None if self.new is None else {
-                "document_id": self.new.document_id, "start": self.new.start,
-                "end": self.new.end, "quote": self.new.quote,
-                "reliability": self.new.reliability, "source": self.new.source,
+            "new": None
+            if self.new is None
+            else {
+                "document_id": self.new.document_id,
+                "start": self.new.start,
+                "end": self.new.end,
+                "quote": self.new.quote,
+                "reliability": self.new.reliability,
+                "source": self.new.source,
             },
             "values": {**values, "tags": list(values["tags"])},
         }
@@ -1221,8 +1226,15 @@ class ClaimEditor(QDockWidget):
         self.hide_error()
         self._target = self._marker()
         self.job = run_operation(
-            self, fn, *args, label="save the claim", worker=self._writer, errors="inline",
-            changes=_stored, on_success=self._finished, on_failure=self._failed,
+            self,
+            fn,
+            *args,
+            label="save the claim",
+            worker=self._writer,
+            errors="inline",
+            changes=_stored,
+            on_success=self._finished,
+            on_failure=self._failed,
         )
         self.busy_changed.emit(True)
         self._update_buttons()

@@ -241,7 +241,6 @@ class ClaimsModel(PagedAnnotationsModel):
         self.endResetModel()
 
 
-
 class ClaimsTable(QTableView):
     """Enter or Return opens the current row (double-click does too, through `activated`).
 
@@ -276,8 +275,9 @@ class ClaimsBrowser(QWidget):
 
     annotation_activated = Signal(str, str)  # document id, annotation id: "show me this one"
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None, *,
-                 reads: SerialWorker | None = None):
+    def __init__(
+        self, ws: Workspace, parent: QWidget | None = None, *, reads: SerialWorker | None = None
+    ):
         super().__init__(parent)
         self.setObjectName("claimsBrowser")
         self.ws = ws
@@ -426,8 +426,11 @@ class ClaimsBrowser(QWidget):
         query = model.query_args()
 
         def read() -> tuple:
-            return (self.ws.annotation_ids(**query), self.ws.annotation_choices(),
-                    self.ws.count_annotations() if asked[0] else 0)
+            return (
+                self.ws.annotation_ids(**query),
+                self.ws.annotation_choices(),
+                self.ws.count_annotations() if asked[0] else 0,
+            )
 
         job = self.reads.submit(read)
         self.refresh_job = job

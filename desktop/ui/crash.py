@@ -28,10 +28,13 @@ def report_exception(exc_type, exc, tb) -> QMessageBox | None:
         traceback.print_exception(exc_type, exc, tb)
         return None
     _showing = True
-    box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error",
-                      f"Assay hit an unexpected error: {exc}\n\nYour saved work is safe. "
-                      f"The details are in the log file:\n{log_path()}",
-                      QMessageBox.StandardButton.Ok)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "Unexpected error",
+        f"Assay hit an unexpected error: {exc}\n\nYour saved work is safe. "
+        f"The details are in the log file:\n{log_path()}",
+        QMessageBox.StandardButton.Ok,
+    )
     box.setDetailedText("".join(traceback.format_exception(exc_type, exc, tb)))
 
     def closed(_result: int) -> None:

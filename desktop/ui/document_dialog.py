@@ -78,8 +78,15 @@ class _PropertiesForm(QDialog):
         self.save_button.setEnabled(False)
         self.problem.hide()
         self.job = run_operation(
-            self, self._update, values, rating, label="save the document's properties",
-            worker=self.writer, errors="inline", on_success=self._saved, on_failure=self._refused,
+            self,
+            self._update,
+            values,
+            rating,
+            label="save the document's properties",
+            worker=self.writer,
+            errors="inline",
+            on_success=self._saved,
+            on_failure=self._refused,
         )
 
     def _saved(self, changes: Changes) -> None:
@@ -96,8 +103,9 @@ class _PropertiesForm(QDialog):
 class DocumentPropertiesDialog(_PropertiesForm):
     """Non-modal form over one document. `saved` carries the Changes once the window applied them."""
 
-    def __init__(self, ws: Workspace, writer: SerialWorker, doc_id: str,
-                 parent: QWidget | None = None):
+    def __init__(
+        self, ws: Workspace, writer: SerialWorker, doc_id: str, parent: QWidget | None = None
+    ):
         super().__init__(ws, writer, parent)
         self.setObjectName("documentProperties")
         self.setWindowTitle("Document properties")
@@ -161,8 +169,13 @@ class DocumentPropertiesDialog(_PropertiesForm):
         self.setMinimumWidth(520)
         if ws.readonly:  # to look at, not to change
             self.setWindowTitle("Document properties (read-only)")
-            for widget in (*self.fields.values(), self.source, self.source_reliability,
-                           self.reliability, self.marking):
+            for widget in (
+                *self.fields.values(),
+                self.source,
+                self.source_reliability,
+                self.reliability,
+                self.marking,
+            ):
                 widget.setEnabled(False)
             self.save_button.hide()
 
@@ -227,8 +240,9 @@ class SharedPropertiesDialog(_PropertiesForm):
     """One edit for several documents: the marking, the source and its rating, the documents'
     own rating. Anything left at "Keep" stays as each document has it."""
 
-    def __init__(self, ws: Workspace, writer: SerialWorker, doc_ids: list[str],
-                 parent: QWidget | None = None):
+    def __init__(
+        self, ws: Workspace, writer: SerialWorker, doc_ids: list[str], parent: QWidget | None = None
+    ):
         super().__init__(ws, writer, parent)
         self.setObjectName("sharedProperties")
         self.setWindowTitle(f"Properties of {len(doc_ids)} documents")
@@ -257,8 +271,10 @@ class SharedPropertiesDialog(_PropertiesForm):
         form.addRow("Source", self.source)
         form.addRow("Source reliability", self.source_reliability)
         form.addRow("Document reliability", self.reliability)
-        intro = QLabel(f"The same change for the {len(doc_ids)} selected documents, as one "
-                       "undo step. What stays at “Keep” is left as each document has it.")
+        intro = QLabel(
+            f"The same change for the {len(doc_ids)} selected documents, as one "
+            "undo step. What stays at “Keep” is left as each document has it."
+        )
         intro.setWordWrap(True)
         self._lay_out(intro, form)
         self.setMinimumWidth(480)

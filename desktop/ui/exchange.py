@@ -262,9 +262,18 @@ class ExportBundleDialog(_ExchangeDialog):
         _show(self.status, "Exporting…")
         self.export_button.setEnabled(False)
         return run_operation(
-            self, self.ws.export_bundle, dest, **sel, label="export the bundle",
-            progress=True, title="Export bundle", verb="Exporting", cancellable=True,
-            errors="inline", on_success=self._done, on_failure=self._failed,
+            self,
+            self.ws.export_bundle,
+            dest,
+            **sel,
+            label="export the bundle",
+            progress=True,
+            title="Export bundle",
+            verb="Exporting",
+            cancellable=True,
+            errors="inline",
+            on_success=self._done,
+            on_failure=self._failed,
         )
 
     def _done(self, info: BundleInfo) -> None:
@@ -393,8 +402,14 @@ class ImportBundleDialog(_ExchangeDialog):
         _show(self.status, "Verifying…")
         self.check_button.setEnabled(False)
         return run_operation(
-            self, inspect_bundle, self.ws, path, label="check the bundle", errors="inline",
-            on_success=self._inspected, on_failure=self._failed,
+            self,
+            inspect_bundle,
+            self.ws,
+            path,
+            label="check the bundle",
+            errors="inline",
+            on_success=self._inspected,
+            on_failure=self._failed,
         )
 
     def _inspected(self, found: Inspection) -> None:
@@ -455,9 +470,17 @@ class ImportBundleDialog(_ExchangeDialog):
         self.check_button.setEnabled(False)
         _show(self.status, "Importing…")
         return run_operation(
-            self, self.ws.import_bundle, self.inspection.path, label="import the bundle",
-            progress=True, title="Import bundle", verb="Importing", cancellable=True,
-            errors="inline", on_success=self._imported, on_failure=self._failed,
+            self,
+            self.ws.import_bundle,
+            self.inspection.path,
+            label="import the bundle",
+            progress=True,
+            title="Import bundle",
+            verb="Importing",
+            cancellable=True,
+            errors="inline",
+            on_success=self._imported,
+            on_failure=self._failed,
         )
 
     def _imported(self, result) -> None:
@@ -569,8 +592,12 @@ class KeysDialog(_ExchangeDialog):
 
     def refresh(self) -> Operation:
         return run_operation(
-            self, lambda: (self.ws.my_key(), self.ws.keys()), label="list the keys",
-            errors="inline", on_success=self._listed, on_failure=self._failed,
+            self,
+            lambda: (self.ws.my_key(), self.ws.keys()),
+            label="list the keys",
+            errors="inline",
+            on_success=self._listed,
+            on_failure=self._failed,
         )
 
     def _listed(self, found: tuple) -> None:
@@ -610,8 +637,12 @@ class KeysDialog(_ExchangeDialog):
 
     def export_key(self, path: str) -> Operation:
         return run_operation(
-            self, self.ws.export_public_key, path, label="export your public key",
-            errors="inline", on_failure=self._failed,
+            self,
+            self.ws.export_public_key,
+            path,
+            label="export your public key",
+            errors="inline",
+            on_failure=self._failed,
             on_success=lambda info: _show(
                 self.status,
                 f"Public key written to {path}. Read its fingerprint {info.fingerprint} to the "
@@ -643,8 +674,14 @@ class KeysDialog(_ExchangeDialog):
             self.refresh()
 
         return run_operation(
-            self, self.ws.trust_key, path, fp, label="trust the key", errors="inline",
-            on_success=trusted, on_failure=self._failed,
+            self,
+            self.ws.trust_key,
+            path,
+            fp,
+            label="trust the key",
+            errors="inline",
+            on_success=trusted,
+            on_failure=self._failed,
         )
 
     def revoke_selected(self) -> Operation | None:
@@ -659,8 +696,13 @@ class KeysDialog(_ExchangeDialog):
             self.refresh()
 
         return run_operation(
-            self, self.ws.revoke_key, k.fingerprint, label="revoke the key", errors="inline",
-            on_success=revoked, on_failure=self._failed,
+            self,
+            self.ws.revoke_key,
+            k.fingerprint,
+            label="revoke the key",
+            errors="inline",
+            on_success=revoked,
+            on_failure=self._failed,
         )
 
     def _confirm(self, text: str) -> bool:
@@ -734,8 +776,12 @@ class ConflictsDialog(_ExchangeDialog):
 
     def refresh(self) -> Operation:
         return run_operation(
-            self, self.ws.conflicts, label="list the conflicts", errors="inline",
-            on_success=self._listed, on_failure=self._failed,
+            self,
+            self.ws.conflicts,
+            label="list the conflicts",
+            errors="inline",
+            on_success=self._listed,
+            on_failure=self._failed,
         )
 
     def _listed(self, conflicts: list) -> None:
@@ -798,8 +844,15 @@ class ConflictsDialog(_ExchangeDialog):
             self.refresh()
 
         return run_operation(
-            self, self.ws.resolve_conflict, c.id, choice, value, label="resolve the conflict",
-            errors="inline", on_success=resolved, on_failure=self._failed,
+            self,
+            self.ws.resolve_conflict,
+            c.id,
+            choice,
+            value,
+            label="resolve the conflict",
+            errors="inline",
+            on_success=resolved,
+            on_failure=self._failed,
         )
 
     def _failed(self, exc: BaseException) -> None:

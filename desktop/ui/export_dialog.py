@@ -125,8 +125,13 @@ class _JobDialog(QDialog):
         return bool(running(self))
 
     def _start(
-        self, worker: SerialWorker, fn: Callable, *args: Any, label: str,
-        done: Callable[[Any], None], failed: Callable[[BaseException], None],
+        self,
+        worker: SerialWorker,
+        fn: Callable,
+        *args: Any,
+        label: str,
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
         changes: Callable[[Any], Changes | None] | None = None,
     ) -> Operation:
         """Run fn as an operation: the outcome is shown in the dialog (a bug also in a dialog)."""
@@ -136,7 +141,13 @@ class _JobDialog(QDialog):
             handler(outcome)
 
         operation = run_operation(
-            self, fn, *args, label=label, worker=worker, errors="inline", changes=changes,
+            self,
+            fn,
+            *args,
+            label=label,
+            worker=worker,
+            errors="inline",
+            changes=changes,
             on_success=lambda result: ended(done, result),
             on_failure=lambda exc: ended(failed, exc),
         )
@@ -331,12 +342,25 @@ class ExportDialog(_JobDialog):
         self.result = None
         if fmt == "pdf":
             return self._start(
-                worker, _pdf_data, self.ws, selection, title, label="export",
-                done=lambda got: self._render_pdf(got, dest, title), failed=self._failed,
+                worker,
+                _pdf_data,
+                self.ws,
+                selection,
+                title,
+                label="export",
+                done=lambda got: self._render_pdf(got, dest, title),
+                failed=self._failed,
             )
         return self._start(
-            worker, partial(export, title=title), self.ws, fmt, dest, selection, label="export",
-            done=self._done, failed=self._failed,
+            worker,
+            partial(export, title=title),
+            self.ws,
+            fmt,
+            dest,
+            selection,
+            label="export",
+            done=self._done,
+            failed=self._failed,
         )
 
     def _render_pdf(self, got: tuple, dest: str, title: str) -> None:
@@ -457,8 +481,14 @@ class ImportAnnotationsDialog(_JobDialog):
             return None
         self.summary = None
         return self._start(
-            self.window_.writer, _import, self.ws, path, label="import the annotations",
-            changes=lambda outcome: outcome[1] or None, done=self._done, failed=self._failed,
+            self.window_.writer,
+            _import,
+            self.ws,
+            path,
+            label="import the annotations",
+            changes=lambda outcome: outcome[1] or None,
+            done=self._done,
+            failed=self._failed,
         )
 
     def _done(self, outcome: tuple[ImportSummary, Changes]) -> None:

@@ -88,7 +88,9 @@ class Launcher(QObject):
             self._open(readonly=self.readonly)
         elif choice == "demo":
             self._follow(
-                create_demo, "Creating the demo workspace", "Importing the sample documents",
+                create_demo,
+                "Creating the demo workspace",
+                "Importing the sample documents",
                 cancellable=True,
             )
         elif choice == "empty":
@@ -130,14 +132,29 @@ class Launcher(QObject):
         self._follow(Workspace.open, "Opening the workspace", "Opening", readonly=readonly)
 
     def _follow(
-        self, fn: Callable[..., Workspace], title: str, verb: str, *, cancellable: bool = False,
+        self,
+        fn: Callable[..., Workspace],
+        title: str,
+        verb: str,
+        *,
+        cancellable: bool = False,
         **kwargs: object,
     ) -> None:
         # no window yet: the launcher's writer, and its own answer to every error
         self.task = run_operation(
-            None, fn, self.path, label="open the workspace", worker=self.writer,
-            progress=True, title=title, verb=verb, cancellable=cancellable, errors="caller",
-            on_success=self._opened, on_failure=self._failed, **kwargs,
+            None,
+            fn,
+            self.path,
+            label="open the workspace",
+            worker=self.writer,
+            progress=True,
+            title=title,
+            verb=verb,
+            cancellable=cancellable,
+            errors="caller",
+            on_success=self._opened,
+            on_failure=self._failed,
+            **kwargs,
         )
 
     def _opened(self, ws: Workspace) -> None:
@@ -192,8 +209,9 @@ def recent_workspaces(settings: QSettings) -> list[Path]:
     return [Path(n) for n in names if n and is_workspace(Path(n))]
 
 
-def switch_workspace(window: MainWindow, path: Path | str, *, create: bool = False
-                     ) -> Launcher | None:
+def switch_workspace(
+    window: MainWindow, path: Path | str, *, create: bool = False
+) -> Launcher | None:
     """Open another workspace (or create an empty one) in a new window, then close this one.
     Opening runs in its own writer thread with a progress dialog; if it fails or is refused
     (locked, not a workspace), this window stays as it was. If closing this window is
@@ -205,14 +223,18 @@ def switch_workspace(window: MainWindow, path: Path | str, *, create: bool = Fal
         window.statusBar().showMessage(f"{path} is the workspace already open", 5000)
         return None
     if create and path.exists() and any(path.iterdir()):
-        window.show_error(WorkspaceError(
-            f"{path} is not empty; choose a new or empty folder for a new workspace."),
-            "create the workspace")
+        window.show_error(
+            WorkspaceError(
+                f"{path} is not empty; choose a new or empty folder for a new workspace."
+            ),
+            "create the workspace",
+        )
         return None
     if not create and not is_workspace(path):
-        window.show_error(WorkspaceError(
-            f"{path} is not an Assay workspace (it has no {Workspace.DB_NAME})."),
-            "open the workspace")
+        window.show_error(
+            WorkspaceError(f"{path} is not an Assay workspace (it has no {Workspace.DB_NAME})."),
+            "open the workspace",
+        )
         return None
     launcher = Launcher(path, settings=window.settings)
     if create:

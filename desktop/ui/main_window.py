@@ -515,8 +515,11 @@ class MainWindow(QMainWindow):
             n = (ids.index(current) + step) % len(ids)
         else:
             span = self.reader.selected_span()
-            here = span[0] if span else self.reader.offsets.to_core(
-                self.reader.text.textCursor().position())
+            here = (
+                span[0]
+                if span
+                else self.reader.offsets.to_core(self.reader.text.textCursor().position())
+            )
             starts = [model.annotation(i).start for i in ids]
             if step > 0:
                 n = next((k for k, start in enumerate(starts) if start >= here), 0)
@@ -552,7 +555,12 @@ class MainWindow(QMainWindow):
             return None
         doc, start, end = chosen
         return run_operation(
-            self, self.ws.add_note, doc.id, start, end, label="add the note",
+            self,
+            self.ws.add_note,
+            doc.id,
+            start,
+            end,
+            label="add the note",
             on_success=self._note_added,
         )
 
@@ -644,8 +652,14 @@ class MainWindow(QMainWindow):
             )
             return None
         return run_operation(
-            self, self.ws.import_paths, paths, label="import the files",
-            progress=True, title="Import", verb="Importing", cancellable=True,
+            self,
+            self.ws.import_paths,
+            paths,
+            label="import the files",
+            progress=True,
+            title="Import",
+            verb="Importing",
+            cancellable=True,
             on_success=self._import_done,
         )
 
@@ -653,8 +667,13 @@ class MainWindow(QMainWindow):
         if self.ws.readonly:
             return None
         return run_operation(
-            self, self.ws.reindex, label="rebuild the index",
-            progress=True, title="Reindex", verb="Indexing", cancellable=True,
+            self,
+            self.ws.reindex,
+            label="rebuild the index",
+            progress=True,
+            title="Reindex",
+            verb="Indexing",
+            cancellable=True,
             on_success=self._reindex_done,
         )
 
@@ -671,7 +690,9 @@ class MainWindow(QMainWindow):
             return None
         done = "Undone" if verb == "undo" else "Redone"
         return run_operation(
-            self, action, label=verb,
+            self,
+            action,
+            label=verb,
             on_success=lambda _changes: self.statusBar().showMessage(f"{done}: {label}", 5000),
         )
 
@@ -719,8 +740,9 @@ class MainWindow(QMainWindow):
         menu.popup(self.library.table.viewport().mapToGlobal(pos))
         self.library_menu = menu
 
-    def edit_properties(self, doc_id: str | None = None, *, ids: list[str] | None = None
-                        ) -> QDialog | None:
+    def edit_properties(
+        self, doc_id: str | None = None, *, ids: list[str] | None = None
+    ) -> QDialog | None:
         """The properties form of IDS, else of the library's selection (one document, or one
         shared edit for several), else of the open document."""
         ids = ids or ([doc_id] if doc_id else self.library.selected_ids())
@@ -986,7 +1008,10 @@ class MainWindow(QMainWindow):
         if self.ws.readonly:
             return None
         return run_operation(
-            self, self.ws.switch_analyst, profile, label="switch analyst",
+            self,
+            self.ws.switch_analyst,
+            profile,
+            label="switch analyst",
             on_success=lambda _none: self._analyst_switched(profile),
         )
 

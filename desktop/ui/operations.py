@@ -41,8 +41,9 @@ class OperationHost(Protocol):
 
     def apply_changes(self, changes: Changes) -> None: ...
 
-    def show_error(self, exc: BaseException, action: str, parent: QWidget | None = None
-                   ) -> QMessageBox | None: ...
+    def show_error(
+        self, exc: BaseException, action: str, parent: QWidget | None = None
+    ) -> QMessageBox | None: ...
 
 
 class Operation(QObject):
@@ -227,9 +228,18 @@ def run_operation(
     job = worker.submit(fn, *args, **kwargs)
     job.label = label
     operation = Operation(
-        job, parent, host, label=label, progress=progress, title=title, verb=verb,
-        cancellable=cancellable, errors=errors, changes=changes or changes_of,
-        on_success=on_success, on_failure=on_failure,
+        job,
+        parent,
+        host,
+        label=label,
+        progress=progress,
+        title=title,
+        verb=verb,
+        cancellable=cancellable,
+        errors=errors,
+        changes=changes or changes_of,
+        on_success=on_success,
+        on_failure=on_failure,
     )
     _RUNNING.add(operation)
     return operation
@@ -285,7 +295,8 @@ class ImportSummaryDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         self.properties_button = QPushButton(
-            "Set their marking and source…" if len(report.imported) > 1
+            "Set their marking and source…"
+            if len(report.imported) > 1
             else "Set its marking and source…"
         )
         self.properties_button.setObjectName("importedProperties")

@@ -616,8 +616,10 @@ class ReaderPane(QWidget):
         ann = self.annotations.get(self.annotation_at(self.offsets.to_core(position)) or "")
         if ann is None:
             return ""
-        lines = [f"<b>{'Claim' if ann.kind == 'claim' else 'Note'}</b>"
-                 + (f" · {html.escape(ann.rating)}" if ann.rating else "")]
+        lines = [
+            f"<b>{'Claim' if ann.kind == 'claim' else 'Note'}</b>"
+            + (f" · {html.escape(ann.rating)}" if ann.rating else "")
+        ]
         text = ann.statement if ann.kind == "claim" else ann.comment
         if text:
             short = text if len(text) <= 240 else text[:239] + "…"

@@ -104,8 +104,10 @@ class EditorRecovery(QObject):
                 self.editor.start_new(span)
                 doc_id = span.document_id
         except (AssayError, KeyError, TypeError):
-            self._say("The claim or document these edits belong to is no longer in this "
-                      "workspace; they cannot be restored. Discard them to go on.")
+            self._say(
+                "The claim or document these edits belong to is no longer in this "
+                "workspace; they cannot be restored. Discard them to go on."
+            )
             self.restore_button.setEnabled(False)
             return False
         self.editor.apply_values(data.get("values") or {})
@@ -152,8 +154,10 @@ class EditorRecovery(QObject):
         statement = (data.get("values") or {}).get("statement") or ""
         quoted = f" (“{statement[:80]}{'…' if len(statement) > 80 else ''}”)" if statement else ""
         when = local_time_text(data["kept_at"]) if data.get("kept_at") else "before"
-        return (f"Unsaved edits to {what}{quoted} were kept when Assay closed at {when} "
-                "without saving them.")
+        return (
+            f"Unsaved edits to {what}{quoted} were kept when Assay closed at {when} "
+            "without saving them."
+        )
 
     def _say(self, text: str) -> None:
         self.message.setText(f"{self._describe()}\n{text}")

@@ -46,8 +46,10 @@ class RemovedDocumentsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
-        intro = QLabel("A removed document keeps its file and its notes and claims until it is "
-                       "restored here; the restoration travels in your next bundle.")
+        intro = QLabel(
+            "A removed document keeps its file and its notes and claims until it is "
+            "restored here; the restoration travels in your next bundle."
+        )
         intro.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -61,8 +63,12 @@ class RemovedDocumentsDialog(QDialog):
         self.removed = self.ws.removed_documents()
         self.table.setRowCount(len(self.removed))
         for row, r in enumerate(self.removed):
-            values = (r["title"] or r["filename"] or r["id"], local_time_text(r["removed_at"]),
-                      r["removed_by"] or "", str(r["annotations"]))
+            values = (
+                r["title"] or r["filename"] or r["id"],
+                local_time_text(r["removed_at"]),
+                r["removed_by"] or "",
+                str(r["annotations"]),
+            )
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         if self.removed:
@@ -76,11 +82,13 @@ class RemovedDocumentsDialog(QDialog):
         if self.job is not None or not 0 <= row < len(self.removed):
             return
         chosen = self.removed[row]
+
         def done(changes: Changes) -> None:
             self.job = None
             self.reload()
-            self.status.setText(f"Restored “{chosen['title']}” with {chosen['annotations']} "
-                                "note(s) and claim(s).")
+            self.status.setText(
+                f"Restored “{chosen['title']}” with {chosen['annotations']} note(s) and claim(s)."
+            )
             self.restored.emit(changes, chosen["id"])
 
         def failed(exc: BaseException) -> None:
@@ -89,13 +97,21 @@ class RemovedDocumentsDialog(QDialog):
             self.status.setText(str(exc))
 
         self.job = run_operation(
-            self, self.ws.restore_document, chosen["id"], label="restore the document",
-            worker=self.writer, errors="inline", on_success=done, on_failure=failed,
+            self,
+            self.ws.restore_document,
+            chosen["id"],
+            label="restore the document",
+            worker=self.writer,
+            errors="inline",
+            on_success=done,
+            on_failure=failed,
         )
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         self.restore_button.setEnabled(
-            self.job is None and not self.ws.readonly and self.table.currentRow() >= 0
+            self.job is None
+            and not self.ws.readonly
+            and self.table.currentRow() >= 0
             and bool(self.removed)
         )

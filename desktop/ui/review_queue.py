@@ -235,7 +235,6 @@ class ReviewQueueModel(PagedAnnotationsModel):
         self.endResetModel()
 
 
-
 class QueueTable(QTableView):
     """The queue's table: A / R / C decide, J / K (and ↓ / ↑) move, without touching the mouse."""
 
@@ -725,8 +724,14 @@ class ReviewQueuePanel(QWidget):
             return None
         row = self.model.row_of(ann_id)
         job = run_operation(
-            self, self.ws.review, ann_id, decision, comment, label="record the decision",
-            worker=self.writer, errors="inline",
+            self,
+            self.ws.review,
+            ann_id,
+            decision,
+            comment,
+            label="record the decision",
+            worker=self.writer,
+            errors="inline",
             on_success=lambda _changes: self._decided(job, ann_id, decision),
             on_failure=lambda exc: self._failed(job, ann_id, exc),
         )
@@ -950,8 +955,13 @@ class ReturnedPane(QWidget):
             return None
         self.error.hide()
         job = run_operation(
-            self, self.ws.submit, ann_id, label="submit the claim", worker=self.writer,
-            errors="inline", on_success=lambda _changes: self._submitted(job),
+            self,
+            self.ws.submit,
+            ann_id,
+            label="submit the claim",
+            worker=self.writer,
+            errors="inline",
+            on_success=lambda _changes: self._submitted(job),
             on_failure=lambda exc: self._failed(job, exc),
         )
         self.jobs.append(job)

@@ -76,8 +76,9 @@ def thread_html(thread: list[Review]) -> str:
         if r.opinion:
             head += f" &nbsp;<span style='color:gray'>(opinion: {html.escape(r.opinion)})</span>"
         if r.imported_from:
-            head += (f"<br><span style='color:gray'>imported from "
-                     f"{html.escape(r.imported_from)}</span>")
+            head += (
+                f"<br><span style='color:gray'>imported from {html.escape(r.imported_from)}</span>"
+            )
         body = (
             f"<br>“{html.escape(r.comment)}”"
             if r.comment

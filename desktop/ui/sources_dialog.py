@@ -45,8 +45,10 @@ class SourcesDialog(QDialog):
         self.ratings: list[QComboBox] = []
         self.table.cellDoubleClicked.connect(lambda row, _col: self._show(row))
 
-        self.empty = QLabel("No sources yet: a document's source is set on import (front "
-                            "matter, metadata) or in its properties (Ctrl+I).")
+        self.empty = QLabel(
+            "No sources yet: a document's source is set on import (front "
+            "matter, metadata) or in its properties (Ctrl+I)."
+        )
         self.empty.setWordWrap(True)
         self.caption = QLabel(
             "A source's reliability applies to every document it gave (unless a document has "
@@ -135,8 +137,14 @@ class SourcesDialog(QDialog):
         self.save_button.setEnabled(False)
         self.problem.hide()
         self.job = run_operation(
-            self, self.ws.edit_sources, edits, label="save the sources", worker=self.writer,
-            errors="inline", on_success=self._saved, on_failure=self._refused,
+            self,
+            self.ws.edit_sources,
+            edits,
+            label="save the sources",
+            worker=self.writer,
+            errors="inline",
+            on_success=self._saved,
+            on_failure=self._refused,
         )
 
     def _saved(self, changes: Changes) -> None:

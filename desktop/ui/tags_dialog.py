@@ -75,8 +75,10 @@ class TagsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        intro = QLabel("A tag's children move and go with it. Renaming onto a tag that exists "
-                       "merges the two. Every change is one step of Edit → Undo.")
+        intro = QLabel(
+            "A tag's children move and go with it. Renaming onto a tag that exists "
+            "merges the two. Every change is one step of Edit → Undo."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         layout.addWidget(self.tree, 1)
@@ -122,9 +124,13 @@ class TagsDialog(QDialog):
         return item.data(0, NameRole) if item is not None else None
 
     def select(self, name: str) -> bool:
-        found = [i for i in self.tree.findItems("*", Qt.MatchFlag.MatchWildcard
-                                                 | Qt.MatchFlag.MatchRecursive)
-                 if i.data(0, NameRole) == name]
+        found = [
+            i
+            for i in self.tree.findItems(
+                "*", Qt.MatchFlag.MatchWildcard | Qt.MatchFlag.MatchRecursive
+            )
+            if i.data(0, NameRole) == name
+        ]
         if found:
             self.tree.setCurrentItem(found[0])
         return bool(found)
@@ -177,8 +183,10 @@ class TagsDialog(QDialog):
         box.setInformativeText("The notes and claims stay; Edit → Undo puts the tag back.")
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.finished.connect(
-            lambda _r: box.clickedButton() is delete
-            and self._change(self.ws.delete_tag, name, done=f"Deleted {name}.", then=None)
+            lambda _r: (
+                box.clickedButton() is delete
+                and self._change(self.ws.delete_tag, name, done=f"Deleted {name}.", then=None)
+            )
         )
         self.delete_prompt = box
         box.open()
@@ -201,8 +209,14 @@ class TagsDialog(QDialog):
             self._say(str(exc), error=True)
 
         self.job = run_operation(
-            self, fn, *args, label="change the tags", worker=self.writer, errors="inline",
-            on_success=finished, on_failure=failed,
+            self,
+            fn,
+            *args,
+            label="change the tags",
+            worker=self.writer,
+            errors="inline",
+            on_success=finished,
+            on_failure=failed,
         )
         self._update_buttons()
         return True
@@ -218,8 +232,9 @@ class TagsDialog(QDialog):
         chosen = self.selected() is not None and self.job is None
         writable = not self.ws.readonly
         new = self.target.text().strip()
-        self.move_button.setText("Merge into" if new in self.names and new != self.selected()
-                                 else "Rename")
+        self.move_button.setText(
+            "Merge into" if new in self.names and new != self.selected() else "Rename"
+        )
         self.move_button.setEnabled(chosen and writable and bool(new) and new != self.selected())
         self.colour_button.setEnabled(chosen and writable)
         self.delete_button.setEnabled(chosen and writable)

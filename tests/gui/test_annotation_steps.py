@@ -53,8 +53,16 @@ def test_hovering_a_highlight_says_what_it_holds(qtbot, window):
     text = window.reader.document.text
     start = text.index("Tamsworth University")
     job = window.writer.submit(
-        window.ws.add_claim, doc_id, start, start + 20, "A <university> team built it",
-        credibility=2, likelihood="likely", confidence="moderate", tags=["actor/academia"])
+        window.ws.add_claim,
+        doc_id,
+        start,
+        start + 20,
+        "A <university> team built it",
+        credibility=2,
+        likelihood="likely",
+        confidence="moderate",
+        tags=["actor/academia"],
+    )
     with qtbot.waitSignal(job.finished) as done:
         pass
     window.apply_changes(done.args[0])

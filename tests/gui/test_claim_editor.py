@@ -230,8 +230,12 @@ def test_one_save_is_one_undo_step_and_a_refused_part_stores_nothing(tmp_path, d
         other = ws.add_claim(doc, 50, 80, "Second reading").created
         note = ws.add_note(doc, 90, 100, comment="just a note").created
         before = store_digest(ws)
-        edits = Edits(values={"credibility": 2, "likelihood": "likely"}, add_tags=["actor/state"],
-                      add_links=[PendingLink(other, "corroborates", "same source")], submit=True)
+        edits = Edits(
+            values={"credibility": 2, "likelihood": "likely"},
+            add_tags=["actor/state"],
+            add_links=[PendingLink(other, "corroborates", "same source")],
+            submit=True,
+        )
         outcome = apply_edits(ws, mine, None, edits)
         assert outcome.error is None and ws.undo_label() == "Edit claim"
         saved = ws.annotation(mine)
@@ -240,8 +244,11 @@ def test_one_save_is_one_undo_step_and_a_refused_part_stores_nothing(tmp_path, d
         ws.undo()  # one step takes all of it back
         after = store_digest(ws)
         assert after == before, diff(before, after)
-        refused = Edits(values={"credibility": 5}, add_tags=["policy"],
-                        add_links=[PendingLink(note, "corroborates", "")])
+        refused = Edits(
+            values={"credibility": 5},
+            add_tags=["policy"],
+            add_links=[PendingLink(note, "corroborates", "")],
+        )
         outcome = apply_edits(ws, mine, None, refused)
         assert outcome.error is not None and "claim" in str(outcome.error)
         assert not outcome.changes

@@ -51,7 +51,10 @@ def test_marking_and_source_rating_from_the_form(qtbot, window):
     assert not dialog.isVisible()
     props = window.ws.document_properties(doc_id)
     assert (props["marking"], props["source_reliability"], props["published_at"]) == (
-        "AMBER", "B", "2025-03-19")
+        "AMBER",
+        "B",
+        "2025-03-19",
+    )
     assert window.reader.banner.marking == "AMBER"
     assert "reliability B" in window.reader.meta.text()
     assert window.undo_action.text() == "&Undo Edit document"
@@ -132,7 +135,10 @@ def test_several_selected_documents_share_one_edit_and_one_removal(qtbot, window
     for doc_id in picked:
         props = window.ws.document_properties(doc_id)
         assert (props["marking"], props["source"], props["source_reliability"]) == (
-            "AMBER", "Partner feed", "B")
+            "AMBER",
+            "Partner feed",
+            "B",
+        )
     assert window.undo_action.text() == "&Undo Edit 3 documents"
 
     total = model.total()
@@ -142,8 +148,9 @@ def test_several_selected_documents_share_one_edit_and_one_removal(qtbot, window
     box = window.remove_document()
     assert "Remove 2 documents" in box.text()
     assert box.informativeText().count("•") == 2
-    remove = next(b for b in box.buttons()
-                  if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
+    remove = next(
+        b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole
+    )
     with qtbot.waitSignal(window.changes_applied, timeout=30000):
         remove.click()
     assert model.total() == total - 2

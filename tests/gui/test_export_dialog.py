@@ -53,7 +53,8 @@ def second_window(qtbot, template: Path, tmp_path: Path) -> MainWindow:
     other = tmp_path / "other"
     shutil.copytree(template, other, ignore=shutil.ignore_patterns("lock"))
     win = MainWindow(
-        Workspace.open(other), settings=QSettings(str(tmp_path / "w2.ini"), QSettings.Format.IniFormat)
+        Workspace.open(other),
+        settings=QSettings(str(tmp_path / "w2.ini"), QSettings.Format.IniFormat),
     )
     qtbot.addWidget(win)
     return win

@@ -86,6 +86,7 @@ def test_a_very_long_text_waits_for_two_letters(qtbot, window, monkeypatch):
     monkeypatch.setattr(reader_module, "LARGE_TEXT", 100)  # the sample stands in for megabytes
     window.reader.open_find("e")
     assert window.reader.matches == [] and window.reader.find_bar.count.text() == (
-        "Two letters or more")
+        "Two letters or more"
+    )
     window.reader.open_find("ex")
     assert window.reader.matches == find_spans(window.reader.document.text, "ex")

@@ -42,8 +42,14 @@ def test_success_applies_the_changes_to_every_subscribed_view_once(qtbot, window
 
     # started from a view inside the window: the window is found through the parents
     op = run_operation(
-        window.annotations, window.ws.add_note, doc_id, 0, 12, comment="through the path",
-        label="add the note", on_success=on_success,
+        window.annotations,
+        window.ws.add_note,
+        doc_id,
+        0,
+        12,
+        comment="through the path",
+        label="add the note",
+        on_success=on_success,
     )
     assert not op.done  # submitted, not run: the GUI thread went on
     with qtbot.waitSignal(op.finished, timeout=30000) as finished:
@@ -80,7 +86,10 @@ def test_an_assay_error_shows_its_message_and_applies_nothing(qtbot, window):
         raise NotFound(message)
 
     op = run_operation(
-        window, refuse, label="open the claim", on_success=successes.append,
+        window,
+        refuse,
+        label="open the claim",
+        on_success=successes.append,
         on_failure=failures.append,
     )
     with qtbot.waitSignal(op.failed, timeout=30000):
@@ -126,8 +135,13 @@ def test_inline_errors_leave_the_dialog_to_bugs(qtbot, window):
     def refuse() -> None:
         raise AssayError("Give the claim a statement first.")
 
-    op = run_operation(window, refuse, label="save the claim", errors="inline",
-                       on_failure=lambda exc: shown.append(str(exc)))
+    op = run_operation(
+        window,
+        refuse,
+        label="save the claim",
+        errors="inline",
+        on_failure=lambda exc: shown.append(str(exc)),
+    )
     with qtbot.waitSignal(op.failed, timeout=30000):
         pass
     assert shown == ["Give the claim a statement first."] and op.error_dialog is None
@@ -135,8 +149,13 @@ def test_inline_errors_leave_the_dialog_to_bugs(qtbot, window):
     def crash() -> None:
         raise KeyError("statement")
 
-    op = run_operation(window, crash, label="save the claim", errors="inline",
-                       on_failure=lambda exc: shown.append(repr(exc)))
+    op = run_operation(
+        window,
+        crash,
+        label="save the claim",
+        errors="inline",
+        on_failure=lambda exc: shown.append(repr(exc)),
+    )
     with qtbot.waitSignal(op.failed, timeout=30000):
         pass
     assert shown[-1] == "KeyError('statement')"
@@ -162,8 +181,13 @@ def test_cancel_in_the_progress_dialog_stops_a_cancellable_job(qtbot, window):
         return "ran to the end"
 
     op = run_operation(
-        window, long_work, label="import the files", progress=True, title="Import",
-        verb="Importing", cancellable=True,
+        window,
+        long_work,
+        label="import the files",
+        progress=True,
+        title="Import",
+        verb="Importing",
+        cancellable=True,
     )
     dialog = op.dialog
     assert isinstance(dialog, QProgressDialog)
@@ -223,15 +247,21 @@ def test_the_gui_thread_runs_while_a_job_waits(qtbot, window):
 
 
 def _sources(*exempt: str) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(UI.glob("*.py"))
-            if p.name not in exempt}
+    return {
+        p.name: p.read_text(encoding="utf-8")
+        for p in sorted(UI.glob("*.py"))
+        if p.name not in exempt
+    }
 
 
 def test_only_the_window_and_the_operations_apply_changes():
     everything = _sources()
     assert "apply_changes(" in everything["main_window.py"]  # the scan sees the real thing
-    offenders = {name for name, text in _sources("main_window.py", "operations.py").items()
-                 if "apply_changes(" in text}
+    offenders = {
+        name
+        for name, text in _sources("main_window.py", "operations.py").items()
+        if "apply_changes(" in text
+    }
     assert not offenders, f"{sorted(offenders)} call apply_changes: use run_operation"
 
 

@@ -88,7 +88,9 @@ def test_cli_pdf_command(qapp, work, tmp_path, capsys):
 
     ws, _ids = work
     ws.close()
-    code = main(["export", "pdf", str(tmp_path / "r.pdf"), "-w", str(ws.path), "--ceiling", "GREEN"])
+    code = main(
+        ["export", "pdf", str(tmp_path / "r.pdf"), "-w", str(ws.path), "--ceiling", "GREEN"]
+    )
     assert code == 0
     assert "PDF report" in capsys.readouterr().out
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")

@@ -43,7 +43,9 @@ def test_a_new_claim_typed_before_a_crash_is_offered_back(qtbot, window, demo_pa
     editor = window.editor
     editor.statement.setPlainText("Exploit-writing agents outpace patching (half a thought)")
     editor.likelihood.setCurrentIndex(editor.likelihood.findData("likely"))
-    qtbot.waitUntil(lambda: window.ws.unsaved(kept_name(window.ws.profile.id)) is not None, timeout=30000)  # kept in ~1 s
+    qtbot.waitUntil(
+        lambda: window.ws.unsaved(kept_name(window.ws.profile.id)) is not None, timeout=30000
+    )  # kept in ~1 s
     kept = window.ws.unsaved(kept_name(window.ws.profile.id))
     assert kept["new"]["start"] == start and kept["values"]["likelihood"] == "likely"
     crash(window)
@@ -65,8 +67,11 @@ def test_a_new_claim_typed_before_a_crash_is_offered_back(qtbot, window, demo_pa
         pass
     claims = [a for a in again.ws.annotations(doc_id) if a.kind == "claim"]
     assert [(c.statement, c.likelihood) for c in claims] == [
-        ("Exploit-writing agents outpace patching (half a thought)", "likely")]
-    qtbot.waitUntil(lambda: again.ws.unsaved(kept_name(again.ws.profile.id)) is None, timeout=30000)  # saved: dropped
+        ("Exploit-writing agents outpace patching (half a thought)", "likely")
+    ]
+    qtbot.waitUntil(
+        lambda: again.ws.unsaved(kept_name(again.ws.profile.id)) is None, timeout=30000
+    )  # saved: dropped
     again.shutdown()
 
 

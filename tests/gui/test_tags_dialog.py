@@ -55,8 +55,9 @@ def test_rename_merge_colour_and_delete(qtbot, window):
     dialog.select("capability")
     box = dialog.ask_delete()
     assert "off 2 note(s)" in box.text() and "2 children" in box.text()
-    delete = next(x for x in box.buttons()
-                  if box.buttonRole(x) == QMessageBox.ButtonRole.DestructiveRole)
+    delete = next(
+        x for x in box.buttons() if box.buttonRole(x) == QMessageBox.ButtonRole.DestructiveRole
+    )
     with qtbot.waitSignal(dialog.saved, timeout=30000):
         delete.click()
     assert ws.annotation(a).tags == ["trade policy/export controls"] and ws.annotation(b).tags == []

@@ -15,8 +15,16 @@ def canonical(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity: str,
-               entity_id: str | None, change: str) -> str:
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    change: str,
+) -> str:
     payload = canonical([prev_hash, seq, at, actor, action, entity, entity_id or "", change])
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -31,8 +39,16 @@ class AuditLog:
     def reload(self, db: Database) -> None:
         self.__init__(db)
 
-    def append(self, db: Database, at: str, actor: str, action: str, entity: str,
-               entity_id: str | None, change: dict) -> None:
+    def append(
+        self,
+        db: Database,
+        at: str,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_id: str | None,
+        change: dict,
+    ) -> None:
         seq = self._seq + 1
         body = canonical(change)
         h = entry_hash(self._hash, seq, at, actor, action, entity, entity_id, body)

@@ -29,16 +29,32 @@ class Changes:
         return self
 
     def __bool__(self) -> bool:
-        return bool(self.documents or self.annotations or self.sources or self.tags
-                    or self.reviews or self.index)
+        return bool(
+            self.documents
+            or self.annotations
+            or self.sources
+            or self.tags
+            or self.reviews
+            or self.index
+        )
 
     def copy(self) -> Changes:
-        return Changes(set(self.documents), set(self.annotations), set(self.sources),
-                       set(self.tags), set(self.reviews), self.index, self.created)
+        return Changes(
+            set(self.documents),
+            set(self.annotations),
+            set(self.sources),
+            set(self.tags),
+            set(self.reviews),
+            self.index,
+            self.created,
+        )
 
     def restore(self, earlier: Changes) -> None:
         """Back to EARLIER (a copy taken before a step that was rolled back)."""
         self.documents, self.annotations = set(earlier.documents), set(earlier.annotations)
         self.sources, self.tags = set(earlier.sources), set(earlier.tags)
-        self.reviews, self.index, self.created = (set(earlier.reviews), earlier.index,
-                                                  earlier.created)
+        self.reviews, self.index, self.created = (
+            set(earlier.reviews),
+            earlier.index,
+            earlier.created,
+        )

@@ -34,7 +34,8 @@ def normalise_tag(name: str) -> str:
     for p in parts:
         if _TAG_PART.search(p):
             raise AnnotationError(
-                f"Tag name {name!r} may hold letters, digits, spaces and - + . & only.")
+                f"Tag name {name!r} may hold letters, digits, spaces and - + . & only."
+            )
     return "/".join(parts)
 
 

@@ -28,8 +28,9 @@ def annotations_where(db, where: str, args: list) -> list[Annotation]:
     """Live notes and claims on live documents matching WHERE (SQL over a, d, c, an, s)."""
     # a removed document hides its annotations, even ones a bundle brought in after; "+"
     # keeps SQLite on the ids (whole-table reads elsewhere may drive by the flag's index)
-    found = rows(db, f"{ANNOTATION_SELECT} WHERE a.deleted = 0 AND +d.deleted = 0 AND {where}",
-                 args)
+    found = rows(
+        db, f"{ANNOTATION_SELECT} WHERE a.deleted = 0 AND +d.deleted = 0 AND {where}", args
+    )
     anns = [Annotation(**r) for r in found]
     if anns:
         tags = tags_for(db, [a.id for a in anns])
@@ -60,9 +61,12 @@ def annotations_by_ids(db, ids: list[str]) -> dict[str, Annotation]:
 
 def document(db, doc_id: str) -> Document:
     """A live document with its text."""
-    r = rows(db, f"SELECT {DOC_SUMMARY}, d.text FROM documents d"
-                 " LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = ? AND d.deleted = 0",
-             [doc_id])
+    r = rows(
+        db,
+        f"SELECT {DOC_SUMMARY}, d.text FROM documents d"
+        " LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = ? AND d.deleted = 0",
+        [doc_id],
+    )
     if not r:
         raise NotFound(f"No document with id {doc_id}.")
     return Document(**r[0])
@@ -72,10 +76,13 @@ def document_summaries(db, ids: list[str]) -> dict[str, dict]:
     """Summary rows (no text) for the given ids, keyed by id; removed documents have none."""
     out: dict[str, dict] = {}
     for chunk in chunks(ids):
-        for r in rows(db, f"SELECT {DOC_SUMMARY} FROM documents d"
-                          f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN"
-                          f" ({in_marks(chunk)}) AND +d.deleted = 0",  # + : by id, never the flag
-                      chunk):
+        for r in rows(
+            db,
+            f"SELECT {DOC_SUMMARY} FROM documents d"
+            f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN"
+            f" ({in_marks(chunk)}) AND +d.deleted = 0",  # + : by id, never the flag
+            chunk,
+        ):
             out[r["id"]] = r
     return out
 
@@ -85,16 +92,21 @@ def analysts_of(db, live: str) -> list[tuple[str, str]]:
     found = db.execute(
         "SELECT DISTINCT coalesce(an.name, a.created_by), a.created_by FROM annotations a"
         " JOIN documents d ON d.id = a.document_id LEFT JOIN analysts an"
-        f" ON an.id = a.created_by WHERE {live}").fetchall()
+        f" ON an.id = a.created_by WHERE {live}"
+    ).fetchall()
     return sorted(map(tuple, found), key=lambda x: (x[0].casefold(), x[1]))
 
 
 def tag_tree_of(db, live: str) -> list[str]:
     """The tags on the annotations matching LIVE, with their parents, sorted."""
-    used = [r[0] for r in db.execute(
-        "SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM annotation_tags at"
-        " JOIN annotations a ON a.id = at.annotation_id JOIN documents d"
-        f" ON d.id = a.document_id WHERE at.tag_id = t.id AND at.deleted = 0 AND {live})")]
+    used = [
+        r[0]
+        for r in db.execute(
+            "SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM annotation_tags at"
+            " JOIN annotations a ON a.id = at.annotation_id JOIN documents d"
+            f" ON d.id = a.document_id WHERE at.tag_id = t.id AND at.deleted = 0 AND {live})"
+        )
+    ]
     tags: set[str] = set()
     for name in used:
         parts = name.split("/")

@@ -32,13 +32,16 @@ DECISIONS = ("approve", "reject", "request_changes")
 # STIX 2.1 opinion-enum values recorded with each supervisor decision by default.
 DEFAULT_OPINION = {"approve": "agree", "reject": "disagree", "request_changes": "neutral"}
 OPINIONS = ("strongly-disagree", "disagree", "neutral", "agree", "strongly-agree")
-STATUS_AFTER = {"approve": "approved", "reject": "rejected",
-                "request_changes": "changes_requested", "submit": "submitted"}
+STATUS_AFTER = {
+    "approve": "approved",
+    "reject": "rejected",
+    "request_changes": "changes_requested",
+    "submit": "submitted",
+}
 SUBMITTABLE = ("draft", "changes_requested", "rejected")
 
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
-_ISO_DAY = re.compile(
-    r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
 
 
 class Cancel:
@@ -158,8 +161,9 @@ class Annotation:
     def rating(self) -> str:
         if self.kind != "claim":
             return ""
-        return scales.rating_summary(self.reliability, self.credibility, self.likelihood,
-                                     self.confidence)
+        return scales.rating_summary(
+            self.reliability, self.credibility, self.likelihood, self.confidence
+        )
 
 
 @dataclass
@@ -225,8 +229,11 @@ class ImportReport:
     changes: Changes = field(default_factory=Changes)
 
     def summary(self) -> str:
-        parts = [f"{len(self.imported)} imported", f"{len(self.duplicates)} duplicates skipped",
-                 f"{len(self.failed)} failed"]
+        parts = [
+            f"{len(self.imported)} imported",
+            f"{len(self.duplicates)} duplicates skipped",
+            f"{len(self.failed)} failed",
+        ]
         if self.skipped:
             parts.append(f"{len(self.skipped)} unsupported files ignored")
         if self.cancelled:

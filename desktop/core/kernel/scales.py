@@ -31,8 +31,11 @@ LIKELIHOOD_BY_KEY = {x.key: x for x in LIKELIHOOD}
 
 # ICD 203 analytic confidence: never written in the same sentence as the likelihood.
 CONFIDENCE = ("low", "moderate", "high")
-CONFIDENCE_LABEL = {"low": "low confidence", "moderate": "moderate confidence",
-                    "high": "high confidence"}
+CONFIDENCE_LABEL = {
+    "low": "low confidence",
+    "moderate": "moderate confidence",
+    "high": "high confidence",
+}
 
 # Admiralty (NATO AJP-2.1) source reliability and information credibility.
 RELIABILITY = {
@@ -75,8 +78,18 @@ STIX_FROM_CREDIBILITY = {1: 90, 2: 70, 3: 50, 4: 30, 5: 10}  # 6 → property le
 STIX_FROM_CONFIDENCE = {"low": 15, "moderate": 50, "high": 85}
 
 # Palette for tags without a chosen colour: readable as a highlight on white and on dark.
-TAG_PALETTE = ("#f6e05e", "#90cdf4", "#9ae6b4", "#fbb6ce", "#fbd38d", "#b794f4", "#81e6d9",
-               "#feb2b2", "#c6f6d5", "#e9d8fd")
+TAG_PALETTE = (
+    "#f6e05e",
+    "#90cdf4",
+    "#9ae6b4",
+    "#fbb6ce",
+    "#fbd38d",
+    "#b794f4",
+    "#81e6d9",
+    "#feb2b2",
+    "#c6f6d5",
+    "#e9d8fd",
+)
 
 
 def check_likelihood(value: str | None) -> str | None:
@@ -150,8 +163,9 @@ def stix_confidence(credibility: int | None, confidence: str | None) -> int | No
     return None
 
 
-def rating_summary(reliability: str | None, credibility: int | None, likelihood: str | None,
-                   confidence: str | None) -> str:
+def rating_summary(
+    reliability: str | None, credibility: int | None, likelihood: str | None, confidence: str | None
+) -> str:
     """'B2 · likely (55–80 %) · moderate confidence' — likelihood and confidence kept apart."""
     parts = [admiralty_code(reliability, credibility)]
     if likelihood:

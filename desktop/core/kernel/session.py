@@ -46,8 +46,9 @@ class Tx:
         return self.session.clock.now()
 
     def audit(self, action: str, entity: str, entity_id: str | None, change: dict) -> None:
-        self.session.audit_log.append(self.db, self.now, self.actor, action, entity, entity_id,
-                                      change)
+        self.session.audit_log.append(
+            self.db, self.now, self.actor, action, entity, entity_id, change
+        )
 
     # Row writes that an undo step can reverse.
     def insert(self, table: str, row: dict, *, travelling: bool = True) -> dict:
@@ -74,8 +75,7 @@ class Tx:
         if before is None:
             raise NotFound(f"No {table[:-1]} with id {key[0]}.")
         if "updated_at" in before:
-            values = {**values, "updated_at": self.now, "updated_by": self.actor,
-                      "hlc": self.hlc()}
+            values = {**values, "updated_at": self.now, "updated_by": self.actor, "hlc": self.hlc()}
         keys_ = PRIMARY_KEYS[table]
         self.db.execute(
             f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)}"
@@ -92,19 +92,24 @@ class Tx:
         if before is None:
             return
         keys_ = PRIMARY_KEYS[table]
-        self.db.execute(f"DELETE FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in keys_)}",
-                        list(key))
+        self.db.execute(
+            f"DELETE FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in keys_)}", list(key)
+        )
         self.records.append(RowChange(table, key, before, None))
 
     def fetch(self, table: str, key: tuple) -> dict | None:
         keys_ = PRIMARY_KEYS[table]
-        return store.row(self.db, f"SELECT * FROM {table} WHERE "
-                         + " AND ".join(f"{k} = ?" for k in keys_), list(key))
+        return store.row(
+            self.db,
+            f"SELECT * FROM {table} WHERE " + " AND ".join(f"{k} = ?" for k in keys_),
+            list(key),
+        )
 
     def queue(self, entity: str, entity_id: str, op: str = "update") -> None:
         self.db.execute(
             "INSERT INTO index_queue(entity, entity_id, op) VALUES (?, ?, ?)",
-            [entity, entity_id, op])
+            [entity, entity_id, op],
+        )
         self.changes.index = True
 
     def note(self, table: str, key: tuple, row: dict) -> None:
@@ -115,8 +120,12 @@ class Tx:
         elif table in ("annotations", "claims", "annotation_tags"):
             ann_id = key[0]
             self.changes.annotations.add(ann_id)
-            doc = row.get("document_id") or self.db.execute(
-                "SELECT document_id FROM annotations WHERE id = ?", [ann_id]).fetchone()[0]
+            doc = (
+                row.get("document_id")
+                or self.db.execute(
+                    "SELECT document_id FROM annotations WHERE id = ?", [ann_id]
+                ).fetchone()[0]
+            )
             self.changes.documents.add(doc)
             self.queue("annotation", ann_id)
             if table == "annotation_tags":
@@ -191,7 +200,8 @@ class Session:
         db = store.open_store(path / DB_NAME)
         with db.atomic():
             db["workspace"].insert(
-                {"id": str(uuid.uuid4()), "name": name or path.name, "created_at": utcnow()})
+                {"id": str(uuid.uuid4()), "name": name or path.name, "created_at": utcnow()}
+            )
         db.close()
 
     def _upgrade(self, db: Database) -> str | None:
@@ -302,7 +312,8 @@ class Session:
         """A transaction that is not an undo step by itself (bookkeeping, merges, undo)."""
         if self.readonly:
             raise ReadOnlyWorkspace(
-                f"The workspace {self.path} is open read-only; nothing was changed.")
+                f"The workspace {self.path} is open read-only; nothing was changed."
+            )
         outer = getattr(self._local, "batch", None)
         if outer is not None:  # inside a batch: its transaction, in a savepoint
             with self._savepoint(outer):
@@ -331,7 +342,9 @@ class Session:
             return
         with self.write() as tx:
             yield tx
-            self.undo_stack.push(tx.db, UndoStep(label, tx.records, store.get_meta(tx.db, SENT_KEY)))
+            self.undo_stack.push(
+                tx.db, UndoStep(label, tx.records, store.get_meta(tx.db, SENT_KEY))
+            )
         self._finish(tx)
 
     def record_step(self, label: str, records: list[RowChange], changes: Changes) -> None:
@@ -380,7 +393,9 @@ class Session:
                     yield tx.changes
                 finally:
                     self._local.batch = None
-                self.undo_stack.push(tx.db, UndoStep(label, tx.records, store.get_meta(tx.db, SENT_KEY)))
+                self.undo_stack.push(
+                    tx.db, UndoStep(label, tx.records, store.get_meta(tx.db, SENT_KEY))
+                )
         finally:
             if tx is not None and tx.blobs:
                 # bytes stored for documents that were rolled back (the batch, or one step)
@@ -453,12 +468,13 @@ class Session:
                             self.redo_blobs.add(current["sha256"])  # a redo needs the bytes
                 elif current is None:  # a row an action removed outright comes back
                     cols = ", ".join(f'"{c}"' for c in target)
-                    tx.db.execute(f"INSERT INTO {rc.table} ({cols})"
-                                  f" VALUES ({','.join('?' * len(target))})", list(target.values()))
+                    tx.db.execute(
+                        f"INSERT INTO {rc.table} ({cols}) VALUES ({','.join('?' * len(target))})",
+                        list(target.values()),
+                    )
                     tx.records.append(RowChange(rc.table, rc.key, None, target))
                 else:
-                    values = {k: v for k, v in target.items()
-                              if k not in keys_ and k not in META}
+                    values = {k: v for k, v in target.items() if k not in keys_ and k not in META}
                     tx.update(rc.table, rc.key, values)
                 tx.note(rc.table, rc.key, target or rc.after or current or {})
             tx.audit("undo" if undo else "redo", "step", None, {"label": step.label})
@@ -478,8 +494,9 @@ class Session:
 
     def _ensure_analyst(self, tx: Tx) -> None:
         p = self.profile
-        known = tx.db.execute("SELECT name, role, fingerprint FROM analysts WHERE id = ?",
-                              [p.id]).fetchone()
+        known = tx.db.execute(
+            "SELECT name, role, fingerprint FROM analysts WHERE id = ?", [p.id]
+        ).fetchone()
         if known is not None and known[:2] == (p.name, p.role) and known[2]:
             return
         raw = keys.public_raw(self.signing_key.public_key())
@@ -494,9 +511,12 @@ class Session:
         # my own key is trusted on my workstation
         tx.db.execute(
             "INSERT OR IGNORE INTO keyring(fingerprint, public_key, name, analyst_id, trusted_at)"
-            " VALUES (?,?,?,?,?)", [fp, keys.encode_public(raw), p.name, p.id, tx.now])
-        tx.audit("register analyst", "analyst", p.id,
-                 {"name": p.name, "role": p.role, "fingerprint": fp})
+            " VALUES (?,?,?,?,?)",
+            [fp, keys.encode_public(raw), p.name, p.id, tx.now],
+        )
+        tx.audit(
+            "register analyst", "analyst", p.id, {"name": p.name, "role": p.role, "fingerprint": fp}
+        )
 
     def switch_profile(self, profile: Profile) -> None:
         """Another analyst takes the keyboard: their undo history is their own (the store keeps

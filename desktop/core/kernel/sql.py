@@ -7,8 +7,18 @@ from db.store import get_meta, row, rows, set_meta
 from .ids import normalise_tag
 
 # the store's typed reads and its meta table, for code above the kernel (which may not import db)
-__all__ = ["get_meta", "row", "rows", "set_meta", "like_escape", "tag_with_children",
-           "annotations_tagged", "in_marks", "ANNOTATION_SELECT", "DOC_SUMMARY"]
+__all__ = [
+    "get_meta",
+    "row",
+    "rows",
+    "set_meta",
+    "like_escape",
+    "tag_with_children",
+    "annotations_tagged",
+    "in_marks",
+    "ANNOTATION_SELECT",
+    "DOC_SUMMARY",
+]
 
 
 def like_escape(text: str) -> str:
@@ -20,15 +30,20 @@ def tag_with_children(name_column: str, tag: str) -> tuple[str, list]:
     """NAME_COLUMN is TAG or one of its children ('actor' matches 'actor/state'); a `_` or `%`
     in a tag name is a letter, not a wildcard."""
     name = normalise_tag(tag)
-    return (f"({name_column} = ? OR {name_column} LIKE ? ESCAPE '\\')",
-            [name, like_escape(name) + "/%"])
+    return (
+        f"({name_column} = ? OR {name_column} LIKE ? ESCAPE '\\')",
+        [name, like_escape(name) + "/%"],
+    )
 
 
 def annotations_tagged(tag: str, ann_column: str = "a.id") -> tuple[str, list]:
     """ANN_COLUMN names an annotation that carries TAG or one of its children."""
     cond, args = tag_with_children("t.name", tag)
-    return (f"{ann_column} IN (SELECT at.annotation_id FROM annotation_tags at JOIN tags t"
-            f" ON t.id = at.tag_id WHERE at.deleted = 0 AND {cond})", args)
+    return (
+        f"{ann_column} IN (SELECT at.annotation_id FROM annotation_tags at JOIN tags t"
+        f" ON t.id = at.tag_id WHERE at.deleted = 0 AND {cond})",
+        args,
+    )
 
 
 def in_marks(items: list) -> str:

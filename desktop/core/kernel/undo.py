@@ -43,16 +43,26 @@ class UndoStep:
 def step_to_json(step: UndoStep) -> str:
     """`{"label": …, "changes": [{"table", "key": [...], "before": {…}|null, "after": …}]}`."""
     return json.dumps(
-        {"label": step.label, "sent": step.sent,
-         "changes": [{"table": c.table, "key": list(c.key), "before": c.before, "after": c.after}
-                     for c in step.changes]},
-        ensure_ascii=False, separators=(",", ":"))
+        {
+            "label": step.label,
+            "sent": step.sent,
+            "changes": [
+                {"table": c.table, "key": list(c.key), "before": c.before, "after": c.after}
+                for c in step.changes
+            ],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def step_from_json(text: str) -> UndoStep:
     data = json.loads(text)
-    return UndoStep(data["label"], [RowChange(c["table"], tuple(c["key"]), c["before"], c["after"])
-                                    for c in data["changes"]], data.get("sent"))
+    return UndoStep(
+        data["label"],
+        [RowChange(c["table"], tuple(c["key"]), c["before"], c["after"]) for c in data["changes"]],
+        data.get("sent"),
+    )
 
 
 class UndoHistory:
@@ -74,21 +84,32 @@ class UndoHistory:
         clears the analyst's redo steps."""
         if not step.changes:
             return
-        db.execute("DELETE FROM undo_steps WHERE analyst_id = ? AND state = 'undone'",
-                   [self.analyst])
-        db.execute("INSERT INTO undo_steps(analyst_id, state, label, step, created_at)"
-                   " VALUES (?, 'done', ?, ?, ?)",
-                   [self.analyst, step.label, step_to_json(step), utcnow()])
-        db.execute("DELETE FROM undo_steps WHERE analyst_id = ? AND state = 'done' AND seq NOT IN"
-                   " (SELECT seq FROM undo_steps WHERE analyst_id = ? AND state = 'done'"
-                   "  ORDER BY seq DESC LIMIT ?)", [self.analyst, self.analyst, self.limit])
+        db.execute(
+            "DELETE FROM undo_steps WHERE analyst_id = ? AND state = 'undone'", [self.analyst]
+        )
+        db.execute(
+            "INSERT INTO undo_steps(analyst_id, state, label, step, created_at)"
+            " VALUES (?, 'done', ?, ?, ?)",
+            [self.analyst, step.label, step_to_json(step), utcnow()],
+        )
+        db.execute(
+            "DELETE FROM undo_steps WHERE analyst_id = ? AND state = 'done' AND seq NOT IN"
+            " (SELECT seq FROM undo_steps WHERE analyst_id = ? AND state = 'done'"
+            "  ORDER BY seq DESC LIMIT ?)",
+            [self.analyst, self.analyst, self.limit],
+        )
 
     def top(self, state: str, db=None) -> tuple[int, UndoStep] | None:
         """The step that undo ('done') or redo ('undone') would replay, with its seq."""
-        found = (db or self.session.db).execute(
-            "SELECT seq, step FROM undo_steps WHERE analyst_id = ? AND state = ?"
-            f" ORDER BY seq {'DESC' if state == 'done' else 'ASC'} LIMIT 1",
-            [self.analyst, state]).fetchone()
+        found = (
+            (db or self.session.db)
+            .execute(
+                "SELECT seq, step FROM undo_steps WHERE analyst_id = ? AND state = ?"
+                f" ORDER BY seq {'DESC' if state == 'done' else 'ASC'} LIMIT 1",
+                [self.analyst, state],
+            )
+            .fetchone()
+        )
         return (found[0], step_from_json(found[1])) if found else None
 
     def move(self, db, seq: int, state: str) -> None:
@@ -98,7 +119,8 @@ class UndoHistory:
         found = self.session.db.execute(
             "SELECT label FROM undo_steps WHERE analyst_id = ? AND state = ?"
             f" ORDER BY seq {'DESC' if state == 'done' else 'ASC'} LIMIT 1",
-            [self.analyst, state]).fetchone()
+            [self.analyst, state],
+        ).fetchone()
         return found[0] if found else None
 
     def undo_label(self) -> str | None:

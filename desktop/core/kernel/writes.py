@@ -14,11 +14,13 @@ def own(tx, ann_id: str) -> dict:
     if row is None or row["deleted"]:
         raise NotFound(f"No annotation or claim with id {ann_id}.")
     if row["created_by"] != tx.actor:
-        owner = tx.db.execute("SELECT name FROM analysts WHERE id = ?",
-                              [row["created_by"]]).fetchone()
+        owner = tx.db.execute(
+            "SELECT name FROM analysts WHERE id = ?", [row["created_by"]]
+        ).fetchone()
         raise PermissionDenied(
             f"This {row['kind']} belongs to {owner[0] if owner else 'another analyst'}; "
-            "only its author edits it (a supervisor responds with a review).")
+            "only its author edits it (a supervisor responds with a review)."
+        )
     return row
 
 
@@ -31,8 +33,15 @@ def ensure_tag(tx, name: str, colour: str | None = None) -> str:
     tid = tag_id(name)
     row = tx.fetch("tags", (tid,))
     if row is None or row["deleted"]:
-        tx.insert("tags", {"id": tid, "name": name, "parent_id": parent,
-                           "colour": colour or default_colour(name)})
+        tx.insert(
+            "tags",
+            {
+                "id": tid,
+                "name": name,
+                "parent_id": parent,
+                "colour": colour or default_colour(name),
+            },
+        )
         tx.changes.tags.add(tid)
     return tid
 
@@ -53,15 +62,26 @@ def ensure_person(tx, person: Person) -> None:
     their own workstation later replaces it with their signed entry). Undoable: an undo of the
     import takes the entry away again."""
     if tx.fetch("analysts", (person.id,)) is None:
-        tx.insert("analysts", {"id": person.id, "name": person.name, "role": person.role,
-                               "public_key": None, "fingerprint": None, "created_at": tx.now,
-                               "hlc": 0}, travelling=False)
+        tx.insert(
+            "analysts",
+            {
+                "id": person.id,
+                "name": person.name,
+                "role": person.role,
+                "public_key": None,
+                "fingerprint": None,
+                "created_at": tx.now,
+                "hlc": 0,
+            },
+            travelling=False,
+        )
 
 
 def requeue_annotations(tx, where: str, args: list) -> None:
     """Annotations carry their document's reliability in the index: refresh them."""
     for (ann_id,) in tx.db.execute(
-            f"SELECT id FROM annotations WHERE deleted = 0 AND {where}", args).fetchall():
+        f"SELECT id FROM annotations WHERE deleted = 0 AND {where}", args
+    ).fetchall():
         tx.queue("annotation", ann_id)
         tx.changes.annotations.add(ann_id)
 
@@ -71,28 +91,39 @@ def ensure_source(tx, name: str, kind: str | None = None, reliability: str | Non
     sid = name_id("source", name)
     row = tx.fetch("sources", (sid,))
     if row is None:
-        vals = {"id": sid, "name": " ".join(name.split()), "kind": kind or "outlet",
-                "reliability": reliability or "F"}
+        vals = {
+            "id": sid,
+            "name": " ".join(name.split()),
+            "kind": kind or "outlet",
+            "reliability": reliability or "F",
+        }
         tx.insert("sources", vals)
         tx.audit("add source", "source", sid, vals)
         tx.changes.sources.add(sid)
-    elif (row["deleted"] or (kind and kind != row["kind"])
-          or (reliability and reliability != row["reliability"])):
+    elif (
+        row["deleted"]
+        or (kind and kind != row["kind"])
+        or (reliability and reliability != row["reliability"])
+    ):
         # a source an undo retired comes back when it is named again
-        vals = {"kind": kind or row["kind"], "reliability": reliability or row["reliability"],
-                "deleted": 0}
+        vals = {
+            "kind": kind or row["kind"],
+            "reliability": reliability or row["reliability"],
+            "deleted": 0,
+        }
         tx.update("sources", (sid,), vals)
         tx.audit("edit source", "source", sid, vals)
         tx.changes.sources.add(sid)
         if reliability and reliability != row["reliability"]:
             requeue_annotations(
-                tx, "document_id IN (SELECT id FROM documents WHERE source_id = ?)", [sid])
+                tx, "document_id IN (SELECT id FROM documents WHERE source_id = ?)", [sid]
+            )
     return sid
 
 
 def requeue_tagged(tx, tag_ids: list[str]) -> None:
     for tid in tag_ids:
         for (ann_id,) in tx.db.execute(
-                "SELECT annotation_id FROM annotation_tags WHERE tag_id = ? AND deleted = 0",
-                [tid]).fetchall():
+            "SELECT annotation_id FROM annotation_tags WHERE tag_id = ? AND deleted = 0", [tid]
+        ).fetchall():
             tx.note("annotations", (ann_id,), {})

@@ -500,12 +500,17 @@ def _alphas(
 class Agreement(Service):
     """Agreement between the analysts of a workspace."""
 
-    def agreement(self, doc_id: str | None = None, analysts: list[str] | None = None
-                  ) -> AgreementReport:
+    def agreement(
+        self, doc_id: str | None = None, analysts: list[str] | None = None
+    ) -> AgreementReport:
         """Agreement between analysts on one document, or pooled over the workspace."""
         if doc_id is not None:
-            return document_agreement(queries.annotations_where(
-                self.db, 'a.document_id = ? ORDER BY a.start, a."end"', [doc_id]), analysts)
+            return document_agreement(
+                queries.annotations_where(
+                    self.db, 'a.document_id = ? ORDER BY a.start, a."end"', [doc_id]
+                ),
+                analysts,
+            )
         by_doc: dict[str, list[Annotation]] = {}
         for a in queries.annotations_where(self.db, "1 = 1 ORDER BY a.created_at DESC", []):
             by_doc.setdefault(a.document_id, []).append(a)

@@ -13,8 +13,10 @@ class Analysts(Service):
         return self.session.is_supervisor
 
     def analysts(self) -> list[dict]:
-        return self.session.rows("SELECT id, name, role, fingerprint, created_at FROM analysts"
-                                   " ORDER BY name COLLATE NOCASE")
+        return self.session.rows(
+            "SELECT id, name, role, fingerprint, created_at FROM analysts"
+            " ORDER BY name COLLATE NOCASE"
+        )
 
     def switch_analyst(self, profile) -> None:
         """Change who is working on a shared workstation; recorded in the audit log."""
@@ -23,6 +25,14 @@ class Analysts(Service):
         previous = self.profile
         self.session.switch_profile(profile)  # one person's undo steps are not another's
         with self._write() as tx:
-            tx.audit("switch analyst", "analyst", profile.id,
-                     {"from": previous.id, "from_name": previous.name, "to_name": profile.name,
-                      "role": profile.role})
+            tx.audit(
+                "switch analyst",
+                "analyst",
+                profile.id,
+                {
+                    "from": previous.id,
+                    "from_name": previous.name,
+                    "to_name": profile.name,
+                    "role": profile.role,
+                },
+            )

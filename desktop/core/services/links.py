@@ -26,8 +26,13 @@ class Links(Service):
         with self._action(f"Link: {relation}") as tx:
             lid = str(uuid.uuid5(uuid.UUID(a.id), f"{relation}:{b.id}"))
             row = tx.fetch("links", (lid,))
-            vals = {"from_id": a.id, "to_id": b.id, "relation": relation,
-                    "comment": comment.strip(), "deleted": 0}
+            vals = {
+                "from_id": a.id,
+                "to_id": b.id,
+                "relation": relation,
+                "comment": comment.strip(),
+                "deleted": 0,
+            }
             if row is None:
                 tx.insert("links", {"id": lid, **vals})
             else:
@@ -50,7 +55,8 @@ class Links(Service):
     def links(self, ann_id: str) -> list[Link]:
         """Links from and to a claim; `other_*` describe the claim at the other end."""
         out = []
-        for r in self.session.rows("SELECT l.id, l.from_id, l.to_id, l.relation, l.comment, l.created_by,"
+        for r in self.session.rows(
+            "SELECT l.id, l.from_id, l.to_id, l.relation, l.comment, l.created_by,"
             " coalesce(c.statement, a.quote) AS other_statement, d.title AS other_document"
             " FROM links l JOIN annotations a ON a.id = CASE WHEN l.from_id = ? THEN l.to_id"
             " ELSE l.from_id END LEFT JOIN claims c ON c.annotation_id = a.id"

@@ -22,11 +22,17 @@ class Maintenance(Service):
     def check(self) -> CheckReport:
         db = self.db
         problems = self.session.integrity_problems()
-        docs = {r[0]: r[1] for r in db.execute("SELECT id, sha256 FROM documents WHERE deleted = 0")}
+        docs = {
+            r[0]: r[1] for r in db.execute("SELECT id, sha256 FROM documents WHERE deleted = 0")
+        }
         all_shas = {r[0] for r in db.execute("SELECT sha256 FROM documents")}
-        anns = {r[0] for r in db.execute(
-            "SELECT a.id FROM annotations a JOIN documents d ON d.id = a.document_id"
-            " WHERE a.deleted = 0 AND d.deleted = 0")}
+        anns = {
+            r[0]
+            for r in db.execute(
+                "SELECT a.id FROM annotations a JOIN documents d ON d.id = a.document_id"
+                " WHERE a.deleted = 0 AND d.deleted = 0"
+            )
+        }
         entries = self.session.index.indexed_entries()
         indexed = [i for i, kind in entries if kind == "document"]
         for label, expected, found in (
@@ -38,16 +44,20 @@ class Maintenance(Service):
                 counts[i] = counts.get(i, 0) + 1
             missing = [i for i in expected if i not in counts]
             if missing:
-                problems.append(f"{len(missing)} {label}(s) not in the search index "
-                                f"(e.g. {missing[0]}); run `assay reindex`")
+                problems.append(
+                    f"{len(missing)} {label}(s) not in the search index "
+                    f"(e.g. {missing[0]}); run `assay reindex`"
+                )
             twice = [i for i, c in counts.items() if c > 1]
             if twice:
-                problems.append(f"{len(twice)} {label}(s) indexed more than once; "
-                                "run `assay reindex`")
+                problems.append(
+                    f"{len(twice)} {label}(s) indexed more than once; run `assay reindex`"
+                )
             extra = [i for i in counts if i not in expected]
             if extra:
-                problems.append(f"{len(extra)} index entries for {label}s not in the store; "
-                                "run `assay reindex`")
+                problems.append(
+                    f"{len(extra)} index entries for {label}s not in the store; run `assay reindex`"
+                )
         blobs = set()
         for path in self.session.blob_files():
             name = path.parent.name + path.name
@@ -56,7 +66,9 @@ class Maintenance(Service):
                 problems.append(f"orphan blob {path.relative_to(self.session.path)}")
         for doc_id, sha in docs.items():
             if sha not in blobs:
-                problems.append(f"document {doc_id} has no original file (blob {sha[:12]}… missing)")
+                problems.append(
+                    f"document {doc_id} has no original file (blob {sha[:12]}… missing)"
+                )
         queue = self.session.scalar("SELECT count(*) FROM index_queue")
         if queue:
             problems.append(f"{queue} change(s) wait in the index queue; run `assay reindex`")

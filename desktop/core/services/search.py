@@ -20,34 +20,57 @@ class Search(Service):
 
     recovering = False  # replaying the queue after a crash: entries may already be there
 
-    def search(self, text: str, *, limit: int = 20, highlight: str | None = "html",
-               kinds: tuple[str, ...] | None = None) -> list[SearchHit]:
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 20,
+        highlight: str | None = "html",
+        kinds: tuple[str, ...] | None = None,
+    ) -> list[SearchHit]:
         """Ranked hits with highlighted fragments. Raises QueryError for a malformed query."""
         texts: dict[str, dict] = {}
 
         def text_for(hit: ixmod.Hit) -> dict[str, str]:
             if hit.kind in ("note", "claim"):
-                r = self.session.row("SELECT a.quote, a.comment, c.statement FROM annotations a"
-                              " LEFT JOIN claims c ON c.annotation_id = a.id WHERE a.id = ?",
-                              [hit.id]) or {}
+                r = (
+                    self.session.row(
+                        "SELECT a.quote, a.comment, c.statement FROM annotations a"
+                        " LEFT JOIN claims c ON c.annotation_id = a.id WHERE a.id = ?",
+                        [hit.id],
+                    )
+                    or {}
+                )
                 return {k: r.get(k) or "" for k in ("statement", "quote", "comment")}
             r = texts.get(hit.doc_id)
             if r is None:
-                r = self.session.row("SELECT title, text FROM documents WHERE id = ?",
-                              [hit.doc_id]) or {"title": "", "text": ""}
+                r = self.session.row(
+                    "SELECT title, text FROM documents WHERE id = ?", [hit.doc_id]
+                ) or {"title": "", "text": ""}
                 texts[hit.doc_id] = r
             return {"body": r["text"]}
 
         try:
-            results = self.session.index.search(text, limit=limit, kinds=kinds,
-                                        text_for=text_for if highlight else None,
-                                        highlight_format=highlight)
+            results = self.session.index.search(
+                text,
+                limit=limit,
+                kinds=kinds,
+                text_for=text_for if highlight else None,
+                highlight_format=highlight,
+            )
         except ixmod.BadQuery as exc:
             raise QueryError(str(exc)) from None
         titles = queries.document_summaries(self.db, list({h.doc_id for h in results.hits}))
         return [
-            SearchHit(h.id, h.kind, h.doc_id, titles[h.doc_id]["title"], h.score, h.fragments,
-                      titles[h.doc_id]["marking"])
+            SearchHit(
+                h.id,
+                h.kind,
+                h.doc_id,
+                titles[h.doc_id]["title"],
+                h.score,
+                h.fragments,
+                titles[h.doc_id]["marking"],
+            )
             for h in results.hits
             if h.doc_id in titles
         ]
@@ -55,8 +78,9 @@ class Search(Service):
     def pending_index(self) -> int:
         return self.db.execute("SELECT count(*) FROM index_queue").fetchone()[0]
 
-    def index_pending(self, *, progress: Progress | None = None, cancel: Cancel | None = None
-                      ) -> int:
+    def index_pending(
+        self, *, progress: Progress | None = None, cancel: Cancel | None = None
+    ) -> int:
         """Drain the index queue in batches; the store stays the truth if this is interrupted."""
         if self.session.readonly or getattr(self.session._local, "batch", None) is not None:
             return 0  # inside a batch nothing is committed yet: its end indexes
@@ -82,8 +106,9 @@ class Search(Service):
                 more, gone = self._annotation_index_entries(ann_ids)
                 upserts += more
                 deletes += gone
-                self.session.index.write(upserts, deletes, bulk=bulk and len(upserts) > INDEX_BATCH,
-                                 fresh=fresh)
+                self.session.index.write(
+                    upserts, deletes, bulk=bulk and len(upserts) > INDEX_BATCH, fresh=fresh
+                )
                 with self.db.atomic():
                     self.db.execute("DELETE FROM index_queue WHERE seq <= ?", [max_seq])
             done += len(doc_ids) + len(ann_ids)
@@ -117,7 +142,8 @@ class Search(Service):
         found = set()
         for chunk in chunks(doc_ids, 500):
             marks = ",".join("?" * len(chunk))
-            for r in self.session.rows("SELECT d.id, d.title, d.text, d.author, d.language, d.marking, d.published_at,"
+            for r in self.session.rows(
+                "SELECT d.id, d.title, d.text, d.author, d.language, d.marking, d.published_at,"
                 " d.imported_at, d.deleted, s.name AS source FROM documents d"
                 f" LEFT JOIN sources s ON s.id = d.source_id WHERE d.id IN ({marks})"
                 " AND +d.deleted = 0",  # + : look rows up by id, never scan by the flag
@@ -136,12 +162,18 @@ class Search(Service):
         for i in range(0, len(ann_ids), 500):
             chunk = ann_ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.session.rows(f"{ANNOTATION_SELECT} WHERE a.id IN ({marks})",
+            rows = self.session.rows(
+                f"{ANNOTATION_SELECT} WHERE a.id IN ({marks})",
                 chunk,
             )
-            deleted = {r[0] for r in self.db.execute(
-                f"SELECT a.id FROM annotations a JOIN documents d ON d.id = a.document_id"
-                f" WHERE a.id IN ({marks}) AND (a.deleted = 1 OR d.deleted = 1)", chunk)}
+            deleted = {
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT a.id FROM annotations a JOIN documents d ON d.id = a.document_id"
+                    f" WHERE a.id IN ({marks}) AND (a.deleted = 1 OR d.deleted = 1)",
+                    chunk,
+                )
+            }
             tags = queries.tags_for(self.db, [r["id"] for r in rows])
             for r in rows:
                 found.add(r["id"])
@@ -150,12 +182,23 @@ class Search(Service):
                     continue
                 names = [n for n, _c in tags.get(r["id"], [])]
                 entry = {
-                    "id": r["id"], "kind": r["kind"], "doc_id": r["document_id"],
-                    "quote": r["quote"] or "", "comment": r["comment"] or "",
+                    "id": r["id"],
+                    "kind": r["kind"],
+                    "doc_id": r["document_id"],
+                    "quote": r["quote"] or "",
+                    "comment": r["comment"] or "",
                     "status": r["status"],
-                    "by": ",".join(dict.fromkeys(
-                        x for x in [r["analyst"] or "", *(r["analyst"] or "").split(),
-                                    r["created_by"]] if x)),
+                    "by": ",".join(
+                        dict.fromkeys(
+                            x
+                            for x in [
+                                r["analyst"] or "",
+                                *(r["analyst"] or "").split(),
+                                r["created_by"],
+                            ]
+                            if x
+                        )
+                    ),
                     "tag": ",".join(names),
                     "reliability": (r["reliability"] or "").lower(),
                     "imported": ixmod.to_datetime(r["created_at"]),
@@ -166,7 +209,8 @@ class Search(Service):
                     entry["likelihood"] = r["likelihood"] or ""
                     entry["confidence"] = r["confidence"] or ""
                     entry["admiralty"] = scales.admiralty_code(
-                        r["reliability"], r["credibility"]).lower()
+                        r["reliability"], r["credibility"]
+                    ).lower()
                 upserts.append({k: v for k, v in entry.items() if v not in (None, "")})
         deletes += [i for i in ann_ids if i not in found]
         return upserts, deletes

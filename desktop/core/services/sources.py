@@ -17,8 +17,9 @@ _SOURCE_KIND = re.compile(r"[a-z][a-z_]{1,30}")
 class Sources(Service):
     """A workspace's sources."""
 
-    def set_source(self, name: str, *, kind: str | None = None, reliability: str | None = None
-                   ) -> Changes:
+    def set_source(
+        self, name: str, *, kind: str | None = None, reliability: str | None = None
+    ) -> Changes:
         """Create or update a source (outlet, agency, person) with its Admiralty reliability."""
         if reliability is not None and reliability not in "ABCDEF":
             raise WorkspaceError(f"Reliability must be one of A–F, not {reliability!r}.")
@@ -39,24 +40,32 @@ class Sources(Service):
                 raise WorkspaceError(f"Unknown source field(s): {', '.join(sorted(unknown))}.")
             if values.get("reliability") not in (None, *RELIABILITIES):
                 raise WorkspaceError(
-                    f"{name}: reliability must be one of A–F, not {values['reliability']!r}.")
+                    f"{name}: reliability must be one of A–F, not {values['reliability']!r}."
+                )
             kind = values.get("kind")
             if kind is not None and not _SOURCE_KIND.fullmatch(kind):
                 raise WorkspaceError(
                     f"{name}: a source's kind is a short word such as agency or outlet, "
-                    f"not {kind!r}.")
+                    f"not {kind!r}."
+                )
         with self.session.batch("Edit sources") as changes:
             for name, values in edits.items():
-                self.set_source(name, kind=values.get("kind"),
-                                reliability=values.get("reliability"))
+                self.set_source(
+                    name, kind=values.get("kind"), reliability=values.get("reliability")
+                )
                 # their documents' headers show the rating: name them as changed
-                changes.documents.update(r[0] for r in self.db.execute(
-                    "SELECT id FROM documents WHERE source_id = ? AND deleted = 0",
-                    [known[name]["id"]]))
+                changes.documents.update(
+                    r[0]
+                    for r in self.db.execute(
+                        "SELECT id FROM documents WHERE source_id = ? AND deleted = 0",
+                        [known[name]["id"]],
+                    )
+                )
         return changes
 
     def sources(self) -> list[dict]:
-        return self.session.rows("SELECT s.id, s.name, s.kind, s.reliability, (SELECT count(*) FROM documents d"
+        return self.session.rows(
+            "SELECT s.id, s.name, s.kind, s.reliability, (SELECT count(*) FROM documents d"
             " WHERE d.source_id = s.id AND d.deleted = 0) AS documents FROM sources s"
             " WHERE s.deleted = 0 ORDER BY s.name COLLATE NOCASE",
         )
