@@ -58,7 +58,7 @@ def wsdir(tmp_path):
     path = tmp_path / "ws"
     with Workspace.create(path, profile=ADA) as ws:
         ws.import_paths(write_texts(tmp_path / "in", TEXTS))
-        ws._undo.clear()  # the import is not what these tests undo
+        ws.session.undo_stack.clear()  # the import is not what these tests undo
     return path
 
 
@@ -112,8 +112,8 @@ def test_undo_reaches_a_step_made_by_an_earlier_opening(wsdir):
 
 def test_history_is_bounded_per_analyst(wsdir):
     with Workspace.open(wsdir, profile=ADA) as ws:
-        assert ws._undo.limit == 200
-        ws._undo.limit = 3
+        assert ws.session.undo_stack.limit == 200
+        ws.session.undo_stack.limit = 3
         claim = _claim(ws, "Export controls brief", "Domestic accelerators")
         for credibility in (1, 2, 3, 4, 5):
             ws.edit_claim(claim, credibility=credibility)

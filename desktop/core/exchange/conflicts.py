@@ -12,6 +12,7 @@ from ..kernel import sql as store
 from ..kernel.changes import Changes
 from ..kernel.errors import ConflictError, NotFound, PermissionDenied
 from ..kernel.session import Session
+from ..kernel.undo import RowChange
 from .records import ENTITIES, VALIDATORS, Invalid, canonical, q
 from .versions import compress, effective_versions, field_hash, lineage, next_seq, row_hashes
 
@@ -130,13 +131,17 @@ class Conflicts:
             chosen = json.loads(c["remote_value"])
         else:
             chosen = value
-        with session.write() as tx:
+        with session.action("Resolve conflict") as tx:
             if c["entity"] in ENTITIES and c["field"] != "*":
                 self._write_resolution(tx, c, chosen)
-            tx.db.execute(
-                "UPDATE conflicts SET resolved_at = ?, resolved_by = ?,"
-                " resolution = ? WHERE id = ?",
-                [tx.now, tx.actor, canonical(chosen).decode(), c["id"]],
+            tx.update(
+                "conflicts",
+                (c["id"],),
+                {
+                    "resolved_at": tx.now,
+                    "resolved_by": tx.actor,
+                    "resolution": canonical(chosen).decode(),
+                },
             )
             tx.audit(
                 "resolve conflict",
@@ -168,7 +173,9 @@ class Conflicts:
             "SELECT row_hlc, hashes, versions FROM sync_state WHERE entity = ? AND key = ?",
             [ent.name, c["entity_id"]],
         )
+        before = tx.fetch("meta", ("sync_seq",))
         seq = next_seq(tx)
+        tx.records.append(RowChange("meta", ("sync_seq",), before, tx.fetch("meta", ("sync_seq",))))
         replica = self.session.replica_id
         versions, _hashes_now = effective_versions(ent, local, sync, replica)
         after = tx.update(ent.name, tuple(keyvals), {fname: chosen})
@@ -180,16 +187,16 @@ class Conflicts:
             tx.now,
             lineage(field_hash(local[fname]), versions[fname], *sides),
         )
-        tx.db.execute(
-            "INSERT OR REPLACE INTO sync_state(entity, key, row_hlc, hashes, versions, seq)"
-            " VALUES (?,?,?,?,?,?)",
-            [
-                ent.name,
-                c["entity_id"],
-                after["hlc"],
-                row_hashes(ent, after),
-                canonical(compress(versions)).decode(),
-                seq,
-            ],
+        tx.insert(
+            "sync_state",
+            {
+                "entity": ent.name,
+                "key": c["entity_id"],
+                "row_hlc": after["hlc"],
+                "hashes": row_hashes(ent, after),
+                "versions": canonical(compress(versions)).decode(),
+                "seq": seq,
+            },
+            travelling=False,
         )
         tx.note(ent.name, tuple(keyvals), after)  # every merged table is one the index knows

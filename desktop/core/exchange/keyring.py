@@ -139,13 +139,18 @@ class Keyring:
                 f"{format_fp(typed)} you were given; it was NOT trusted. Check with its owner "
                 "over a separate channel."
             )
-        with self.session.write() as tx:
-            tx.db.execute(
-                "INSERT INTO keyring(fingerprint, public_key, name, analyst_id, trusted_at,"
-                " revoked_at) VALUES (?,?,?,?,?,NULL) ON CONFLICT(fingerprint) DO UPDATE SET"
-                " name = excluded.name, analyst_id = excluded.analyst_id,"
-                " trusted_at = excluded.trusted_at, revoked_at = NULL",
-                [actual, keys.encode_public(raw), doc["name"], doc["analyst_id"], tx.now],
+        with self.session.action(f"Trust key of {doc['name']}") as tx:
+            tx.insert(
+                "keyring",
+                {
+                    "fingerprint": actual,
+                    "public_key": keys.encode_public(raw),
+                    "name": doc["name"],
+                    "analyst_id": doc["analyst_id"],
+                    "trusted_at": tx.now,
+                    "revoked_at": None,
+                },
+                travelling=False,
             )
             tx.audit(
                 "trust key", "key", actual, {"name": doc["name"], "analyst_id": doc["analyst_id"]}
@@ -182,11 +187,8 @@ class Keyring:
     def revoke_key(self, fingerprint: str) -> KeyInfo:
         """Stop trusting a key: bundles it signed are refused from now on."""
         row = self.find(fingerprint)
-        with self.session.write() as tx:
-            tx.db.execute(
-                "UPDATE keyring SET revoked_at = ? WHERE fingerprint = ?",
-                [tx.now, row["fingerprint"]],
-            )
+        with self.session.action(f"Revoke key of {row['name'] or row['analyst_id']}") as tx:
+            tx.update("keyring", (row["fingerprint"],), {"revoked_at": tx.now})
             tx.audit("revoke key", "key", row["fingerprint"], {"name": row["name"]})
         return KeyInfo(
             row["fingerprint"],

@@ -24,7 +24,7 @@ from .hlc import HybridClock
 from .ids import utcnow
 from .lock import WorkspaceLock
 from .profile import Profile, load_profile
-from .undo import META, PRIMARY_KEYS, RowChange, UndoHistory, UndoStep
+from .undo import BOOKKEEPING, META, PRIMARY_KEYS, RowChange, UndoHistory, UndoStep
 
 DB_NAME = "assay.db"
 SENT_KEY = "bundle_prev"  # meta: the manifest hash of the last bundle this store exported
@@ -456,6 +456,8 @@ class Session:
             # learn of its removal (a tombstone); else the store goes back exactly as it was
             travelled = store.get_meta(tx.db, SENT_KEY) != step.sent
             for rc in reversed(step.changes) if undo else step.changes:
+                if travelled and rc.table in BOOKKEEPING:
+                    continue  # the next reconcile versions the undone values afresh
                 target = rc.before if undo else rc.after
                 keys_ = PRIMARY_KEYS[rc.table]
                 current = tx.fetch(rc.table, rc.key)

@@ -18,7 +18,13 @@ PRIMARY_KEYS = {
     "links": ("id",),
     "reviews": ("id",),  # append-only, but a review undone at once goes again
     "analysts": ("id",),  # people known from imported files
+    "keyring": ("fingerprint",),  # trusting and revoking a colleague's key
+    "conflicts": ("id",),  # a supervisor's resolution
+    # merge bookkeeping a resolution writes; put back only while the step has not travelled
+    "sync_state": ("entity", "key"),
+    "meta": ("key",),
 }
+BOOKKEEPING = ("sync_state", "meta")
 # Stamped afresh on every write, including an undo, so the change travels in the next bundle.
 META = ("hlc", "updated_at", "updated_by")
 
