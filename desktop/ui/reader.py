@@ -48,11 +48,6 @@ NOTE_COLOUR = "#c3ccd8"
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def utf16_offset(text: str, index: int) -> int:
-    """Qt counts UTF-16 code units; the core counts code points (they differ beyond the BMP)."""
-    return OffsetMap(text[:index]).to_qt(index)
-
-
 class OffsetMap:
     """Code points (the core's offsets) ↔ UTF-16 units (Qt's), in O(log n) per conversion.
 
