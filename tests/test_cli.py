@@ -217,7 +217,7 @@ def test_unexpected_errors_point_to_the_log(capsys, wsdir, monkeypatch, private_
 
     monkeypatch.setattr(wsmod.Workspace, "list_documents", broken)
     code, out, err = run(capsys, "list", "-w", wsdir)
-    assert code == 2
+    assert code == 3  # not 2: a usage mistake and a bug are told apart
     assert "unexpected error" in err and "Traceback" not in err
     log = private_profile / "logs" / "assay.log"
     assert str(log) in err

@@ -112,7 +112,7 @@ def test_help_documents_exit_codes_and_global_options(capsys):
     code, out, _ = exits(capsys, "--help")
     assert code == 0
     assert "Exit codes:" in out
-    for line in ("0    done", "1    refused", "2    usage"):
+    for line in ("0    done", "1    refused", "2    usage", "3    an unexpected error"):
         assert line in out
     assert "assay completion bash" in out and "--json" in out
 

@@ -19,8 +19,8 @@ Exit codes:
   0    done
   1    refused: bad input, nothing to undo, a check that found problems, a failed
        import (a one-line reason on stderr; nothing was changed)
-  2    usage: an unknown command or option, a missing argument (or an unexpected
-       error; its details go to the log file named on stderr)
+  2    usage: an unknown command or option, a missing argument
+  3    an unexpected error (a bug): its details go to the log file named on stderr
   130  interrupted (Ctrl-C)
 
 Shell completion: eval "$(assay completion bash)" (or zsh) in your shell's rc file.
@@ -97,4 +97,4 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say where the details are, keep the traceback in the log
         logging.getLogger("assay.cli").exception("unexpected error")
         print(f"assay: unexpected error: {exc!r}. Details are in {log}", file=sys.stderr)
-        return 2
+        return 3
