@@ -18,6 +18,10 @@ PRIMARY_KEYS = {
     "links": ("id",),
     "reviews": ("id",),  # append-only, but a review undone at once goes again
     "analysts": ("id",),  # people known from imported files
+    # key judgements (services/judgements.py)
+    "judgements": ("id",),
+    "judgement_evidence": ("judgement_id", "annotation_id"),
+    "judgement_reviews": ("id",),
 }
 # Stamped afresh on every write, including an undo, so the change travels in the next bundle.
 META = ("hlc", "updated_at", "updated_by")
