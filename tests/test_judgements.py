@@ -228,3 +228,17 @@ def test_read_only_workspace_refuses(team, tmp_path):
         ro.close()
     team_ws = Workspace.open(tmp_path / "ws", profile=ANALYST)
     team_ws.close()
+
+
+def test_changes_carry_judgements_and_matrices_through_merge_copy_and_restore():
+    from desktop.core.kernel.changes import Changes
+
+    assert Changes(judgements={"j"}) and Changes(matrices={"m"})
+    merged = Changes().merge(Changes(judgements={"j"}, matrices={"m"}))
+    assert (merged.judgements, merged.matrices) == ({"j"}, {"m"})
+    copy = merged.copy()
+    assert (copy.judgements, copy.matrices) == ({"j"}, {"m"})
+    merged.judgements.add("k")
+    merged.matrices.add("n")
+    merged.restore(copy)
+    assert (merged.judgements, merged.matrices) == ({"j"}, {"m"})

@@ -155,3 +155,27 @@ def test_a_judgement_record_off_the_scale_is_refused(desks, tmp_path):
     with pytest.raises(BundleError, match="likelihood"):
         b.import_bundle(tmp_path / "bad.assay")
     assert state_digest(b) == before
+
+
+def test_a_team_bundle_carries_the_judgements_changed_since_the_last(desks, tmp_path):
+    a, b, ids = desks
+    a.export_bundle(tmp_path / "t1.assay", changed_since_bundle_to="team")
+    a.edit_judgement(ids["j"], reason="new figures", confidence="high")
+    info = a.export_bundle(tmp_path / "t2.assay", changed_since_bundle_to="team")
+    assert info.counts["judgements"] == 1 and info.counts["claims"] == 0
+    a.export_bundle(tmp_path / "t3.assay", changed_since_bundle_to="team")
+    b.import_bundle(tmp_path / "t1.assay")
+    b.import_bundle(tmp_path / "t2.assay")
+    assert b.judgement(ids["j"]).confidence == "high"
+
+
+def test_a_selection_by_document_carries_the_judgements_resting_on_it(desks, tmp_path):
+    a, b, ids = desks
+    alpha = a.find_document("Alpha").id
+    gamma = a.find_document("Gamma").id
+    info = a.export_bundle(tmp_path / "alpha.assay", documents=[alpha])
+    assert info.counts["judgements"] == 1 and info.counts["judgement_evidence"] == 2
+    info = a.export_bundle(tmp_path / "gamma.assay", documents=[gamma])
+    assert info.counts["judgements"] == 0
+    b.import_bundle(tmp_path / "alpha.assay")
+    assert b.judgement(ids["j"]).missing == [ids["c2"]]  # c2 is on Beta, not carried
