@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -583,6 +583,9 @@ class JudgementsUi(QObject):
         self.action.triggered.connect(self.show)
         window.add_menu_action("Analysis", self.action)
         window.subscribe(self._changes)
+        switched = getattr(window, "analyst_switched", None)
+        if isinstance(switched, SignalInstance):  # who may edit or decide follows the keyboard
+            switched.connect(lambda _profile: self.dialog and self.dialog.view.refresh())
 
     def show(self) -> JudgementsDialog:
         w = self.window
