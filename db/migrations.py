@@ -323,3 +323,49 @@ def m008_undo_history(db: Database) -> None:
         " step TEXT NOT NULL, created_at TEXT NOT NULL)"
     )
     db.execute("CREATE INDEX undo_steps_analyst ON undo_steps(analyst_id, state, seq)")
+
+
+@migrations(name="m009_judgements")
+def m009_judgements(db: Database) -> None:
+    # Key judgements (issue 12): a statement with an ICD 203 likelihood and confidence, a TLP
+    # marking and a review state, resting on claims. Evidence rows name claims without a
+    # foreign key: a bundle may carry a judgement whose claims the receiver never had, and
+    # those are shown as missing evidence, never dropped.
+    db["judgements"].create(
+        {
+            "id": str,
+            "statement": str,
+            "likelihood": str,
+            "confidence": str,
+            "marking": str,
+            "status": str,
+            **TRAVELLING,
+        },
+        pk="id",
+        defaults={"deleted": 0, "status": "draft", "marking": "CLEAR"},
+    )
+    db["judgement_evidence"].create(
+        {"judgement_id": str, "annotation_id": str, "role": str, **TRAVELLING},
+        pk=("judgement_id", "annotation_id"),
+        defaults={"deleted": 0, "role": "supporting"},
+        foreign_keys=[("judgement_id", "judgements", "id")],
+    )
+    db["judgement_evidence"].create_index(["annotation_id"])
+    # Append-only, shaped like `reviews`: submissions and decisions on judgements.
+    db["judgement_reviews"].create(
+        {
+            "id": str,
+            "judgement_id": str,
+            "reviewer_id": str,
+            "decision": str,  # submit | approve | reject | request_changes
+            "opinion": str,
+            "comment": str,
+            "created_at": str,
+            "hlc": int,
+        },
+        pk="id",
+        not_null={"judgement_id", "reviewer_id", "decision"},
+        defaults={"comment": ""},
+        foreign_keys=[("judgement_id", "judgements", "id")],
+    )
+    db["judgement_reviews"].create_index(["judgement_id"])

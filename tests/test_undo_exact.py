@@ -152,6 +152,28 @@ def conflicted(tmp_path, stack):
     return a, {"conflict": conflict.id}
 
 
+def judged(tmp_path, stack):
+    """Ada's judgement j1 rests on c1 and c3 (supporting) and c2 (weakening), a draft."""
+    ws, ids = team(tmp_path, stack)
+    ids["j1"] = ws.add_judgement(
+        "AI tools shorten the time to exploit.",
+        likelihood="likely",
+        confidence="moderate",
+        supporting=[ids["c1"], ids["c3"]],
+        weakening=[ids["c2"]],
+        reason="three claims",
+    ).created
+    return ws, ids
+
+
+def judgement_submitted(tmp_path, stack):
+    """Ada has submitted j1; Sam the supervisor is at the keyboard."""
+    ws, ids = judged(tmp_path, stack)
+    ws.submit_judgement(ids["j1"], "ready: j1")
+    ws.switch_analyst(SUPERVISOR)
+    return ws, ids
+
+
 # -- actions -------------------------------------------------------------------------------------
 def add_note(ws, ids):
     ws.add_note(
@@ -316,6 +338,44 @@ ACTIONS = [
         lambda ws, c: ws.review(c["c4"], "request_changes", "name the informant"),
     ),
     ("batch", team, batch),
+    # key judgements
+    (
+        "add_judgement",
+        team,
+        lambda ws, c: ws.add_judgement(
+            "Exports will resume.",
+            likelihood="unlikely",
+            confidence="low",
+            marking="AMBER",
+            supporting=[c["c3"]],
+            weakening=[c["c4"]],
+            reason="one source",
+        ),
+    ),
+    (
+        "edit_judgement",
+        judged,
+        lambda ws, c: ws.edit_judgement(
+            c["j1"],
+            reason="new claim",
+            likelihood="very_likely",
+            statement="AI tools cut the time to exploit.",
+            supporting=[c["c4"], c["c2"]],
+            remove=[c["c3"]],
+        ),
+    ),
+    ("delete_judgement", judged, lambda ws, c: ws.delete_judgement(c["j1"])),
+    ("submit_judgement", judged, lambda ws, c: ws.submit_judgement(c["j1"], "ready")),
+    (
+        "review_judgement: approve",
+        judgement_submitted,
+        lambda ws, c: ws.review_judgement(c["j1"], "approve"),
+    ),
+    (
+        "review_judgement: request_changes",
+        judgement_submitted,
+        lambda ws, c: ws.review_judgement(c["j1"], "request_changes", "cite c4"),
+    ),
     ("import STIX", other_desk_with_file("stix", ".json"), import_file("stix", "import_stix")),
     (
         "import Web Annotation",
@@ -359,6 +419,10 @@ READ_ONLY = [
     "document_summaries",
     "find_document",
     "history",
+    "judgement",
+    "judgement_history",
+    "judgement_reviews",
+    "judgements",
     "keys",
     "languages",
     "last_review",

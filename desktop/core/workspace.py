@@ -30,6 +30,7 @@ from .services.agreement import Agreement
 from .services.analysts import Analysts
 from .services.annotations import Annotations
 from .services.documents import Documents
+from .services.judgements import Judgements
 from .services.links import Links
 from .services.maintenance import Maintenance
 from .services.review import Reviews
@@ -70,6 +71,7 @@ class Services:
     maintenance: Maintenance
     agreement: Agreement
     exchange: Exchange
+    judgements: Judgements
 
 
 class _Via:
@@ -109,6 +111,7 @@ class Workspace:
             Maintenance(s),
             Agreement(s),
             Exchange(s, index_pending=search.index_pending),
+            Judgements(s),
         )
         s.indexer = search.index_pending
         try:
@@ -283,6 +286,17 @@ class Workspace:
     review_queue_choices = _Via("review")
     history = _Via("review")
     agreement = _Via("agreement")
+
+    # -- key judgements ---------------------------------------------------------------------------
+    add_judgement = _Via("judgements")
+    edit_judgement = _Via("judgements")
+    delete_judgement = _Via("judgements")
+    judgement = _Via("judgements")
+    judgements = _Via("judgements")
+    submit_judgement = _Via("judgements")
+    review_judgement = _Via("judgements")
+    judgement_reviews = _Via("judgements")
+    judgement_history = _Via("judgements")
 
     # -- analysts --------------------------------------------------------------------------------
     analysts = _Via("analysts")

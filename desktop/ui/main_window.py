@@ -149,12 +149,14 @@ class MainWindow(QMainWindow):
         from desktop.ui.claims_browser import install_claims_browser
         from desktop.ui.exchange import install_exchange_ui
         from desktop.ui.export_dialog import install_export_ui
+        from desktop.ui.judgements import install_judgements_ui
         from desktop.ui.review_ui import install_review_ui
 
         install_review_ui(self)  # the Review menu, queue and returned-to-me docks
         install_claims_browser(self)  # View → All claims and notes (Ctrl+Shift+L)
         install_export_ui(self)  # File → Export… and Import annotations…
         install_exchange_ui(self)  # bundles, keys and conflicts
+        install_judgements_ui(self)  # Analysis → Key judgements… (Ctrl+Shift+J)
 
         self.library.document_selected.connect(self.open_document)
         self.results.hit_activated.connect(self.open_hit)

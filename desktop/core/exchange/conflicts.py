@@ -27,6 +27,9 @@ LABELS = {
     "sources": "SELECT name FROM sources WHERE id = ?",
     "links": "SELECT relation FROM links WHERE id = ?",
     "reviews": "SELECT decision FROM reviews WHERE id = ?",
+    "judgements": "SELECT statement FROM judgements WHERE id = ?",
+    "judgement_evidence": "SELECT statement FROM judgements WHERE id = ?",
+    "judgement_reviews": "SELECT decision FROM judgement_reviews WHERE id = ?",
 }
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..kernel import sql as store
 from ..kernel.session import Session
-from .records import ANALYST_COLUMNS, ENTITIES, ORDER, REVIEW_COLUMNS, canonical, key_sql, q
+from .records import ENTITIES, ORDER, PLAIN_COLUMNS, canonical, key_sql, q
 from .versions import effective_versions, version_json
 
 
@@ -34,7 +34,7 @@ def state_lines(session: Session) -> Iterator[bytes]:
                 f" AND s.key = {key_sql(name, 't')} ORDER BY {key_sql(name, 't')}"
             )
         else:
-            columns = ANALYST_COLUMNS if name == "analysts" else REVIEW_COLUMNS
+            columns = PLAIN_COLUMNS[name]
             ent = None
             sql = f"SELECT {', '.join(q(c) for c in columns)} FROM {name} ORDER BY id"
         for r in store.rows(db, sql):

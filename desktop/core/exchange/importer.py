@@ -146,6 +146,7 @@ class Importer:
             sources=set(merge.changed_sources),
             tags=set(merge.changed_tags),
             reviews=set(merge.reviews),
+            judgements=set(merge.judgements),
             index=True,
         )
         indexed = 0
@@ -186,7 +187,9 @@ class Importer:
                     made_journal = True
                 done = 0
                 for name in ORDER:
-                    member = opened.members[f"records/{name}.jsonl"]
+                    member = opened.members.get(f"records/{name}.jsonl")
+                    if member is None:  # an older bundle, from before this entity travelled
+                        continue
                     for n, line in container.iter_lines(opened.fh, member):
                         where = f"records/{name}.jsonl line {n}"
                         merge.record(name, strict_loads(line, where, walk=False), where)

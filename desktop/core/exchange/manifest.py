@@ -9,7 +9,7 @@ from typing import Any
 
 from ..kernel.errors import BundleError
 from . import container
-from .records import HEX64, ID_RE, ORDER
+from .records import HEX64, ID_RE, ORDER, SINCE_MINOR
 
 VERSION_RE = re.compile(r"([0-9]{1,4})\.([0-9]{1,4})")
 
@@ -129,6 +129,8 @@ def check_manifest(path: Path, manifest: Any) -> bool:
     if len(set(paths)) != len(paths):
         raise BundleError(f"{where} lists a file twice.")
     for name in ORDER:
+        if SINCE_MINOR.get(name, 0) > minor:
+            continue  # made before this entity travelled
         if f"records/{name}.jsonl" not in paths:
             raise BundleError(f"{where} does not list records/{name}.jsonl.")
     unknown = [

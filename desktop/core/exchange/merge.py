@@ -25,8 +25,8 @@ from .records import (
     ANALYST_COLUMNS,
     ENTITIES,
     ORDER,
+    PLAIN_COLUMNS,
     REFERENCES,
-    REVIEW_COLUMNS,
     VALIDATORS,
     Entity,
     Invalid,
@@ -97,6 +97,7 @@ class Merge:
         self.changed_sources: set[str] = set()
         self.changed_tags: set[str] = set()
         self.reviews: set[str] = set()
+        self.judgements: set[str] = set()
         self.blobs_written: list[Path] = []
         self.dirs_made: list[Path] = []
         self.validators = VALIDATORS
@@ -136,8 +137,8 @@ class Merge:
         self.max_hlc = max(self.max_hlc, newest)
         if name == "analysts":
             self._merge_analyst(values)
-        elif name == "reviews":
-            self._merge_review(values, where)
+        elif name in ("reviews", "judgement_reviews"):
+            self._merge_review(values, where, name)
         else:
             if name == "annotations":
                 length = self._doc_length(values["document_id"])
@@ -271,19 +272,22 @@ class Merge:
         else:
             c.unchanged += 1
 
-    def _merge_review(self, values: dict, where: str) -> None:
-        c = self.counts["reviews"]
+    def _merge_review(self, values: dict, where: str, table: str = "reviews") -> None:
+        """Reviews of claims, or of judgements (TABLE): append-only, a set."""
+        c, columns = self.counts[table], PLAIN_COLUMNS[table]
         found = self.conn.execute(
-            f"SELECT {', '.join(REVIEW_COLUMNS)} FROM reviews WHERE id = ?", [values["id"]]
+            f"SELECT {', '.join(columns)} FROM {table} WHERE id = ?", [values["id"]]
         ).fetchone()
-        local = dict(zip(REVIEW_COLUMNS, found, strict=True)) if found else None
+        local = dict(zip(columns, found, strict=True)) if found else None
         if local is None:
-            self._insert("reviews", values)
+            self._insert(table, values)
             self.reviews.add(values["id"])
-            self._sync_plain("reviews", values["id"], values["hlc"])
+            if table == "judgement_reviews":
+                self.judgements.add(values["judgement_id"])
+            self._sync_plain(table, values["id"], values["hlc"])
             c.new += 1
             return
-        local = {k: local[k] for k in REVIEW_COLUMNS}
+        local = {k: local[k] for k in columns}
         if local == values:
             c.unchanged += 1
             return
@@ -298,7 +302,7 @@ class Merge:
             (),
         )
         if self._conflict(
-            "reviews",
+            table,
             values["id"],
             "*",
             local,
@@ -309,8 +313,8 @@ class Merge:
         ):
             c.conflicting += 1
         if remote_wins:
-            self._update("reviews", ("id",), values)
-            self._sync_plain("reviews", values["id"], values["hlc"])
+            self._update(table, ("id",), values)
+            self._sync_plain(table, values["id"], values["hlc"])
             c.updated += 1
         else:
             c.unchanged += 1
@@ -531,6 +535,10 @@ class Merge:
             self.changed_sources.add(row["id"])
         elif name == "tags":
             self.changed_tags.add(row["id"])
+        elif name == "judgements":
+            self.judgements.add(row["id"])
+        elif name == "judgement_evidence":
+            self.judgements.add(row["judgement_id"])
 
     def check_tag_parents(self) -> None:
         bad = self.db.execute(

@@ -16,7 +16,7 @@ from ..kernel.errors import AnnotationError, BundleError
 from ..kernel.ids import document_id, normalise_tag, tag_id
 from ..kernel.profile import ROLES
 from ..kernel.records import DECISIONS as REVIEW_DECISIONS
-from ..kernel.records import KINDS, OPINIONS, RELATIONS, STATUSES
+from ..kernel.records import EVIDENCE_ROLES, KINDS, OPINIONS, RELATIONS, STATUSES
 
 MAX_DEPTH = 64  # JSON nesting
 MAX_HLC = 2**63 - 1
@@ -83,6 +83,13 @@ ENTITIES = {
         Entity("tags", ("id",), ("name", "parent_id", "colour", "deleted")),
         Entity("annotation_tags", ("annotation_id", "tag_id"), ("deleted",)),
         Entity("links", ("id",), ("comment", "deleted"), fixed=("from_id", "to_id", "relation")),
+        # key judgements (format 1.1)
+        Entity(
+            "judgements",
+            ("id",),
+            ("statement", "likelihood", "confidence", "marking", "status", "deleted"),
+        ),
+        Entity("judgement_evidence", ("judgement_id", "annotation_id"), ("role", "deleted")),
     )
 }
 ANALYST_COLUMNS = ("id", "name", "role", "public_key", "fingerprint", "created_at", "hlc")
@@ -96,6 +103,15 @@ REVIEW_COLUMNS = (
     "created_at",
     "hlc",
 )
+JUDGEMENT_REVIEW_COLUMNS = tuple(
+    "judgement_id" if c == "annotation_id" else c for c in REVIEW_COLUMNS
+)
+# Append-only or whole-row tables (no per-field versions), with the columns they carry.
+PLAIN_COLUMNS = {
+    "analysts": ANALYST_COLUMNS,
+    "reviews": REVIEW_COLUMNS,
+    "judgement_reviews": JUDGEMENT_REVIEW_COLUMNS,
+}
 ORDER = (
     "analysts",
     "sources",
@@ -106,7 +122,13 @@ ORDER = (
     "annotation_tags",
     "links",
     "reviews",
+    # key judgements: evidence names claims without needing them (missing evidence is kept)
+    "judgements",
+    "judgement_evidence",
+    "judgement_reviews",
 )
+# The bundle format minor version each record file came in: older bundles lack it (no rows).
+SINCE_MINOR = {"judgements": 1, "judgement_evidence": 1, "judgement_reviews": 1}
 # Parents a record needs, present locally or earlier in the same bundle.
 REFERENCES = {
     "documents": (("source_id", "sources"),),
@@ -115,6 +137,8 @@ REFERENCES = {
     "annotation_tags": (("annotation_id", "annotations"), ("tag_id", "tags")),
     "links": (("from_id", "annotations"), ("to_id", "annotations")),
     "reviews": (("annotation_id", "annotations"),),
+    "judgement_evidence": (("judgement_id", "judgements"),),
+    "judgement_reviews": (("judgement_id", "judgements"),),
 }
 
 
@@ -355,6 +379,33 @@ VALIDATORS: dict[str, dict[str, Callable]] = {
     "reviews": {
         "id": _ident(),
         "annotation_id": _ident(),
+        "reviewer_id": _ident(),
+        "decision": _one_of(DECISIONS),
+        "opinion": _one_of(OPINIONS, optional=True),
+        "comment": _text(),
+        "created_at": _STAMP,
+        "hlc": _integer(0, MAX_HLC),
+    },
+    "judgements": {
+        "id": _ident(),
+        "statement": _text(10_000, optional=False, nonempty=True),
+        "likelihood": _one_of(scales.LIKELIHOOD_BY_KEY),
+        "confidence": _one_of(scales.CONFIDENCE),
+        "marking": _one_of(scales.TLP),
+        "status": _one_of(STATUSES),
+        "deleted": _DELETED,
+        **_STAMPS,
+    },
+    "judgement_evidence": {
+        "judgement_id": _ident(),
+        "annotation_id": _ident(),
+        "role": _one_of(EVIDENCE_ROLES),
+        "deleted": _DELETED,
+        **_STAMPS,
+    },
+    "judgement_reviews": {
+        "id": _ident(),
+        "judgement_id": _ident(),
         "reviewer_id": _ident(),
         "decision": _one_of(DECISIONS),
         "opinion": _one_of(OPINIONS, optional=True),

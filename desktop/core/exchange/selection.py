@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 
 from .. import zipsafe
 from ..kernel import marking
-from .records import ANALYST_COLUMNS, ENTITIES, ORDER, REVIEW_COLUMNS, canonical, key_sql, q
+from .records import ENTITIES, ORDER, PLAIN_COLUMNS, canonical, key_sql, q
+
+TEMP_TABLES = ("x_docs", "x_anns", "x_tags", "x_sources", "x_judgements")
 
 
 class BundleSelection:
@@ -28,7 +30,7 @@ class BundleSelection:
         )
         if self.everything:
             return
-        for t in ("x_docs", "x_anns", "x_tags", "x_sources"):
+        for t in TEMP_TABLES:
             db.execute(f"DROP TABLE IF EXISTS temp.{t}")
             db.execute(f"CREATE TEMP TABLE {t} (id TEXT PRIMARY KEY)")
 
@@ -160,6 +162,51 @@ class BundleSelection:
             " FROM tags t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL)"
             " INSERT OR IGNORE INTO temp.x_tags SELECT id FROM up"
         )
+        self._judgements(sel, analyst_ids, window, timed)
+
+    def _judgements(self, sel: dict, analyst_ids, window, timed: bool) -> None:
+        """Judgements at or below the ceiling, by the chosen analysts and states; when the
+        selection names documents or tags, those resting on a selected claim. Their evidence
+        goes whole: a claim left behind arrives as missing evidence, never silently dropped."""
+        conds, args = [marking.sql_may_leave("j.marking", sel["ceiling"])], []
+        if analyst_ids:
+            conds.append(f"j.created_by IN ({','.join('?' * len(analyst_ids))})")
+            args += analyst_ids
+        if sel["statuses"]:
+            conds.append(f"j.status IN ({','.join('?' * len(sel['statuses']))})")
+            args += sel["statuses"]
+        if sel["documents"] or sel["tags"]:
+            conds.append(
+                "EXISTS (SELECT 1 FROM judgement_evidence e WHERE e.judgement_id = j.id"
+                " AND e.annotation_id IN (SELECT id FROM temp.x_anns))"
+            )
+        if timed:
+            ors = []
+            for template, alias, entity, stamp in (
+                ("({w})", "j", "judgements", "updated_at"),
+                (
+                    "EXISTS (SELECT 1 FROM judgement_evidence e WHERE e.judgement_id = j.id"
+                    " AND {w})",
+                    "e",
+                    "judgement_evidence",
+                    "updated_at",
+                ),
+                (
+                    "EXISTS (SELECT 1 FROM judgement_reviews r WHERE r.judgement_id = j.id"
+                    " AND {w})",
+                    "r",
+                    "judgement_reviews",
+                    "created_at",
+                ),
+            ):
+                w, params = window(alias, entity, stamp)
+                ors.append(template.format(w=w))
+                args += params
+            conds.append("(" + " OR ".join(ors) + ")")
+        self.db.execute(
+            f"INSERT INTO temp.x_judgements SELECT j.id FROM judgements j WHERE {' AND '.join(conds)}",
+            args,
+        )
 
     def where(self, name: str) -> str:
         if self.everything:
@@ -175,6 +222,9 @@ class BundleSelection:
             "links": "t.from_id IN (SELECT id FROM temp.x_anns)"
             " AND t.to_id IN (SELECT id FROM temp.x_anns)",
             "reviews": "t.annotation_id IN (SELECT id FROM temp.x_anns)",
+            "judgements": "t.id IN (SELECT id FROM temp.x_judgements)",
+            "judgement_evidence": "t.judgement_id IN (SELECT id FROM temp.x_judgements)",
+            "judgement_reviews": "t.judgement_id IN (SELECT id FROM temp.x_judgements)",
         }[name]
 
     def total_rows(self) -> int:
@@ -202,7 +252,7 @@ class BundleSelection:
                 f" WHERE {self.where(name)} ORDER BY {key_sql(name, 't')}"
             )
         else:
-            columns = ANALYST_COLUMNS if name == "analysts" else REVIEW_COLUMNS
+            columns = PLAIN_COLUMNS[name]
             ent = None
             sql = (
                 f"SELECT {', '.join(f't.{q(c)}' for c in columns)} FROM {name} t"
@@ -233,5 +283,5 @@ class BundleSelection:
 
     def drop(self) -> None:
         if not self.everything:
-            for t in ("x_docs", "x_anns", "x_tags", "x_sources"):
+            for t in TEMP_TABLES:
                 self.db.execute(f"DROP TABLE IF EXISTS temp.{t}")

@@ -83,3 +83,7 @@ class WebAnnotationImportError(AnnotationImportError):
 
 class StixImportError(AnnotationImportError):
     """A STIX 2.1 bundle that cannot be imported."""
+
+
+class JudgementError(AssayError):
+    """A key judgement request that cannot be carried out as asked."""

@@ -263,3 +263,29 @@ class SearchHit:
     score: float
     fragments: dict[str, str]
     marking: str = "CLEAR"
+
+
+# -- key judgements (services/judgements.py) ---------------------------------------------------
+EVIDENCE_ROLES = ("supporting", "weakening")
+
+
+@dataclass
+class Judgement:
+    """A key judgement: a statement with an ICD 203 likelihood and confidence (kept apart), a
+    TLP marking, a review state and the claims it rests on. Evidence whose claim is gone (removed
+    here, or never received) stays listed in `missing`, never dropped."""
+
+    id: str
+    statement: str
+    likelihood: str
+    confidence: str
+    marking: str
+    status: str
+    created_by: str
+    author: str
+    created_at: str
+    updated_at: str
+    supporting: list[Annotation] = field(default_factory=list)
+    weakening: list[Annotation] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    summary: str = ""

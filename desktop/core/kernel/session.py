@@ -139,6 +139,13 @@ class Tx:
         elif table == "reviews":
             self.changes.reviews.add(key[0])
             self.changes.annotations.add(row["annotation_id"])
+        elif table == "judgements":
+            self.changes.judgements.add(key[0])
+        elif table == "judgement_evidence":
+            self.changes.judgements.add(key[0])
+        elif table == "judgement_reviews":
+            self.changes.reviews.add(key[0])
+            self.changes.judgements.add(row["judgement_id"])
 
 
 class Session:

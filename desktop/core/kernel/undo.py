@@ -23,6 +23,10 @@ PRIMARY_KEYS = {
     # merge bookkeeping a resolution writes; put back only while the step has not travelled
     "sync_state": ("entity", "key"),
     "meta": ("key",),
+    # key judgements (services/judgements.py)
+    "judgements": ("id",),
+    "judgement_evidence": ("judgement_id", "annotation_id"),
+    "judgement_reviews": ("id",),
 }
 BOOKKEEPING = ("sync_state", "meta")
 # Stamped afresh on every write, including an undo, so the change travels in the next bundle.
