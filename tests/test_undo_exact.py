@@ -391,6 +391,7 @@ READ_ONLY = [
     "show_bundle",
     "sources",
     "tags",
+    "tradecraft",
     "undo_label",
     "unsaved",
     "verify_audit",
