@@ -195,7 +195,6 @@ CLAIMS: tuple[DemoClaim, ...] = (
         2, "likely", "high",
         "Participants who replicated the experiments agreed on this pattern.",
         (AGENTS,),
-        submit=False,
     ),
     # -- Ben: chips, controls and supply ---------------------------------------------------------
     DemoClaim(
@@ -472,9 +471,11 @@ def create_demo(
     progress: Progress | None = None,
     cancel=None,
     profile: Profile | None = None,
+    analysis: bool = True,
 ) -> Workspace:
-    """Create a workspace at PATH holding the sample documents, sources and markings, and the
-    worked analysis on them (see `add_analysis`). None of it is an undo step for the user."""
+    """Create a workspace at PATH holding the sample documents, sources and markings, and (unless
+    ANALYSIS is False: the documents alone, for tests and tools that bring their own work) the
+    worked analysis on them, see `add_analysis`. None of it is an undo step for the user."""
     path = Path(path)
     existed = path.exists()
     ws = Workspace.create(path, name="Assay demo", profile=profile)
@@ -502,11 +503,12 @@ def create_demo(
                     language=e.get("language"),
                     source=e["source"],
                 )
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("Creating the demo workspace was cancelled.")
-            if progress is not None:
-                progress(len(files), len(files), "The worked analysis")
-            add_analysis(ws)
+            if analysis:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("Creating the demo workspace was cancelled.")
+                if progress is not None:
+                    progress(len(files), len(files), "The worked analysis")
+                add_analysis(ws)
         ws.session.undo_stack.clear()  # setting up the demo is not the user's work to undo
     except BaseException:
         ws.close()
