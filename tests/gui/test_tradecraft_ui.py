@@ -57,8 +57,11 @@ def test_a_note_shows_no_tradecraft_line(qtbot, window):
 
 
 def test_the_review_queue_marks_claims_with_findings(
-    qtbot, worked_demo_path, open_window, tmp_path
-):  # noqa: F811
+    qtbot,
+    worked_demo_path,
+    open_window,  # noqa: F811
+    tmp_path,
+):
     win = open_window(worked_demo_path, demo.SAM)
     panel = win.review_ui.queue
     model = panel.model
