@@ -78,15 +78,35 @@ def ws(tmp_path, analyst):
     w.close()
 
 
+DEMO_BUILDER = Profile(
+    id="22222222-2222-4222-8222-222222222222", name="Demo Builder", configured=True
+)
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
+    """The demo's sample documents without its worked analysis: tests bring their own work."""
     from desktop.core.demo import create_demo
 
     path = tmp_path_factory.mktemp("demo") / "ws"
-    profile = Profile(
-        id="22222222-2222-4222-8222-222222222222", name="Demo Builder", configured=True
-    )
-    create_demo(path, profile=profile).close()
+    create_demo(path, profile=DEMO_BUILDER, analysis=False).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def worked_demo_template(tmp_path_factory) -> Path:
+    """The demo as `assay demo` makes it: the documents and the worked analysis."""
+    from desktop.core.demo import create_demo
+
+    path = tmp_path_factory.mktemp("worked-demo") / "ws"
+    create_demo(path, profile=DEMO_BUILDER).close()
+    return path
+
+
+@pytest.fixture
+def worked_demo_path(worked_demo_template, tmp_path) -> Path:
+    path = tmp_path / "worked-demo"
+    shutil.copytree(worked_demo_template, path, ignore=shutil.ignore_patterns("lock"))
     return path
 
 

@@ -445,6 +445,7 @@ READ_ONLY = [
     "show_bundle",
     "sources",
     "tags",
+    "tradecraft",
     "undo_label",
     "unsaved",
     "verify_audit",

@@ -147,7 +147,7 @@ def build_demo_report(outdir: Path) -> Path:
     )
     shutil.rmtree(outdir / "ws", ignore_errors=True)
     outdir.mkdir(parents=True, exist_ok=True)
-    ws = create_demo(outdir / "ws", profile=analyst)
+    ws = create_demo(outdir / "ws", profile=analyst, analysis=False)
     try:
         docs = {d["filename"]: d["id"] for d in ws.list_documents()}
         made = []

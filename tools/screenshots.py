@@ -60,7 +60,7 @@ def main() -> int:
     analyst = Profile(
         id="0f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b", name="Priya Raman", configured=True
     )
-    ws = create_demo(scratch / "workspace", profile=analyst)
+    ws = create_demo(scratch / "workspace", profile=analyst, analysis=False)
     meridian_claim = add_sample_claims(ws, analyst)
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(ws, settings=settings)

@@ -117,7 +117,7 @@ def main() -> int:
     )
 
     print("building the demo workspace…")
-    create_demo(scratch / "workspace", profile=ada).close()
+    create_demo(scratch / "workspace", profile=ada, analysis=False).close()
     print("a month of team work…")
     simulate_month(Workspace.open(scratch / "workspace", profile=ada), ada, ben, sam)
 

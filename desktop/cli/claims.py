@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from desktop.core.kernel import tradecraft
 from desktop.core.kernel.errors import AnnotationError
 
 from .common import JSON, Commands, arg, open_workspace, print_json
@@ -90,7 +91,7 @@ def cmd_annotate(args) -> int:
 
 
 # -- claim ------------------------------------------------------------------------------------
-claim = commands.group("claim", "claims: add | list | show | rate")
+claim = commands.group("claim", "claims: add | list | show | rate | check")
 
 
 @claim.command("add", "mark a span as a claim with ratings", *SPAN_ARGS, *RATING_ARGS)
@@ -176,6 +177,49 @@ def claim_rate(args) -> int:
         a = ws.annotation(args.id)
         ws.edit_claim(a.id, **values)
         print_annotation(ws.annotation(a.id))
+    return 0
+
+
+@claim.command(
+    "check",
+    "tradecraft checks of one claim, or of every claim: likelihood words that disagree with the"
+    " rating, likelihood and confidence in one sentence (advice: the exit status is 0)",
+    arg("id", metavar="ID", nargs="?", help="claim id or prefix (default: every claim)"),
+    JSON,
+)
+def claim_check(args) -> int:
+    with open_workspace(args, readonly=True) as ws:
+        if args.id:
+            claims = [ws.annotation(args.id)]
+            found = [(claims[0], ws.tradecraft(claims[0].id))]
+        else:  # the same checks over the claims already read, not one query per claim
+            claims = ws.claims()
+            found = [(a, tradecraft.check_statement(a.statement, a.likelihood)) for a in claims]
+    found = [(a, findings) for a, findings in found if findings]
+    if args.json:
+        print_json(
+            [
+                {
+                    "id": a.id,
+                    "statement": a.statement,
+                    "likelihood": a.likelihood,
+                    "analyst": a.analyst,
+                    "findings": [f.as_dict() for f in findings],
+                }
+                for a, findings in found
+            ]
+        )
+        return 0
+    for a, findings in found:
+        print(f"{a.id[:8]}  {a.analyst}: {a.statement or a.quote[:60]}")
+        for f in findings:
+            print(f"  {f.code}: {f.message}")
+    checked = f"{len(claims)} claim(s) checked"
+    print(
+        f"{checked}, {sum(len(f) for _, f in found)} finding(s)"
+        if found
+        else f"{checked}, no findings"
+    )
     return 0
 
 

@@ -27,8 +27,9 @@ def cmd_init(args) -> int:
 
 @commands.command(
     "demo",
-    "create a workspace holding the sample documents",
+    "create a workspace holding the sample documents and a worked analysis of them",
     arg("path", nargs="?", help="folder (default: --workspace)"),
+    arg("--documents-only", action="store_true", help="the sample documents without the analysis"),
 )
 def cmd_demo(args) -> int:
     from desktop.core.demo import create_demo
@@ -36,12 +37,14 @@ def cmd_demo(args) -> int:
     path = Path(args.path or args.workspace)
     update, close = progress_bar("importing")
     try:
-        ws = create_demo(path, progress=update)
+        ws = create_demo(path, progress=update, analysis=not args.documents_only)
     finally:
         close()
-    n = ws.count_documents()
+    n, claims = ws.count_documents(), ws.claims()
     ws.close()
-    print(f"Created the demo workspace in {path} with {n} sample documents")
+    people = {a.created_by for a in claims}
+    work = f", {len(claims)} claims by {len(people)} analysts" if claims else ""
+    print(f"Created the demo workspace in {path} with {n} sample documents{work}")
     return 0
 
 

@@ -249,6 +249,7 @@ class Workspace:
     annotation_counts = _Via("annotations")
     count_annotations = _Via("annotations")
     claims = _Via("annotations")
+    tradecraft = _Via("annotations")
     work_on = _Via("annotations")
     returned_to_me = _Via("annotations")
     add_note = _Via("annotations")

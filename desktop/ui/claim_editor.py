@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidgetItem,
 )
 
-from desktop.core.kernel import scales
+from desktop.core.kernel import scales, tradecraft
 from desktop.core.kernel.errors import AnnotationError, AssayError
 from desktop.core.kernel.ids import normalise_tag
 from desktop.core.kernel.records import RELATIONS, SUBMITTABLE, Annotation, Link, Review
@@ -572,6 +572,18 @@ class ClaimEditor(QDockWidget):
         self.summary.setWordWrap(True)
         self.statement = _text_box(3, "The claim in your words (default: the quoted text)")
         self.statement.setObjectName("claimStatement")
+        # tradecraft advice on the statement and its ratings: a quiet line, never a refusal
+        self.tradecraft = QLabel()
+        self.tradecraft.setObjectName("tradecraftLine")
+        self.tradecraft.setWordWrap(True)
+        self.tradecraft.setStyleSheet("QLabel#tradecraftLine { color: #8a5300; font-size: 11px; }")
+        self.tradecraft.hide()
+        statement_box = QWidget()
+        statement_layout = QVBoxLayout(statement_box)
+        statement_layout.setContentsMargins(0, 0, 0, 0)
+        statement_layout.setSpacing(2)
+        statement_layout.addWidget(self.statement)
+        statement_layout.addWidget(self.tradecraft)
         self.reliability = QLabel()
         self.reliability.setObjectName("claimReliability")
         self.reliability.setWordWrap(True)
@@ -639,7 +651,7 @@ class ClaimEditor(QDockWidget):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.form.addRow("Rating", self.summary)
-        self.form.addRow("Statement", self.statement)
+        self.form.addRow("Statement", statement_box)
         self.form.addRow("Reliability", reliability_box)
         self.form.addRow("Credibility", self.credibility)
         self.form.addRow("Likelihood", self.likelihood)
@@ -650,7 +662,7 @@ class ClaimEditor(QDockWidget):
         self.form.addRow("Links", links)
         self._claim_rows = [
             self.summary,
-            self.statement,
+            statement_box,
             reliability_box,
             self.credibility,
             self.likelihood,
@@ -1075,6 +1087,26 @@ class ClaimEditor(QDockWidget):
                 self.confidence.currentData(),
             )
         )
+
+        self._update_tradecraft()
+
+    def findings(self) -> list[tradecraft.Finding]:
+        """Tradecraft findings on the statement and likelihood as they stand in the form."""
+        kind = self.annotation.kind if self.annotation else "claim"
+        if kind != "claim" or (self.annotation is None and self.new is None):
+            return []
+        return tradecraft.check_statement(
+            self.statement.toPlainText(), self.likelihood.currentData()
+        )
+
+    def _update_tradecraft(self) -> None:
+        findings = self.findings()
+        self.tradecraft.setText("\n".join(f"⚠ {f.message}" for f in findings))
+        self.tradecraft.setToolTip(
+            "Tradecraft checks (advice, they never stop a save):\n"
+            + "\n".join(f"• {tradecraft.CODES[f.code]}" for f in findings)
+        )
+        self.tradecraft.setVisible(bool(findings))
 
     def _update_buttons(self) -> None:
         ann = self.annotation

@@ -13,8 +13,9 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QPalette, QShowEvent
+from PySide6.QtGui import QColor, QFont, QIcon, QKeyEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -23,13 +24,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStyle,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.core.kernel import scales
+from desktop.core.kernel import scales, tradecraft
 from desktop.core.kernel.errors import AssayError
 from desktop.core.kernel.records import Annotation, Link, QueueChoices, Review
 from desktop.core.workspace import Workspace
@@ -44,6 +46,7 @@ from .worker import SerialWorker
 AnnotationIdRole = Qt.ItemDataRole.UserRole + 40
 DocumentIdRole = Qt.ItemDataRole.UserRole + 41
 PendingRole = Qt.ItemDataRole.UserRole + 42
+FindingsRole = Qt.ItemDataRole.UserRole + 43  # the claim's tradecraft findings
 
 _Display = Qt.ItemDataRole.DisplayRole
 _ToolTip = Qt.ItemDataRole.ToolTipRole
@@ -62,6 +65,11 @@ ERROR_STYLE = "color: #D93025;"
 def one_line(text: str | None, width: int = 160) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def findings_of(a: Annotation) -> list[tradecraft.Finding]:
+    """Tradecraft findings on a claim as loaded (pure checks: no read of the store)."""
+    return tradecraft.check_statement(a.statement, a.likelihood) if a.kind == "claim" else []
 
 
 def compact_rating(a: Annotation) -> str:
@@ -91,6 +99,7 @@ class ReviewQueueModel(PagedAnnotationsModel):
         super().__init__(ws, parent)
         self._filters: dict[str, Any] = {}
         self._pending: set[str] = set()
+        self._warning: QIcon | None = None
         # an analyst's window keeps the queue hidden: it fills when it is first shown
         self._reset(self._query() if ws.is_supervisor else [])
 
@@ -127,17 +136,31 @@ class ReviewQueueModel(PagedAnnotationsModel):
         column = index.column()
         if role == _Display:
             return self._display(a, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == 0 and findings_of(a):
+            return self._warning_icon()
+        if role == FindingsRole:
+            return findings_of(a)
         if role == _ToolTip:
             if pending:
                 return "Saving your decision…"
             if column == 0:
-                return f"{a.statement or a.quote}\n\n{a.document_title}"
+                advice = "".join(f"\n⚠ {f.message}" for f in findings_of(a))
+                return f"{a.statement or a.quote}\n\n{a.document_title}" + (
+                    f"\n\nTradecraft:{advice}" if advice else ""
+                )
             if column == 3:
                 return a.rating
             if column == 4:
                 return f"Submitted {local_time_text(a.updated_at)}"
             return self._display(a, column)
         return None
+
+    def _warning_icon(self) -> QIcon:
+        if self._warning is None:
+            self._warning = QApplication.style().standardIcon(
+                QStyle.StandardPixmap.SP_MessageBoxWarning
+            )
+        return self._warning
 
     @staticmethod
     def _display(a: Annotation, column: int) -> str:
@@ -323,6 +346,16 @@ def claim_card_html(a: Annotation, links: list[Link], tag_colours: dict[str, str
             rows.append(("Confidence", html.escape(scales.CONFIDENCE_LABEL[a.confidence])))
     else:
         rows = [("Kind", "note")]
+    advice = findings_of(a)
+    if advice:
+        rows.append(
+            (
+                "<span style='color:#8a5300'>Tradecraft</span>",
+                "<br>".join(
+                    f"<span style='color:#8a5300'>⚠ {html.escape(f.message)}</span>" for f in advice
+                ),
+            )
+        )
     rows.append(("Tags", tag_chips(a.tags, tag_colours)))
     if a.rationale:
         rows.append(("Rationale", html.escape(a.rationale)))

@@ -100,14 +100,15 @@ def configured_profile(private_profile) -> Profile:
 
 @pytest.fixture(scope="session")
 def gui_demo_template(request, tmp_path_factory) -> Path:
-    """The demo workspace, built once per session (shared with the core tests when they run)."""
+    """The demo's documents (without the worked analysis), built once per session (shared with
+    the core tests when they run)."""
     try:
         return request.getfixturevalue("demo_template")
     except pytest.FixtureLookupError:
         from desktop.core.demo import create_demo
 
         path = tmp_path_factory.mktemp("gui-demo") / "ws"
-        create_demo(path).close()
+        create_demo(path, analysis=False).close()
         return path
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from ..kernel import queries, scales, writes
+from ..kernel import queries, scales, tradecraft, writes
 from ..kernel.changes import Changes
 from ..kernel.errors import AnnotationError
 from ..kernel.ids import free_id, normalise_tag
@@ -40,6 +40,13 @@ class Annotations(Service):
         """The live notes and claims with these ids (with their tags), keyed by id; ids that are
         gone are left out."""
         return queries.annotations_by_ids(self.db, ids)
+
+    def tradecraft(self, ann_id: str) -> list[tradecraft.Finding]:
+        """Tradecraft findings on a claim: likelihood words in its statement that disagree with
+        its rated likelihood, likelihood and confidence in one sentence. Advice only; a note
+        has none."""
+        a = queries.annotation(self.db, ann_id)
+        return tradecraft.check_statement(a.statement, a.likelihood) if a.kind == "claim" else []
 
     def returned_to_me(self) -> list[Annotation]:
         """My claims a supervisor sent back (changes requested or rejected), newest first."""
