@@ -14,6 +14,8 @@ class Changes:
     sources: set[str] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
     reviews: set[str] = field(default_factory=set)
+    judgements: set[str] = field(default_factory=set)  # key judgements (services/judgements.py)
+    matrices: set[str] = field(default_factory=set)  # ACH matrices (services/ach.py)
     index: bool = False
     created: str | None = None  # the id of what the action made, if it made one
     undo_label: str | None = None  # the undo/redo steps after this action, for menus
@@ -25,6 +27,8 @@ class Changes:
         self.sources |= other.sources
         self.tags |= other.tags
         self.reviews |= other.reviews
+        self.judgements |= other.judgements
+        self.matrices |= other.matrices
         self.index = self.index or other.index
         return self
 
@@ -35,6 +39,8 @@ class Changes:
             or self.sources
             or self.tags
             or self.reviews
+            or self.judgements
+            or self.matrices
             or self.index
         )
 
@@ -45,6 +51,8 @@ class Changes:
             set(self.sources),
             set(self.tags),
             set(self.reviews),
+            set(self.judgements),
+            set(self.matrices),
             self.index,
             self.created,
         )
@@ -58,3 +66,4 @@ class Changes:
             earlier.index,
             earlier.created,
         )
+        self.judgements, self.matrices = set(earlier.judgements), set(earlier.matrices)

@@ -139,6 +139,8 @@ class Tx:
         elif table == "reviews":
             self.changes.reviews.add(key[0])
             self.changes.annotations.add(row["annotation_id"])
+        elif table.startswith("ach_"):  # analysis of competing hypotheses
+            self.changes.matrices.add(key[0] if table == "ach_matrices" else row["matrix_id"])
 
 
 class Session:

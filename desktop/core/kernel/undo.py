@@ -18,6 +18,11 @@ PRIMARY_KEYS = {
     "links": ("id",),
     "reviews": ("id",),  # append-only, but a review undone at once goes again
     "analysts": ("id",),  # people known from imported files
+    # analysis of competing hypotheses (services/ach.py)
+    "ach_matrices": ("id",),
+    "ach_hypotheses": ("id",),
+    "ach_evidence": ("matrix_id", "annotation_id"),
+    "ach_cells": ("hypothesis_id", "annotation_id"),
 }
 # Stamped afresh on every write, including an undo, so the change travels in the next bundle.
 META = ("hlc", "updated_at", "updated_by")
