@@ -146,6 +146,7 @@ class Importer:
             sources=set(merge.changed_sources),
             tags=set(merge.changed_tags),
             reviews=set(merge.reviews),
+            matrices=set(merge.changed_matrices),
             index=True,
         )
         indexed = 0

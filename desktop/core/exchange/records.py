@@ -17,6 +17,7 @@ from ..kernel.ids import document_id, normalise_tag, tag_id
 from ..kernel.profile import ROLES
 from ..kernel.records import DECISIONS as REVIEW_DECISIONS
 from ..kernel.records import KINDS, OPINIONS, RELATIONS, STATUSES
+from ..kernel.ach import RATINGS as ACH_RATINGS
 
 MAX_DEPTH = 64  # JSON nesting
 MAX_HLC = 2**63 - 1
@@ -83,6 +84,16 @@ ENTITIES = {
         Entity("tags", ("id",), ("name", "parent_id", "colour", "deleted")),
         Entity("annotation_tags", ("annotation_id", "tag_id"), ("deleted",)),
         Entity("links", ("id",), ("comment", "deleted"), fixed=("from_id", "to_id", "relation")),
+        # analysis of competing hypotheses (services/ach.py)
+        Entity("ach_matrices", ("id",), ("question", "marking", "deleted")),
+        Entity("ach_hypotheses", ("id",), ("text", "position", "deleted"), fixed=("matrix_id",)),
+        Entity("ach_evidence", ("matrix_id", "annotation_id"), ("position", "deleted")),
+        Entity(
+            "ach_cells",
+            ("hypothesis_id", "annotation_id"),
+            ("rating", "deleted"),
+            fixed=("matrix_id",),
+        ),
     )
 }
 ANALYST_COLUMNS = ("id", "name", "role", "public_key", "fingerprint", "created_at", "hlc")
@@ -106,6 +117,10 @@ ORDER = (
     "annotation_tags",
     "links",
     "reviews",
+    "ach_matrices",
+    "ach_hypotheses",
+    "ach_evidence",
+    "ach_cells",
 )
 # Parents a record needs, present locally or earlier in the same bundle.
 REFERENCES = {
@@ -115,6 +130,10 @@ REFERENCES = {
     "annotation_tags": (("annotation_id", "annotations"), ("tag_id", "tags")),
     "links": (("from_id", "annotations"), ("to_id", "annotations")),
     "reviews": (("annotation_id", "annotations"),),
+    # an ACH row needs its matrix, not its claim: a claim never received is "missing evidence"
+    "ach_hypotheses": (("matrix_id", "ach_matrices"),),
+    "ach_evidence": (("matrix_id", "ach_matrices"),),
+    "ach_cells": (("hypothesis_id", "ach_hypotheses"), ("matrix_id", "ach_matrices")),
 }
 
 
@@ -361,6 +380,37 @@ VALIDATORS: dict[str, dict[str, Callable]] = {
         "comment": _text(),
         "created_at": _STAMP,
         "hlc": _integer(0, MAX_HLC),
+    },
+    # analysis of competing hypotheses
+    "ach_matrices": {
+        "id": _ident(),
+        "question": _text(10_000, optional=False, nonempty=True),
+        "marking": _one_of(scales.TLP),
+        "deleted": _DELETED,
+        **_STAMPS,
+    },
+    "ach_hypotheses": {
+        "id": _ident(),
+        "matrix_id": _ident(),
+        "text": _text(10_000, optional=False, nonempty=True),
+        "position": _integer(0, MAX_HLC),
+        "deleted": _DELETED,
+        **_STAMPS,
+    },
+    "ach_evidence": {
+        "matrix_id": _ident(),
+        "annotation_id": _ident(),
+        "position": _integer(0, MAX_HLC),
+        "deleted": _DELETED,
+        **_STAMPS,
+    },
+    "ach_cells": {
+        "hypothesis_id": _ident(),
+        "annotation_id": _ident(),
+        "matrix_id": _ident(),
+        "rating": _one_of(ACH_RATINGS, optional=True),
+        "deleted": _DELETED,
+        **_STAMPS,
     },
 }
 

@@ -28,7 +28,7 @@ class BundleSelection:
         )
         if self.everything:
             return
-        for t in ("x_docs", "x_anns", "x_tags", "x_sources"):
+        for t in ("x_docs", "x_anns", "x_tags", "x_sources", "x_matrices"):
             db.execute(f"DROP TABLE IF EXISTS temp.{t}")
             db.execute(f"CREATE TEMP TABLE {t} (id TEXT PRIMARY KEY)")
 
@@ -160,6 +160,26 @@ class BundleSelection:
             " FROM tags t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL)"
             " INSERT OR IGNORE INTO temp.x_tags SELECT id FROM up"
         )
+        # ACH matrices travel whole, under the ceiling, when anything of them changed in the
+        # window (rows whose claims stay behind arrive as "missing evidence")
+        m_ok = marking.sql_may_leave("m.marking", sel["ceiling"])
+        parts = []
+        m_args: list = []
+        for table, alias in (
+            ("ach_matrices", "m"),
+            ("ach_hypotheses", "h"),
+            ("ach_evidence", "e"),
+            ("ach_cells", "c"),
+        ):
+            w, params = window(alias, table)
+            col = "id" if table == "ach_matrices" else "matrix_id"
+            parts.append(f"m.id IN (SELECT {alias}.{col} FROM {table} {alias} WHERE {w})")
+            m_args += params
+        db.execute(
+            f"INSERT OR IGNORE INTO temp.x_matrices SELECT m.id FROM ach_matrices m WHERE {m_ok}"
+            + (f" AND ({' OR '.join(parts)})" if timed else ""),
+            m_args if timed else [],
+        )
 
     def where(self, name: str) -> str:
         if self.everything:
@@ -175,6 +195,10 @@ class BundleSelection:
             "links": "t.from_id IN (SELECT id FROM temp.x_anns)"
             " AND t.to_id IN (SELECT id FROM temp.x_anns)",
             "reviews": "t.annotation_id IN (SELECT id FROM temp.x_anns)",
+            "ach_matrices": "t.id IN (SELECT id FROM temp.x_matrices)",
+            "ach_hypotheses": "t.matrix_id IN (SELECT id FROM temp.x_matrices)",
+            "ach_evidence": "t.matrix_id IN (SELECT id FROM temp.x_matrices)",
+            "ach_cells": "t.matrix_id IN (SELECT id FROM temp.x_matrices)",
         }[name]
 
     def total_rows(self) -> int:
@@ -233,5 +257,5 @@ class BundleSelection:
 
     def drop(self) -> None:
         if not self.everything:
-            for t in ("x_docs", "x_anns", "x_tags", "x_sources"):
+            for t in ("x_docs", "x_anns", "x_tags", "x_sources", "x_matrices"):
                 self.db.execute(f"DROP TABLE IF EXISTS temp.{t}")
