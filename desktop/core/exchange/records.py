@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..kernel import keys, scales
+from ..kernel.ach import RATINGS as ACH_RATINGS
 from ..kernel.errors import AnnotationError, BundleError
 from ..kernel.ids import document_id, normalise_tag, tag_id
 from ..kernel.profile import ROLES
 from ..kernel.records import DECISIONS as REVIEW_DECISIONS
 from ..kernel.records import KINDS, OPINIONS, RELATIONS, STATUSES
-from ..kernel.ach import RATINGS as ACH_RATINGS
 
 MAX_DEPTH = 64  # JSON nesting
 MAX_HLC = 2**63 - 1
