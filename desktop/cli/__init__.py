@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     # imported when the parser is built, so that importing one command module (a test's
     # `from desktop.cli.claims import locate`) loads no other
     from . import (
+        ach,
         bundles,
         claims,
         completion,
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         tags,
         undo,
         review,
+        ach,
         exports,
         bundles,
         keys,
