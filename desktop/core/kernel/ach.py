@@ -141,26 +141,28 @@ def score(hypotheses: Sequence[str], rows: Sequence[tuple[float, Mapping[str, st
     diag: list[float] = []
     flat: list[bool] = []
     n = len(hypotheses)
+    points = INCONSISTENCY.get
     for weight, cells in rows:
-        lo, hi = 2, 0
-        seen: set[str | None] = set()
-        applicable = 0
-        for h in hypotheses:
-            rating = cells.get(h)
-            if rating == "NA":
-                continue
-            applicable += 1
-            seen.add(rating)
-            pts = INCONSISTENCY.get(rating, 0)
+        # one pass over the rated cells (C-level work for the rest): a cell of a hypothesis
+        # not in the matrix is ignored
+        if not cells.keys() <= totals.keys():
+            cells = {h: r for h, r in cells.items() if h in totals}
+        for h, rating in cells.items():
+            pts = points(rating)
             if pts:
                 totals[h] += pts * weight
-            if pts < lo:
-                lo = pts
-            if pts > hi:
-                hi = pts
-        diag.append((hi - lo) * weight if applicable else 0.0)
+        values = list(cells.values())
+        na = values.count("NA")
+        applicable = n - na
+        unrated = applicable > len(values) - na
+        kinds = set(values)
+        kinds.discard("NA")
+        pts_seen = {points(k, 0) for k in kinds}
+        if unrated:
+            pts_seen.add(0)
+        diag.append((max(pts_seen) - min(pts_seen)) * weight if pts_seen else 0.0)
         # alike: every applicable hypothesis has the same, given rating
-        flat.append(n > 0 and applicable > 0 and len(seen) == 1 and None not in seen)
+        flat.append(applicable > 0 and not unrated and len(kinds) == 1)
     order = {h: i for i, h in enumerate(hypotheses)}
     ranking = sorted(hypotheses, key=lambda h: (round(totals[h], 9), order[h]))
     return Scores(totals, ranking, diag, flat)
@@ -215,4 +217,30 @@ def sensitive_rows(
         after = lead(without)
         if after != now:
             out.append((i, now, after))
+    return out
+
+
+def sensitivity(matrix: Matrix) -> list[Sensitivity]:
+    """The rows whose removal would change which hypotheses lead (a pure function of MATRIX)."""
+    ids = [h.id for h in matrix.hypotheses]
+    live = [r for r in matrix.rows if not r.missing]
+    text = {h.id: h.text for h in matrix.hypotheses}
+
+    def names(hs: list[str]) -> str:
+        return " and ".join(f"“{text[h]}”" for h in hs)
+
+    out = []
+    for i, before, after in sensitive_rows(ids, [(r.weight, r.cells) for r in live], matrix.scores):
+        row = live[i]
+        lead = "leads" if len(after) == 1 else "tie for the lead"
+        out.append(
+            Sensitivity(
+                row.annotation_id,
+                row.label,
+                before,
+                after,
+                f"If claim “{row.label}” is wrong, the ranking changes: {names(after)} {lead} "
+                f"(now {names(before)}).",
+            )
+        )
     return out

@@ -7,6 +7,7 @@ with its ratings kept."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 
@@ -20,7 +21,7 @@ from ..kernel.ach import (
     ranks,
     row_weight,
     score,
-    sensitive_rows,
+    sensitivity,
 )
 from ..kernel.changes import Changes
 from ..kernel.errors import AchError, NotFound
@@ -296,20 +297,27 @@ class Ach(Service):
             " ORDER BY position, created_at, annotation_id",
             [m["id"]],
         )
-        cells: dict[str, dict[str, str]] = {}
-        for hid, aid, rating in self.db.execute(
-            "SELECT hypothesis_id, annotation_id, rating FROM ach_cells"
-            " WHERE matrix_id = ? AND deleted = 0",
-            [m["id"]],
-        ):
-            cells.setdefault(aid, {})[hid] = rating
+        # one row per claim, its live hypotheses' ratings as a JSON object (C-speed both sides)
+        cells = {
+            aid: json.loads(obj)
+            for aid, obj in self.db.execute(
+                "SELECT annotation_id, json_group_object(hypothesis_id, rating) FROM ach_cells"
+                " WHERE matrix_id = ? AND deleted = 0 AND rating IS NOT NULL"
+                " GROUP BY annotation_id",
+                [m["id"]],
+            )
+        }
+        if len(hyps) < self.session.scalar(
+            "SELECT count(*) FROM ach_hypotheses WHERE matrix_id = ?", [m["id"]]
+        ):  # some were removed: their ratings stay in the store, out of the matrix
+            live = {h["id"] for h in hyps}
+            cells = {a: {h: r for h, r in c.items() if h in live} for a, c in cells.items()}
         claims = queries.annotations_by_ids(self.db, [e["annotation_id"] for e in evidence])
-        live_h = {h["id"] for h in hyps}
         rows = []
         for e in evidence:
             aid = e["annotation_id"]
             claim = claims.get(aid)
-            row_cells = {h: r for h, r in cells.get(aid, {}).items() if h in live_h}
+            row_cells = cells.get(aid, {})
             weight = row_weight(claim.reliability, claim.credibility) if claim else 0.0
             rows.append(EvidenceRow(aid, e["position"], claim, row_cells, weight))
         return _scored(m, [Hypothesis(**h) for h in hyps], rows)
@@ -341,29 +349,3 @@ def _scored(m: dict, hyps: list[Hypothesis], rows: list[EvidenceRow]) -> Matrix:
         ranking=s.ranking,
         missing=[r.annotation_id for r in rows if r.missing],
     )
-
-
-def sensitivity(matrix: Matrix) -> list[Sensitivity]:
-    """The rows whose removal would change which hypotheses lead (a pure function of MATRIX)."""
-    ids = [h.id for h in matrix.hypotheses]
-    live = [r for r in matrix.rows if not r.missing]
-    text = {h.id: h.text for h in matrix.hypotheses}
-
-    def names(hs: list[str]) -> str:
-        return " and ".join(f"“{text[h]}”" for h in hs)
-
-    out = []
-    for i, before, after in sensitive_rows(ids, [(r.weight, r.cells) for r in live], matrix.scores):
-        row = live[i]
-        lead = "leads" if len(after) == 1 else "tie for the lead"
-        out.append(
-            Sensitivity(
-                row.annotation_id,
-                row.label,
-                before,
-                after,
-                f"If claim “{row.label}” is wrong, the ranking changes: {names(after)} {lead} "
-                f"(now {names(before)}).",
-            )
-        )
-    return out
