@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 
 from desktop.ui.ach_view import DIM, AddEvidenceDialog
 
-
 WAIT = 20000  # ms; the shared machine is loaded
 
 
