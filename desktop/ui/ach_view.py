@@ -394,7 +394,7 @@ class AchDialog(QDialog):
         self.table.resizeColumnToContents(0)
         self.table.setColumnWidth(0, min(self.table.columnWidth(0), 460))
         for c in range(1, self.model.columnCount()):
-            self.table.setColumnWidth(c, 130)
+            self.table.setColumnWidth(c, 170)
         if where.isValid():
             r = min(where.row(), self.model.rowCount() - 1)
             c = min(where.column(), self.model.columnCount() - 1)
