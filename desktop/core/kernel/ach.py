@@ -244,3 +244,54 @@ def sensitivity(matrix: Matrix) -> list[Sensitivity]:
             )
         )
     return out
+
+
+def scored_matrix(m: dict, hyps: list[Hypothesis], rows: list[EvidenceRow]) -> Matrix:
+    """A Matrix of the row M (id, question, marking, stamps), its hypotheses and rows, scored
+    over the rows whose claim is present."""
+    ids = [h.id for h in hyps]
+    live = [r for r in rows if not r.missing]
+    s = score(ids, [(r.weight, r.cells) for r in live])
+    for r, d, flat in zip(live, s.diagnosticity, s.non_diagnostic, strict=True):
+        r.diagnosticity, r.non_diagnostic = d, flat
+    rank = ranks(s.scores, s.ranking)
+    for h in hyps:
+        h.score, h.rank = s.scores[h.id], rank[h.id]
+    return Matrix(
+        id=m["id"],
+        question=m["question"],
+        marking=m["marking"],
+        created_by=m["created_by"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        hypotheses=hyps,
+        rows=rows,
+        scores=s.scores,
+        ranking=s.ranking,
+        missing=[r.annotation_id for r in rows if r.missing],
+    )
+
+
+def within(matrix: Matrix, claim_ids: set[str]) -> Matrix:
+    """MATRIX as an export shows it: rows whose claims are not in CLAIM_IDS (left out of the
+    export, or gone) lose their claim and do not count; the rest are scored again."""
+    rows = [
+        EvidenceRow(
+            r.annotation_id,
+            r.position,
+            r.claim if r.annotation_id in claim_ids else None,
+            dict(r.cells),
+            r.weight if r.annotation_id in claim_ids else 0.0,
+        )
+        for r in matrix.rows
+    ]
+    hyps = [Hypothesis(h.id, h.text, h.position) for h in matrix.hypotheses]
+    meta = {
+        "id": matrix.id,
+        "question": matrix.question,
+        "marking": matrix.marking,
+        "created_by": matrix.created_by,
+        "created_at": matrix.created_at,
+        "updated_at": matrix.updated_at,
+    }
+    return scored_matrix(meta, hyps, rows)

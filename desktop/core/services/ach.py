@@ -18,9 +18,8 @@ from ..kernel.ach import (
     Matrix,
     Sensitivity,
     check_rating,
-    ranks,
     row_weight,
-    score,
+    scored_matrix,
     sensitivity,
 )
 from ..kernel.changes import Changes
@@ -320,32 +319,8 @@ class Ach(Service):
             row_cells = cells.get(aid, {})
             weight = row_weight(claim.reliability, claim.credibility) if claim else 0.0
             rows.append(EvidenceRow(aid, e["position"], claim, row_cells, weight))
-        return _scored(m, [Hypothesis(**h) for h in hyps], rows)
+        return scored_matrix(m, [Hypothesis(**h) for h in hyps], rows)
 
     def matrix_sensitivity(self, matrix_id: str) -> list[Sensitivity]:
         """The claims whose being wrong (left out) would change the leading hypothesis."""
         return sensitivity(self.matrix(matrix_id))
-
-
-def _scored(m: dict, hyps: list[Hypothesis], rows: list[EvidenceRow]) -> Matrix:
-    ids = [h.id for h in hyps]
-    live = [r for r in rows if not r.missing]
-    s = score(ids, [(r.weight, r.cells) for r in live])
-    for r, d, flat in zip(live, s.diagnosticity, s.non_diagnostic, strict=True):
-        r.diagnosticity, r.non_diagnostic = d, flat
-    rank = ranks(s.scores, s.ranking)
-    for h in hyps:
-        h.score, h.rank = s.scores[h.id], rank[h.id]
-    return Matrix(
-        id=m["id"],
-        question=m["question"],
-        marking=m["marking"],
-        created_by=m["created_by"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        hypotheses=hyps,
-        rows=rows,
-        scores=s.scores,
-        ranking=s.ranking,
-        missing=[r.annotation_id for r in rows if r.missing],
-    )
