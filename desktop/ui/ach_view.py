@@ -391,8 +391,7 @@ class AchDialog(QDialog):
         if matrix.missing:
             text += f" · {len(matrix.missing)} row(s) of missing evidence (not counted)"
         self.ranking.setText(text)
-        self.table.resizeColumnToContents(0)
-        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 460))
+        self.table.setColumnWidth(0, 460)  # measuring 500 rows' text would cost the GUI thread
         for c in range(1, self.model.columnCount()):
             self.table.setColumnWidth(c, 170)
         if where.isValid():

@@ -203,18 +203,23 @@ def sensitive_rows(
     if not hypotheses:
         return []
     now = lead(totals)
+    leading = set(now)
+    best = totals[now[0]]
+    points = INCONSISTENCY.get
     out = []
     for i, (weight, cells) in enumerate(rows):
-        changed = False
-        without = dict(totals)
+        lowered = {}
         for h, rating in cells.items():
-            pts = INCONSISTENCY.get(rating, 0)
-            if pts and h in without:
-                without[h] -= pts * weight
-                changed = True
-        if not changed:
+            pts = points(rating)
+            if pts and h in totals:
+                lowered[h] = totals[h] - pts * weight
+        if not lowered:
             continue
-        after = lead(without)
+        # the usual case, decided without a copy: the row counts against no leader, and
+        # nobody it counts against comes down to the leaders' score
+        if leading.isdisjoint(lowered) and min(lowered.values()) > best + EPSILON:
+            continue
+        after = lead({**totals, **lowered})
         if after != now:
             out.append((i, now, after))
     return out
