@@ -55,6 +55,15 @@ def test_the_matrix_is_rated_from_the_keyboard(qtbot, window, tmp_path):
     picker.mode.setCurrentText("Tag")
     picker.value.setEditText("ach-test")
     assert sorted(picker.find()) == sorted(claims)
+    picker.mode.setCurrentText("Document")
+    picker.value.setCurrentIndex(picker.value.findData(doc["id"]))
+    assert sorted(picker.find()) == sorted(claims)
+    picker.mode.setCurrentText("Search")
+    picker.value.setEditText("nothing-matches-this-zzz")
+    assert picker.find() == [] and not picker.ok.isEnabled()
+    picker.mode.setCurrentText("Tag")
+    picker.value.setEditText("ach-test")
+    picker.find()
     view.add_claims(picker.ids)
     qtbot.waitUntil(lambda: view.model.rowCount() == 4, timeout=WAIT)  # 3 claims + scores
 
