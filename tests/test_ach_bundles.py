@@ -59,6 +59,8 @@ def test_two_workstations_converge_on_the_same_matrix(tmp_path):
         assert [r[0] for r in view[2]] == [c1]  # A's removal travelled
         kept = [c for c in a.conflicts() if c.entity == "ach_cells"]
         assert len(kept) == 1  # the losing rating of the one cell both rated is kept
+        assert kept[0].label == "rating of “Yes, soon”"
+        assert {kept[0].local_value, kept[0].remote_value} == {"I", "CC"}
     finally:
         a.close()
         b.close()

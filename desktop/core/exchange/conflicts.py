@@ -26,6 +26,11 @@ LABELS = {
     "sources": "SELECT name FROM sources WHERE id = ?",
     "links": "SELECT relation FROM links WHERE id = ?",
     "reviews": "SELECT decision FROM reviews WHERE id = ?",
+    # analysis of competing hypotheses
+    "ach_matrices": "SELECT question FROM ach_matrices WHERE id = ?",
+    "ach_hypotheses": "SELECT text FROM ach_hypotheses WHERE id = ?",
+    "ach_evidence": "SELECT question FROM ach_matrices WHERE id = ?",
+    "ach_cells": "SELECT 'rating of “' || text || '”' FROM ach_hypotheses WHERE id = ?",
 }
 
 
