@@ -369,3 +369,40 @@ def m009_judgements(db: Database) -> None:
         foreign_keys=[("judgement_id", "judgements", "id")],
     )
     db["judgement_reviews"].create_index(["judgement_id"])
+
+
+@migrations(name="m010_ach")
+def m010_ach(db: Database) -> None:
+    # analysis of competing hypotheses: a matrix per question, hypotheses as its columns,
+    # claims as its rows (evidence) and one rating per cell; all four travel in bundles
+    db["ach_matrices"].create(
+        {"id": str, "question": str, "marking": str, **TRAVELLING},
+        pk="id",
+        not_null={"question"},
+        defaults={"deleted": 0, "marking": "CLEAR"},
+    )
+    db["ach_hypotheses"].create(
+        {"id": str, "matrix_id": str, "text": str, "position": int, **TRAVELLING},
+        pk="id",
+        not_null={"matrix_id", "text"},
+        defaults={"deleted": 0, "position": 0},
+    )
+    db["ach_hypotheses"].create_index(["matrix_id", "deleted"])
+    # no foreign key to annotations: a row whose claim is gone stays, shown as missing evidence
+    db["ach_evidence"].create(
+        {"matrix_id": str, "annotation_id": str, "position": int, **TRAVELLING},
+        pk=("matrix_id", "annotation_id"),
+        defaults={"deleted": 0, "position": 0},
+    )
+    db["ach_evidence"].create_index(["annotation_id"])
+    db["ach_cells"].create(
+        {"hypothesis_id": str, "annotation_id": str, "matrix_id": str, "rating": str, **TRAVELLING},
+        pk=("hypothesis_id", "annotation_id"),
+        not_null={"matrix_id"},
+        defaults={"deleted": 0},
+    )
+    # covers the matrix read (bench/bench_ach.py: 15 000 cells by index alone, grouped per claim)
+    db["ach_cells"].create_index(
+        ["matrix_id", "deleted", "annotation_id", "hypothesis_id", "rating"],
+        index_name="ach_cells_read",
+    )

@@ -174,6 +174,25 @@ def judgement_submitted(tmp_path, stack):
     return ws, ids
 
 
+def with_matrix(tmp_path, stack):
+    """Ada's ACH matrix: a question, hypotheses h1 and h2, claims c1 and c2 as rows, c1 rated I
+    against h1."""
+    ws, ids = team(tmp_path, stack)
+    ids["m"] = ws.create_matrix("Who wrote the exploits?").created
+    ids["h1"] = ws.add_hypothesis(ids["m"], "A lab's agent").created
+    ids["h2"] = ws.add_hypothesis(ids["m"], "A state team").created
+    ws.add_matrix_evidence(ids["m"], [ids["c1"], ids["c2"]])
+    ws.rate_cell(ids["m"], ids["h1"], ids["c1"], "I")
+    return ws, ids
+
+
+def matrix_evidence_removed(tmp_path, stack):
+    """The matrix with row c2 taken out again."""
+    ws, ids = with_matrix(tmp_path, stack)
+    ws.remove_matrix_evidence(ids["m"], ids["c2"])
+    return ws, ids
+
+
 # -- actions -------------------------------------------------------------------------------------
 def add_note(ws, ids):
     ws.add_note(
@@ -390,6 +409,31 @@ ACTIONS = [
     ("resolve_conflict", conflicted, lambda ws, c: ws.resolve_conflict(c["conflict"], "local")),
     ("trust_key", untrusted, lambda ws, c: ws.trust_key(c["key"], c["fingerprint"])),
     ("revoke_key", two_desks, lambda ws, c: ws.revoke_key(c["a"].my_key().fingerprint)),
+    # analysis of competing hypotheses
+    ("create_matrix", team, lambda ws, c: ws.create_matrix("Is it hype?", marking="AMBER")),
+    ("rename_matrix", with_matrix, lambda ws, c: ws.rename_matrix(c["m"], "Who built it?")),
+    ("delete_matrix", with_matrix, lambda ws, c: ws.delete_matrix(c["m"])),
+    ("add_hypothesis", with_matrix, lambda ws, c: ws.add_hypothesis(c["m"], "Hype")),
+    ("edit_hypothesis", with_matrix, lambda ws, c: ws.edit_hypothesis(c["h2"], "A contractor")),
+    ("remove_hypothesis", with_matrix, lambda ws, c: ws.remove_hypothesis(c["h1"])),
+    (
+        "add_matrix_evidence",
+        with_matrix,
+        lambda ws, c: ws.add_matrix_evidence(c["m"], [c["c3"], c["c4"]]),
+    ),
+    (
+        "add_matrix_evidence: a removed row again",
+        matrix_evidence_removed,
+        lambda ws, c: ws.add_matrix_evidence(c["m"], [c["c2"]]),
+    ),
+    (
+        "remove_matrix_evidence",
+        with_matrix,
+        lambda ws, c: ws.remove_matrix_evidence(c["m"], c["c1"]),
+    ),
+    ("rate_cell: new", with_matrix, lambda ws, c: ws.rate_cell(c["m"], c["h2"], c["c2"], "CC")),
+    ("rate_cell: change", with_matrix, lambda ws, c: ws.rate_cell(c["m"], c["h1"], c["c1"], "II")),
+    ("rate_cell: clear", with_matrix, lambda ws, c: ws.rate_cell(c["m"], c["h1"], c["c1"], None)),
 ]
 
 # What each case leaves behind today (strict: a fixed case fails until its line goes).
@@ -429,6 +473,9 @@ READ_ONLY = [
     "last_reviews",
     "links",
     "list_documents",
+    "matrices",
+    "matrix",
+    "matrix_sensitivity",
     "my_key",
     "pending_index",
     "preview_bundle",

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     # imported when the parser is built, so that importing one command module (a test's
     # `from desktop.cli.claims import locate`) loads no other
     from . import (
+        ach,
         bundles,
         claims,
         completion,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         undo,
         review,
         judgements,
+        ach,
         exports,
         bundles,
         keys,

@@ -26,6 +26,7 @@ from .kernel.records import (
     is_iso_date,
 )
 from .kernel.session import DB_NAME, JOURNAL, Session
+from .services.ach import Ach
 from .services.agreement import Agreement
 from .services.analysts import Analysts
 from .services.annotations import Annotations
@@ -72,6 +73,7 @@ class Services:
     agreement: Agreement
     exchange: Exchange
     judgements: Judgements
+    ach: Ach
 
 
 class _Via:
@@ -112,6 +114,7 @@ class Workspace:
             Agreement(s),
             Exchange(s, index_pending=search.index_pending),
             Judgements(s),
+            Ach(s),
         )
         s.indexer = search.index_pending
         try:
@@ -332,3 +335,17 @@ class Workspace:
     revoke_key = _Via("exchange")
     conflicts = _Via("exchange")
     resolve_conflict = _Via("exchange")
+
+    # -- analysis of competing hypotheses ----------------------------------------------------------
+    create_matrix = _Via("ach")
+    rename_matrix = _Via("ach")
+    delete_matrix = _Via("ach")
+    add_hypothesis = _Via("ach")
+    edit_hypothesis = _Via("ach")
+    remove_hypothesis = _Via("ach")
+    add_matrix_evidence = _Via("ach")
+    remove_matrix_evidence = _Via("ach")
+    rate_cell = _Via("ach")
+    matrices = _Via("ach")
+    matrix = _Via("ach")
+    matrix_sensitivity = _Via("ach")

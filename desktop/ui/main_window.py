@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        from desktop.ui.ach_view import install_ach_ui
         from desktop.ui.claims_browser import install_claims_browser
         from desktop.ui.exchange import install_exchange_ui
         from desktop.ui.export_dialog import install_export_ui
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         install_export_ui(self)  # File → Export… and Import annotations…
         install_exchange_ui(self)  # bundles, keys and conflicts
         install_judgements_ui(self)  # Analysis → Key judgements… (Ctrl+Shift+J)
+        install_ach_ui(self)  # Analysis → Competing hypotheses…
 
         self.library.document_selected.connect(self.open_document)
         self.results.hit_activated.connect(self.open_hit)

@@ -30,6 +30,11 @@ LABELS = {
     "judgements": "SELECT statement FROM judgements WHERE id = ?",
     "judgement_evidence": "SELECT statement FROM judgements WHERE id = ?",
     "judgement_reviews": "SELECT decision FROM judgement_reviews WHERE id = ?",
+    # analysis of competing hypotheses
+    "ach_matrices": "SELECT question FROM ach_matrices WHERE id = ?",
+    "ach_hypotheses": "SELECT text FROM ach_hypotheses WHERE id = ?",
+    "ach_evidence": "SELECT question FROM ach_matrices WHERE id = ?",
+    "ach_cells": "SELECT 'rating of “' || text || '”' FROM ach_hypotheses WHERE id = ?",
 }
 
 

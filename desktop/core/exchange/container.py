@@ -20,8 +20,8 @@ from .. import zipsafe
 from ..kernel.errors import BundleError
 
 FORMAT = "assay-bundle"
-FORMAT_VERSION = "1.1"  # 1.1: key judgements travel
-MAJOR, MINOR = 1, 1  # 1.1: key judgements
+FORMAT_VERSION = "1.1"  # 1.1: key judgements and ACH matrices travel
+MAJOR, MINOR = 1, 1  # 1.1: key judgements and ACH matrices
 
 # Limits on what an import reads (module attributes, so tests can lower them).
 MAX_BUNDLE_BYTES = 16 * 2**30  # the .assay file, and the sum of its members

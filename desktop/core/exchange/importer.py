@@ -147,6 +147,7 @@ class Importer:
             tags=set(merge.changed_tags),
             reviews=set(merge.reviews),
             judgements=set(merge.judgements),
+            matrices=set(merge.changed_matrices),
             index=True,
         )
         indexed = 0

@@ -96,6 +96,7 @@ class Merge:
         self.index: dict[str, set[str]] = {"document": set(), "annotation": set()}
         self.changed_sources: set[str] = set()
         self.changed_tags: set[str] = set()
+        self.changed_matrices: set[str] = set()
         self.reviews: set[str] = set()
         self.judgements: set[str] = set()
         self.blobs_written: list[Path] = []
@@ -539,6 +540,8 @@ class Merge:
             self.judgements.add(row["id"])
         elif name == "judgement_evidence":
             self.judgements.add(row["judgement_id"])
+        elif name.startswith("ach_"):
+            self.changed_matrices.add(row["id"] if name == "ach_matrices" else row["matrix_id"])
 
     def check_tag_parents(self) -> None:
         bad = self.db.execute(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..kernel import keys, scales
+from ..kernel.ach import RATINGS as ACH_RATINGS
 from ..kernel.errors import AnnotationError, BundleError
 from ..kernel.ids import document_id, normalise_tag, tag_id
 from ..kernel.profile import ROLES
@@ -90,6 +91,16 @@ ENTITIES = {
             ("statement", "likelihood", "confidence", "marking", "status", "deleted"),
         ),
         Entity("judgement_evidence", ("judgement_id", "annotation_id"), ("role", "deleted")),
+        # analysis of competing hypotheses (services/ach.py)
+        Entity("ach_matrices", ("id",), ("question", "marking", "deleted")),
+        Entity("ach_hypotheses", ("id",), ("text", "position", "deleted"), fixed=("matrix_id",)),
+        Entity("ach_evidence", ("matrix_id", "annotation_id"), ("position", "deleted")),
+        Entity(
+            "ach_cells",
+            ("hypothesis_id", "annotation_id"),
+            ("rating", "deleted"),
+            fixed=("matrix_id",),
+        ),
     )
 }
 ANALYST_COLUMNS = ("id", "name", "role", "public_key", "fingerprint", "created_at", "hlc")
@@ -126,9 +137,21 @@ ORDER = (
     "judgements",
     "judgement_evidence",
     "judgement_reviews",
+    "ach_matrices",
+    "ach_hypotheses",
+    "ach_evidence",
+    "ach_cells",
 )
 # The bundle format minor version each record file came in: older bundles lack it (no rows).
-SINCE_MINOR = {"judgements": 1, "judgement_evidence": 1, "judgement_reviews": 1}
+SINCE_MINOR = {
+    "judgements": 1,
+    "judgement_evidence": 1,
+    "judgement_reviews": 1,
+    "ach_matrices": 1,
+    "ach_hypotheses": 1,
+    "ach_evidence": 1,
+    "ach_cells": 1,
+}
 # Parents a record needs, present locally or earlier in the same bundle.
 REFERENCES = {
     "documents": (("source_id", "sources"),),
@@ -139,6 +162,10 @@ REFERENCES = {
     "reviews": (("annotation_id", "annotations"),),
     "judgement_evidence": (("judgement_id", "judgements"),),
     "judgement_reviews": (("judgement_id", "judgements"),),
+    # an ACH row needs its matrix, not its claim: a claim never received is "missing evidence"
+    "ach_hypotheses": (("matrix_id", "ach_matrices"),),
+    "ach_evidence": (("matrix_id", "ach_matrices"),),
+    "ach_cells": (("hypothesis_id", "ach_hypotheses"), ("matrix_id", "ach_matrices")),
 }
 
 
@@ -412,6 +439,37 @@ VALIDATORS: dict[str, dict[str, Callable]] = {
         "comment": _text(),
         "created_at": _STAMP,
         "hlc": _integer(0, MAX_HLC),
+    },
+    # analysis of competing hypotheses
+    "ach_matrices": {
+        "id": _ident(),
+        "question": _text(10_000, optional=False, nonempty=True),
+        "marking": _one_of(scales.TLP),
+        "deleted": _DELETED,
+        **_STAMPS,
+    },
+    "ach_hypotheses": {
+        "id": _ident(),
+        "matrix_id": _ident(),
+        "text": _text(10_000, optional=False, nonempty=True),
+        "position": _integer(0, MAX_HLC),
+        "deleted": _DELETED,
+        **_STAMPS,
+    },
+    "ach_evidence": {
+        "matrix_id": _ident(),
+        "annotation_id": _ident(),
+        "position": _integer(0, MAX_HLC),
+        "deleted": _DELETED,
+        **_STAMPS,
+    },
+    "ach_cells": {
+        "hypothesis_id": _ident(),
+        "annotation_id": _ident(),
+        "matrix_id": _ident(),
+        "rating": _one_of(ACH_RATINGS, optional=True),
+        "deleted": _DELETED,
+        **_STAMPS,
     },
 }
 

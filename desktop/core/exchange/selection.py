@@ -9,7 +9,7 @@ from .. import zipsafe
 from ..kernel import marking
 from .records import ENTITIES, ORDER, PLAIN_COLUMNS, canonical, key_sql, q
 
-TEMP_TABLES = ("x_docs", "x_anns", "x_tags", "x_sources", "x_judgements")
+TEMP_TABLES = ("x_docs", "x_anns", "x_tags", "x_sources", "x_judgements", "x_matrices")
 
 
 class BundleSelection:
@@ -162,6 +162,26 @@ class BundleSelection:
             " FROM tags t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL)"
             " INSERT OR IGNORE INTO temp.x_tags SELECT id FROM up"
         )
+        # ACH matrices travel whole, under the ceiling, when anything of them changed in the
+        # window (rows whose claims stay behind arrive as "missing evidence")
+        m_ok = marking.sql_may_leave("m.marking", sel["ceiling"])
+        parts = []
+        m_args: list = []
+        for table, alias in (
+            ("ach_matrices", "m"),
+            ("ach_hypotheses", "h"),
+            ("ach_evidence", "e"),
+            ("ach_cells", "c"),
+        ):
+            w, params = window(alias, table)
+            col = "id" if table == "ach_matrices" else "matrix_id"
+            parts.append(f"m.id IN (SELECT {alias}.{col} FROM {table} {alias} WHERE {w})")
+            m_args += params
+        db.execute(
+            f"INSERT OR IGNORE INTO temp.x_matrices SELECT m.id FROM ach_matrices m WHERE {m_ok}"
+            + (f" AND ({' OR '.join(parts)})" if timed else ""),
+            m_args if timed else [],
+        )
         self._judgements(sel, analyst_ids, window, timed)
 
     def _judgements(self, sel: dict, analyst_ids, window, timed: bool) -> None:
@@ -225,6 +245,10 @@ class BundleSelection:
             "judgements": "t.id IN (SELECT id FROM temp.x_judgements)",
             "judgement_evidence": "t.judgement_id IN (SELECT id FROM temp.x_judgements)",
             "judgement_reviews": "t.judgement_id IN (SELECT id FROM temp.x_judgements)",
+            "ach_matrices": "t.id IN (SELECT id FROM temp.x_matrices)",
+            "ach_hypotheses": "t.matrix_id IN (SELECT id FROM temp.x_matrices)",
+            "ach_evidence": "t.matrix_id IN (SELECT id FROM temp.x_matrices)",
+            "ach_cells": "t.matrix_id IN (SELECT id FROM temp.x_matrices)",
         }[name]
 
     def total_rows(self) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from desktop.core.kernel.records import ANCHOR_CONTEXT, STATUS_AFTER, Annotation
 
 from ..kernel import scales
+from ..kernel.ach import sensitivity
 from ..workspace import Workspace
 from .output import ExportResult, write_atomic
 from .selection import ExportSet, Selection, gather
@@ -286,6 +287,72 @@ def _claim(data: ExportSet, ann: Annotation, number: int) -> str:
     )
 
 
+def ach_section(data: ExportSet) -> list[str]:
+    """Each ACH matrix: hypotheses as columns, claims as rows, the scores row, the ranking and
+    the claims that decide it (scored over the claims this report carries)."""
+    if not data.matrices:
+        return []
+    parts = [
+        "<h2>Analysis of competing hypotheses</h2>",
+        "<p class='muted small'>Each cell: CC very consistent, C consistent, N neutral, "
+        "I inconsistent, II very inconsistent, NA not applicable. Score per hypothesis: I = 1, "
+        "II = 2, times the claim's weight (source reliability × information credibility); the "
+        "least inconsistent hypothesis ranks first. Grey rows rate every hypothesis alike "
+        "(non-diagnostic).</p>",
+    ]
+    for m in data.matrices:
+        cols = [f"H{i + 1}" for i in range(len(m.hypotheses))]
+        parts.append(f"<h3>{escape(m.question)} {tlp_span(m.marking)}</h3>")
+        parts.append(
+            "<ul>"
+            + "".join(
+                f"<li><b>{c}</b> {escape(h.text)}</li>"
+                for c, h in zip(cols, m.hypotheses, strict=True)
+            )
+            + "</ul>"
+        )
+        head = "".join(f"<th>{c}</th>" for c in cols)
+        rows = []
+        for r in m.rows:
+            if r.missing:
+                label = "<i>missing evidence or not in this report</i>"
+                style = " class='muted'"
+            else:
+                a = r.claim
+                label = (
+                    f"{escape(r.label)} <span class='small muted'>"
+                    f"{escape((a.reliability or '?') + str(a.credibility or '?'))}, "
+                    f"weight {r.weight:.2f}</span>"
+                )
+                style = " class='muted'" if r.non_diagnostic else ""
+            cells = "".join(
+                f"<td class='n'>{escape(r.cells.get(h.id, '·'))}</td>" for h in m.hypotheses
+            )
+            rows.append(f"<tr{style}><td>{label}</td>{cells}</tr>")
+        scores = "".join(
+            f"<td class='n'><b>{h.score:.2f}</b> (#{h.rank})</td>" for h in m.hypotheses
+        )
+        parts.append(
+            "<table class='grid' cellspacing='0' cellpadding='4'>"
+            f"<tr><th>Claim</th>{head}</tr>{''.join(rows)}"
+            f"<tr><th>Weighted inconsistency</th>{scores}</tr></table>"
+        )
+        order = [cols[[h.id for h in m.hypotheses].index(hid)] for hid in m.ranking]
+        parts.append(
+            f"<p>Ranking, least inconsistent first: {escape(' < '.join(order) or '—')}</p>"
+        )
+        decisive = sensitivity(m)
+        if decisive:
+            parts.append(
+                "<p><b>Sensitivity</b></p><ul>"
+                + "".join(f"<li>{escape(s.message)}</li>" for s in decisive)
+                + "</ul>"
+            )
+        else:
+            parts.append("<p class='muted'>No single claim changes which hypothesis leads.</p>")
+    return parts
+
+
 def render_html(data: ExportSet, *, title: str = "Claims report", paged: bool = False) -> str:
     """The report of DATA's claims; `paged` drops the banners (the PDF draws them on every page)
     and starts the claims on a new page. Notes are not part of the report."""
@@ -308,6 +375,7 @@ def render_html(data: ExportSet, *, title: str = "Claims report", paged: bool = 
         "<p class='muted small'>Rows: ICD 203 likelihood of the judgement. Columns: the "
         "analyst's confidence in it, a separate judgement.</p>",
         summary_table(claims),
+        *ach_section(data),
     ]
     parts = [
         "<!DOCTYPE html>",

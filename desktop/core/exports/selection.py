@@ -9,6 +9,7 @@ from desktop.core.kernel.ids import normalise_tag, tag_id
 from desktop.core.kernel.records import STATUSES, Annotation, Link, Review, default_colour
 
 from ..kernel import marking, scales
+from ..kernel.ach import Matrix, within
 from ..kernel.errors import ExportError
 from ..workspace import Document, Workspace
 
@@ -88,6 +89,8 @@ class ExportSet:
     tags: dict[str, dict]  # name → {id, name, parent_id, colour}, ancestors of used tags included
     withheld: int = 0  # documents left out because their marking is above the ceiling
     annotation_index: dict[str, Annotation] = field(default_factory=dict)
+    # ACH matrices under the ceiling, each scored over the claims this export carries
+    matrices: list[Matrix] = field(default_factory=list)
 
     @property
     def annotations(self) -> list[Annotation]:
@@ -99,9 +102,10 @@ class ExportSet:
 
     @property
     def highest_marking(self) -> str:
-        if not self.documents:
+        marks = [d.document.marking for d in self.documents] + [m.marking for m in self.matrices]
+        if not marks:
             return "CLEAR"
-        return max((d.document.marking for d in self.documents), key=scales.marking_rank)
+        return max(marks, key=scales.marking_rank)
 
     def document_of(self, ann: Annotation) -> Document:
         for d in self.documents:
@@ -213,7 +217,20 @@ def gather(ws: Workspace, selection: Selection | None = None) -> ExportSet:
                 "colour": default_colour(path),
                 "parent_id": tag_id(path.rsplit("/", 1)[0]) if "/" in path else None,
             }
+    # ACH matrices: those under the ceiling that hold a claim of this export (or, with no
+    # filter, every one); rows whose claims stay behind are shown without them and not counted
+    keep = set(index)
+    matrices = []
+    for m in ws.matrices():
+        if not marking.may_leave(m["marking"], selection.ceiling):
+            continue
+        full = ws.matrix(m["id"])
+        if any(r.annotation_id in keep for r in full.rows) or not (
+            selection.filters_annotations or selection.documents
+        ):
+            matrices.append(within(full, {r.annotation_id for r in full.rows} & keep))
     return ExportSet(
+        matrices=matrices,
         selection=selection,
         workspace_name=ws.name,
         replica_id=ws.replica_id,

@@ -69,8 +69,63 @@ EXTENSION_SCHEMA = {
     "type": "object",
     "required": ["extension_type"],
     "properties": {"extension_type": {"const": "property-extension"}},
-    "oneOf": [{"$ref": "#/$defs/report"}, {"$ref": "#/$defs/note"}, {"$ref": "#/$defs/opinion"}],
+    "oneOf": [
+        {"$ref": "#/$defs/report"},
+        {"$ref": "#/$defs/note"},
+        {"$ref": "#/$defs/opinion"},
+        {"$ref": "#/$defs/grouping"},
+    ],
     "$defs": {
+        "grouping": {
+            "description": "An ACH matrix: the grouping's object_refs are its claims' notes.",
+            "required": ["matrix_id", "question", "marking", "hypotheses", "rows", "cells"],
+            "properties": {
+                "matrix_id": {"type": "string", "format": "uuid"},
+                "question": {"type": "string"},
+                "marking": {"enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]},
+                "hypotheses": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["hypothesis_id", "text", "position"],
+                        "properties": {
+                            "hypothesis_id": {"type": "string", "format": "uuid"},
+                            "text": {"type": "string"},
+                            "position": {"type": "integer"},
+                            "score": {"type": "number"},
+                            "rank": {"type": "integer"},
+                        },
+                    },
+                },
+                "rows": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["annotation_id", "position"],
+                        "properties": {
+                            "annotation_id": {"type": "string", "format": "uuid"},
+                            "note_ref": {"type": "string", "pattern": "^note--"},
+                            "position": {"type": "integer"},
+                            "weight": {"type": "number"},
+                            "non_diagnostic": {"type": "boolean"},
+                        },
+                    },
+                },
+                "cells": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["hypothesis_id", "annotation_id", "rating"],
+                        "properties": {
+                            "hypothesis_id": {"type": "string", "format": "uuid"},
+                            "annotation_id": {"type": "string", "format": "uuid"},
+                            "rating": {"enum": ["CC", "C", "N", "I", "II", "NA"]},
+                        },
+                    },
+                },
+                "ranking": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+            },
+        },
         "report": {
             "required": ["document_id", "sha256", "marking"],
             "properties": {
@@ -397,6 +452,68 @@ def _report(entry, marking: list[str], note_ids: list[str], source_ref: str | No
     )
 
 
+def _matrix_groupings(data: ExportSet) -> list[stix2.Grouping]:
+    """Each ACH matrix as a grouping of its claims' notes; hypotheses, ratings and scores ride
+    in the extension (not as opinions: those are review decisions here)."""
+    out = []
+    for m in data.matrices:
+        live = [r for r in m.rows if not r.missing]
+        if not live:  # a grouping needs at least one object
+            continue
+        names = {h.id: f"H{i + 1}" for i, h in enumerate(m.hypotheses)}
+        ranking = " < ".join(f"{names[h]} {m.scores[h]:.2f}" for h in m.ranking)
+        out.append(
+            stix2.Grouping(
+                id=stix_id("grouping", m.id),
+                created=stix_time(m.created_at),
+                modified=stix_time(m.updated_at),
+                name=m.question,
+                description=(
+                    "Analysis of competing hypotheses. "
+                    + " ".join(f"{names[h.id]}: {h.text}." for h in m.hypotheses)
+                    + (f" Weighted inconsistency, least first: {ranking}." if ranking else "")
+                ),
+                context="unspecified",
+                object_refs=[note_id(r.annotation_id) for r in live],
+                object_marking_refs=[TLP2_MARKINGS[m.marking]],
+                extensions=_ext(
+                    {
+                        "matrix_id": m.id,
+                        "question": m.question,
+                        "marking": m.marking,
+                        "hypotheses": [
+                            {
+                                "hypothesis_id": h.id,
+                                "text": h.text,
+                                "position": h.position,
+                                "score": round(h.score, 4),
+                                "rank": h.rank,
+                            }
+                            for h in m.hypotheses
+                        ],
+                        "rows": [
+                            {
+                                "annotation_id": r.annotation_id,
+                                "note_ref": note_id(r.annotation_id),
+                                "position": r.position,
+                                "weight": round(r.weight, 4),
+                                "non_diagnostic": r.non_diagnostic,
+                            }
+                            for r in live
+                        ],
+                        "cells": [
+                            {"hypothesis_id": h, "annotation_id": r.annotation_id, "rating": v}
+                            for r in live
+                            for h, v in sorted(r.cells.items())
+                        ],
+                        "ranking": list(m.ranking),
+                    }
+                ),
+            )
+        )
+    return out
+
+
 def build_bundle(data: ExportSet) -> stix2.Bundle:
     """The STIX 2.1 bundle for an ExportSet (deterministic ids; timestamps from the store)."""
     highest = [TLP2_MARKINGS[data.highest_marking]]
@@ -462,6 +579,7 @@ def build_bundle(data: ExportSet) -> stix2.Bundle:
                         ),
                     )
                 )
+    objects.extend(_matrix_groupings(data))
     ids = sorted(o.id for o in objects)
     bundle_id = f"bundle--{uuid.uuid5(STIX_NAMESPACE, 'bundle:' + ','.join(ids))}"
     return stix2.Bundle(objects=objects, id=bundle_id)

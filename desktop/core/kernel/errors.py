@@ -49,6 +49,10 @@ class ReviewError(AssayError):
     """A review step that the claim's state does not allow."""
 
 
+class AchError(AssayError):
+    """A matrix, hypothesis, evidence row or rating of an ACH matrix that cannot be used as asked."""
+
+
 class KeyProblem(AssayError):
     """A key is missing, unreadable or does not verify."""
 

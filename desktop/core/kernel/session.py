@@ -146,6 +146,8 @@ class Tx:
         elif table == "judgement_reviews":
             self.changes.reviews.add(key[0])
             self.changes.judgements.add(row["judgement_id"])
+        elif table.startswith("ach_"):  # analysis of competing hypotheses
+            self.changes.matrices.add(key[0] if table == "ach_matrices" else row["matrix_id"])
 
 
 class Session:

@@ -27,6 +27,11 @@ PRIMARY_KEYS = {
     "judgements": ("id",),
     "judgement_evidence": ("judgement_id", "annotation_id"),
     "judgement_reviews": ("id",),
+    # analysis of competing hypotheses (services/ach.py)
+    "ach_matrices": ("id",),
+    "ach_hypotheses": ("id",),
+    "ach_evidence": ("matrix_id", "annotation_id"),
+    "ach_cells": ("hypothesis_id", "annotation_id"),
 }
 BOOKKEEPING = ("sync_state", "meta")
 # Stamped afresh on every write, including an undo, so the change travels in the next bundle.
