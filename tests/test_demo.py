@@ -107,3 +107,24 @@ def test_a_quote_missing_from_the_sample_is_a_clear_error():
     assert demo.locate("a  tool\nis likely", "tool is") == (3, 10)
     with pytest.raises(RuntimeError, match="lacks the demo's quote"):
         demo.locate("some text", "absent words")
+
+
+def test_the_demo_holds_two_key_judgements_and_an_ach_matrix(worked):
+    judgements = worked.judgements()
+    assert len(judgements) == 2
+    window = next(j for j in judgements if "exploitation window" in j.statement)
+    assert window.status == "approved" and window.likelihood == "very_likely"
+    assert len(window.supporting) == 3 and len(window.weakening) == 1 and not window.missing
+    assert "3 claims" in window.summary or "4 claims" in window.summary
+    (listed,) = worked.matrices()
+    matrix = worked.matrix(listed["id"])
+    assert matrix.question == demo.MATRIX_QUESTION
+    assert [h.text for h in matrix.hypotheses] == list(demo.HYPOTHESES)
+    assert len(matrix.rows) == len(demo.MATRIX_ROWS) and not matrix.missing
+    # the ratings make AI-assisted development the least inconsistent, and the window figure
+    # (consistent with all three) is flagged as not diagnostic
+    assert matrix.hypothesis(matrix.ranking[0]).text == demo.HYPOTHESES[0]
+    flagged = [r for r in matrix.rows if r.non_diagnostic]
+    assert [r.annotation_id for r in flagged] == [
+        a.id for a in worked.claims() if a.statement.startswith("Median time from disclosure")
+    ]

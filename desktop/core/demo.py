@@ -451,18 +451,58 @@ def add_analysis(ws: Workspace) -> dict[str, str]:
 
 
 def add_judgements_and_matrix(ws: Workspace, ids: dict[str, str]) -> None:
-    """The demo's two key judgements and its ACH matrix go here, made as Ada through the
-    judgements and ACH actions, on the claims in IDS:
+    """The demo's two key judgements, made as Ada on her claims in IDS (the one on the
+    exploitation window submitted, and approved by Sam); the ACH matrix follows in
+    `add_matrix`."""
+    window = ws.add_judgement(
+        "AI-assisted tooling has very likely shortened the exploitation window for edge devices.",
+        likelihood="very_likely",
+        confidence="moderate",
+        marking="GREEN",
+        supporting=[ids["ada-window"], ids["ada-calder-kj1"], ids["ada-flash"]],
+        weakening=[ids["ada-no-share"]],
+        reason="Three sources agree on the shorter window; ODIS sees no AI share yet.",
+    ).created
+    ws.add_judgement(
+        "A public Tamsworth-class exploit agent is likely before the end of 2027.",
+        likelihood="likely",
+        confidence="low",
+        supporting=[ids["ada-two-years"]],
+        weakening=[ids["ada-definitely"]],
+        reason="One workshop readout; the blogger's certainty does not carry it.",
+    )
+    ws.submit_judgement(window, "Ready for the morning brief.")
+    ws.switch_analyst(SAM)
+    ws.review_judgement(window, "approve", "Sources and their weights are stated; agreed.")
+    ws.switch_analyst(ADA)
+    add_matrix(ws, ids)
 
-    * "AI-assisted tooling has very likely shortened the exploitation window for edge devices",
-      supported by ada-window, ada-calder-kj1 and ada-flash, weakened by ada-no-share;
-    * "A public Tamsworth-class exploit agent is likely before the end of 2027", supported by
-      ada-two-years, weakened by ada-definitely (after its rewording);
-    * an ACH matrix "What drives the shorter exploitation window?" with three hypotheses
-      (AI-assisted exploit development; conventional automation and the access-broker market;
-      better detection and reporting), rows ada-window, ada-no-share, ada-calder-kj1, ada-flash,
-      ada-sixty and ada-unverifiable.
-    """
+
+# The demo's ACH matrix: each claim rated against the three hypotheses (CC C N I II NA).
+MATRIX_QUESTION = "What drives the shorter exploitation window?"
+HYPOTHESES = (
+    "AI-assisted exploit development",
+    "Conventional automation and the access-broker market",
+    "Better detection and reporting, not faster attackers",
+)
+MATRIX_ROWS = (
+    ("ada-window", ("C", "C", "C")),  # every hypothesis expects it: not diagnostic
+    ("ada-no-share", ("I", "C", "N")),
+    ("ada-calder-kj1", ("CC", "I", "I")),
+    ("ada-flash", ("C", "I", "I")),  # a 31-hour turnaround: faster attackers, not reporting
+    ("ada-sixty", ("C", "I", "N")),
+    ("ada-unverifiable", ("N", "N", "C")),
+)
+
+
+def add_matrix(ws: Workspace, ids: dict[str, str]) -> None:
+    """The ACH matrix on Ada's claims: three hypotheses, six rows, every cell rated."""
+    matrix = ws.create_matrix(MATRIX_QUESTION, marking="GREEN").created
+    columns = [ws.add_hypothesis(matrix, text).created for text in HYPOTHESES]
+    ws.add_matrix_evidence(matrix, [ids[key] for key, _ratings in MATRIX_ROWS])
+    for key, ratings in MATRIX_ROWS:
+        for hypothesis, rating in zip(columns, ratings, strict=True):
+            ws.rate_cell(matrix, hypothesis, ids[key], rating)
 
 
 def create_demo(
