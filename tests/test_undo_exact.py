@@ -348,6 +348,10 @@ XFAIL: dict[str, str] = {
 
 # Public methods that only read.
 READ_ONLY = [
+    # the claim graph and the timeline
+    "claim_graph",
+    "graph_layout",
+    "timeline",
     "agreement",
     "analysts",
     "annotation",

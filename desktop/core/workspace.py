@@ -30,12 +30,14 @@ from .services.agreement import Agreement
 from .services.analysts import Analysts
 from .services.annotations import Annotations
 from .services.documents import Documents
+from .services.graph import Graph
 from .services.links import Links
 from .services.maintenance import Maintenance
 from .services.review import Reviews
 from .services.search import Search
 from .services.sources import Sources
 from .services.tags import Tags
+from .services.timeline import Timeline
 
 __all__ = [
     "MARKINGS",
@@ -70,6 +72,9 @@ class Services:
     maintenance: Maintenance
     agreement: Agreement
     exchange: Exchange
+    # the analytic views: the claim graph and the timeline (read only)
+    graph: Graph
+    timeline: Timeline
 
 
 class _Via:
@@ -109,6 +114,8 @@ class Workspace:
             Maintenance(s),
             Agreement(s),
             Exchange(s, index_pending=search.index_pending),
+            Graph(s),
+            Timeline(s),
         )
         s.indexer = search.index_pending
         try:
@@ -283,6 +290,11 @@ class Workspace:
     review_queue_choices = _Via("review")
     history = _Via("review")
     agreement = _Via("agreement")
+
+    # -- the claim graph and the timeline ---------------------------------------------------------
+    claim_graph = _Via("graph")
+    graph_layout = _Via("graph")
+    timeline = _Via("timeline")
 
     # -- analysts --------------------------------------------------------------------------------
     analysts = _Via("analysts")
