@@ -5,12 +5,14 @@ in Admiralty reliability is flagged (`highlight`), since that is where an analys
 whom to believe; an unrated source counts as F (reliability cannot be judged).
 
 `layout` places the nodes without Qt (networkx and numpy) so it can run on any thread: each group
-gets a disc whose area grows with its claims; the discs are placed by a spring layout of the
-graph of groups (groups joined by many links end up near each other) and pushed apart until they
-no longer overlap; inside a disc the group's own claims get a spring layout (or, for a very
-large group, a sunflower spiral with the best-connected claims in the middle). Laying out the
-whole graph at once with networkx's spring layout needs an n × n array per step (or scipy) and
-takes minutes at 5 000 claims; group by group it takes about a second (bench/bench_graph.py).
+gets a disc whose area grows with its claims; the discs are placed by networkx's spring layout of
+the graph of groups (groups joined by many links end up near each other) and pushed apart until
+none overlaps (past SPRING_GROUPS_LIMIT groups, packed in rows, linked groups side by side).
+Inside a disc the group's claims get the same Fruchterman–Reingold spring layout, run for all
+groups of about one size at once; the largest groups, past a budget of compared pairs, are
+sunflower spirals with the best-connected claims in the middle. networkx's spring layout of the
+whole graph needs an n × n array per step (or scipy) and takes minutes at 5 000 claims; group by
+group it takes a few seconds (bench/bench_graph.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ NO_SOURCE = ""  # the group of claims whose document names no source
 NO_SOURCE_NAME = "(no source)"
 # Past this many claims a group is a sunflower spiral: a spring layout is O(n²) per step.
 SPRING_GROUP_LIMIT = 300
+# Pairs of claims the spring layouts may compare per step, over all groups: what keeps 5 000
+# claims in a few seconds. Groups past it (the largest) are sunflowers.
+PAIR_BUDGET = 250_000
 # Past this many groups their discs are packed in rows instead of by a spring layout.
 SPRING_GROUPS_LIMIT = 400
 NODE_SPACING = 1.0  # layout units between neighbouring claims; a view scales them
@@ -227,11 +232,31 @@ def layout(
 
     step(0, "Placing the groups")
     centres = _group_centres(groups, radius, between, seed, nx, np)
-    out: dict[str, tuple[float, float]] = {}
-    for i, g in enumerate(groups, 1):
-        step(i, "Placing the claims")
+    step(1, "Placing the claims")
+    local: dict[str, tuple[float, float]] = {}
+    springs, budget = [], PAIR_BUDGET
+    # smallest groups first: a spring layout shows most in a small group, and costs least
+    for g in sorted(groups, key=lambda g: len(members[g])):
+        ids = members[g]
+        cost = _padded(len(ids)) ** 2
+        if len(ids) == 1:
+            local[ids[0]] = (0.0, 0.0)
+        elif len(ids) > SPRING_GROUP_LIMIT or not inner[g] or cost > budget:
+            local.update(_sunflower(ids, radius[g], degree))
+        else:
+            springs.append(g)
+            budget -= cost
+    done = total - len(springs)
+    step(done, "Placing the claims")
+    for batch in _batches(springs, members):
+        local.update(_springs([(members[g], inner[g], radius[g]) for g in batch], seed, np))
+        done += len(batch)
+        step(done, "Placing the claims")
+    out = {}
+    for g in groups:
         cx, cy = centres[g]
-        for nid, (x, y) in _inside(members[g], inner[g], radius[g], degree, seed, nx, np).items():
+        for nid in members[g]:
+            x, y = local[nid]
             out[nid] = (cx + x, cy + y)
     step(total, "Done")
     return out
@@ -319,27 +344,78 @@ def _shelf_pack(order: list[str], radius: dict[str, float]) -> dict[str, tuple[f
     return out
 
 
-def _inside(ids, edges, radius, degree, seed, nx, np) -> dict[str, tuple[float, float]]:
-    """Positions of one group's claims within a disc of RADIUS around (0, 0)."""
-    if len(ids) == 1:
-        return {ids[0]: (0.0, 0.0)}
-    usable = max(radius - 0.5 * NODE_SPACING, NODE_SPACING)
-    if len(ids) > SPRING_GROUP_LIMIT or not edges:
-        # a sunflower: even spacing, the best-connected claims in the middle
-        ranked = sorted(ids, key=lambda i: (-degree[i], i))
-        n = len(ranked)
-        out = {}
-        for k, nid in enumerate(ranked):
-            rho = usable * math.sqrt((k + 0.5) / n)
-            theta = k * 2.399963229728653  # the golden angle
-            out[nid] = (rho * math.cos(theta), rho * math.sin(theta))
-        return out
-    sub = nx.Graph()
-    sub.add_nodes_from(ids)
-    sub.add_edges_from(edges)
-    pos = nx.spring_layout(sub, seed=seed, iterations=50, k=1.2 / math.sqrt(len(ids)))
-    p = np.array([pos[i] for i in ids], dtype=float)
-    p -= p.mean(0)
-    reach = float(np.sqrt((p**2).sum(1)).max()) or 1.0
-    p *= usable / reach
-    return {nid: (float(x), float(y)) for nid, (x, y) in zip(ids, p, strict=True)}
+def _usable(radius: float) -> float:
+    return max(radius - 0.5 * NODE_SPACING, NODE_SPACING)
+
+
+def _sunflower(ids, radius, degree) -> dict[str, tuple[float, float]]:
+    """Even spacing within a disc, the best-connected claims in the middle."""
+    ranked = sorted(ids, key=lambda i: (-degree[i], i))
+    usable, n = _usable(radius), len(ranked)
+    out = {}
+    for k, nid in enumerate(ranked):
+        rho = usable * math.sqrt((k + 0.5) / n)
+        theta = k * 2.399963229728653  # the golden angle
+        out[nid] = (rho * math.cos(theta), rho * math.sin(theta))
+    return out
+
+
+# Cells (groups × padded size²) of one batch: a few MB of float64 per array.
+BATCH_CELLS = 1_500_000
+
+
+def _padded(n: int) -> int:
+    return max(4, 1 << (n - 1).bit_length())
+
+
+def _batches(groups: list[str], members: dict[str, list[str]]):
+    """Groups of about the same size together (padded to a power of two), in batches."""
+    by_size: dict[int, list[str]] = defaultdict(list)
+    for g in groups:
+        by_size[_padded(len(members[g]))].append(g)
+    for m in sorted(by_size):
+        chunk = max(1, BATCH_CELLS // (m * m))
+        bucket = by_size[m]
+        for i in range(0, len(bucket), chunk):
+            yield bucket[i : i + chunk]
+
+
+def _springs(blocks, seed, np, iterations: int = 50) -> dict[str, tuple[float, float]]:
+    """networkx's Fruchterman–Reingold spring layout, run for many groups at once: each block
+    (ids, edges, radius) is one group, padded to the batch's largest; padding neither pushes
+    nor moves. One call per group costs ~15 ms of fixed overhead, which 500 documents turn
+    into 8 s; a batch costs about what one large group does."""
+    size = max(len(ids) for ids, _e, _r in blocks)
+    b = len(blocks)
+    rng = np.random.default_rng(seed)
+    f = np.float32  # half the memory traffic of float64; a layout needs no more precision
+    pos = rng.random((b, size, 2)).astype(f)
+    adjacency = np.zeros((b, size, size), dtype=f)
+    valid = np.zeros((b, size), dtype=f)
+    k = np.ones((b, 1, 1), dtype=f)
+    for i, (ids, edges, _r) in enumerate(blocks):
+        index = {nid: j for j, nid in enumerate(ids)}
+        valid[i, : len(ids)] = 1.0
+        for u, v in edges:
+            if u != v:
+                adjacency[i, index[u], index[v]] = adjacency[i, index[v], index[u]] = 1.0
+        k[i] = 1.2 / math.sqrt(len(ids))
+    t, dt = f(0.1), f(0.1 / (iterations + 1))
+    pair = valid[:, :, None] * valid[:, None, :]
+    for _ in range(iterations):
+        delta = pos[:, :, None, :] - pos[:, None, :, :]
+        square = (delta * delta).sum(-1)
+        np.clip(square, 1e-4, None, out=square)
+        force = (k * k / square - adjacency * np.sqrt(square) / k) * pair
+        displacement = (delta * force[..., None]).sum(2)
+        length = np.clip(np.sqrt((displacement**2).sum(-1)), 0.01, None)
+        pos += displacement * (t / length)[..., None] * valid[..., None]
+        t -= dt
+    out = {}
+    for i, (ids, _e, radius) in enumerate(blocks):
+        p = pos[i, : len(ids)]
+        p = p - p.mean(0)
+        reach = float(np.sqrt((p**2).sum(1)).max()) or 1.0
+        p = p * (_usable(radius) / reach)
+        out.update({nid: (float(x), float(y)) for nid, (x, y) in zip(ids, p, strict=True)})
+    return out
