@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        from desktop.ui.analysis_ui import install_analysis_ui
         from desktop.ui.claims_browser import install_claims_browser
         from desktop.ui.exchange import install_exchange_ui
         from desktop.ui.export_dialog import install_export_ui
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         install_claims_browser(self)  # View → All claims and notes (Ctrl+Shift+L)
         install_export_ui(self)  # File → Export… and Import annotations…
         install_exchange_ui(self)  # bundles, keys and conflicts
+        install_analysis_ui(self)  # Analysis → Claim graph…, Timeline…
 
         self.library.document_selected.connect(self.open_document)
         self.results.hit_activated.connect(self.open_hit)

@@ -38,7 +38,7 @@ PAIR_BUDGET = 250_000
 # Past this many groups their discs are packed in rows instead of by a spring layout.
 SPRING_GROUPS_LIMIT = 400
 NODE_SPACING = 1.0  # layout units between neighbouring claims; a view scales them
-GROUP_GAP = 1.5  # layout units between two groups' discs
+GROUP_GAP = 3.0  # layout units between two groups' discs
 
 
 @dataclass(frozen=True)
@@ -280,9 +280,9 @@ def _group_centres(groups, radius, between, seed, nx, np) -> dict[str, tuple[flo
     return {g: (float(x), float(y)) for g, (x, y) in zip(groups, p, strict=True)}
 
 
-def _push_apart(p, r, np, rounds: int = 200):
+def _push_apart(p, r, np, rounds: int = 200, gap: float = GROUP_GAP):
     """Move discs (centres P, radii R) apart until none overlaps another (or ROUNDS pass)."""
-    need = r[:, None] + r[None, :] + GROUP_GAP
+    need = r[:, None] + r[None, :] + gap
     np.fill_diagonal(need, 0.0)
     for _ in range(rounds):
         d = p[:, None, :] - p[None, :, :]
@@ -417,5 +417,7 @@ def _springs(blocks, seed, np, iterations: int = 50) -> dict[str, tuple[float, f
         p = p - p.mean(0)
         reach = float(np.sqrt((p**2).sum(1)).max()) or 1.0
         p = p * (_usable(radius) / reach)
+        # claims a spring put on top of each other: apart, so their labels can be read
+        p = _push_apart(p.astype(float), np.full(len(ids), 0.0), np, rounds=30, gap=NODE_SPACING)
         out.update({nid: (float(x), float(y)) for nid, (x, y) in zip(ids, p, strict=True)})
     return out
