@@ -35,6 +35,7 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots_review.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots_analysis.py
 
 # One folder, dist/assay/, with both programs (PyInstaller; see build.spec).
 dist: $(STAMP)

@@ -50,6 +50,8 @@ except ImportError:  # pragma: no cover - every supported PySide6 has it
 UNIT = 34.0  # pixels per layout unit
 NODE_RADIUS = 7.0
 LABEL_LIMIT = 250  # past this many claims, only the groups are labelled (hover for the rest)
+EDGE_DETAIL_LIMIT = 1500  # past this many links: solid lines, no antialiasing (see _draw_edges)
+EDGES_PER_PIECE = 250
 DRAW_CHUNK = 400  # claims drawn per turn of the event loop, so a large graph never blocks it
 RELATION_STYLE = {  # colour, width, pen style
     "corroborates": ("#2F855A", 1.6, Qt.PenStyle.SolidLine),
@@ -306,27 +308,36 @@ class ClaimGraphView(QWidget):
                 self.scene.addItem(label)
 
     def _draw_edges(self, graph: ClaimGraph, positions: dict) -> None:
-        paths = {relation: QPainterPath() for relation in RELATION_STYLE}
-        highlighted = QPainterPath()
-        for e in graph.edges:
-            a, b = self._point(e.from_id), self._point(e.to_id)
-            path = highlighted if e.highlight else paths[e.relation]
-            path.moveTo(a)
-            path.lineTo(b)
-        for relation, path in paths.items():
-            colour, width, style = RELATION_STYLE[relation]
-            item = QGraphicsPathItem(path)
-            item.setPen(QPen(QColor(colour), width, style, Qt.PenCapStyle.RoundCap))
-            item.setZValue(-1)
-            self.scene.addItem(item)
+        # Dashed, antialiased pens over thousands of lines take seconds to paint: a large graph
+        # tells its relations by colour alone, without antialiasing, in pieces the view can skip.
+        large = len(graph.edges) > EDGE_DETAIL_LIMIT
+        self.canvas.setRenderHint(QPainter.RenderHint.Antialiasing, not large)
+        pieces: dict[str, list[QPainterPath]] = {r: [] for r in (*RELATION_STYLE, "highlight")}
+        for n, e in enumerate(graph.edges):
+            key = "highlight" if e.highlight else e.relation
+            if n % EDGES_PER_PIECE == 0 or not pieces[key]:
+                pieces[key].append(QPainterPath())
+            path = pieces[key][-1]
+            path.moveTo(self._point(e.from_id))
+            path.lineTo(self._point(e.to_id))
         halo = QColor(HIGHLIGHT)
         halo.setAlpha(70)
-        for pen in (QPen(halo, 7.0), QPen(QColor(HIGHLIGHT), 2.6)):
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-            item = QGraphicsPathItem(highlighted)
-            item.setPen(pen)
-            item.setZValue(-0.5)
-            self.scene.addItem(item)
+        for key, paths in pieces.items():
+            if key == "highlight":
+                pens = [(QPen(QColor(HIGHLIGHT), 2.6), -0.5)]
+                if not large:
+                    pens.insert(0, (QPen(halo, 7.0), -0.6))
+            else:
+                colour, width, style = RELATION_STYLE[key]
+                pen = QPen(QColor(colour), width, Qt.PenStyle.SolidLine if large else style)
+                pens = [(pen, -1)]
+            for pen, z in pens:
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                for path in paths:
+                    item = QGraphicsPathItem(path)
+                    item.setPen(pen)
+                    item.setZValue(z)
+                    self.scene.addItem(item)
 
     def _draw_some(self) -> None:
         chunk, self._pending = self._pending[:DRAW_CHUNK], self._pending[DRAW_CHUNK:]
