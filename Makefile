@@ -36,6 +36,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots_review.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots_demo.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots_analysis.py
 
 # One folder, dist/assay/, with both programs (PyInstaller; see build.spec).
 dist: $(STAMP)

@@ -442,6 +442,10 @@ XFAIL: dict[str, str] = {  # none left: every action undoes exactly
 
 # Public methods that only read.
 READ_ONLY = [
+    # the claim graph and the timeline
+    "claim_graph",
+    "graph_layout",
+    "timeline",
     "agreement",
     "analysts",
     "annotation",

@@ -31,6 +31,7 @@ from .services.agreement import Agreement
 from .services.analysts import Analysts
 from .services.annotations import Annotations
 from .services.documents import Documents
+from .services.graph import Graph
 from .services.judgements import Judgements
 from .services.links import Links
 from .services.maintenance import Maintenance
@@ -38,6 +39,7 @@ from .services.review import Reviews
 from .services.search import Search
 from .services.sources import Sources
 from .services.tags import Tags
+from .services.timeline import Timeline
 
 __all__ = [
     "MARKINGS",
@@ -74,6 +76,9 @@ class Services:
     exchange: Exchange
     judgements: Judgements
     ach: Ach
+    # the analytic views: the claim graph and the timeline (read only)
+    graph: Graph
+    timeline: Timeline
 
 
 class _Via:
@@ -115,6 +120,8 @@ class Workspace:
             Exchange(s, index_pending=search.index_pending),
             Judgements(s),
             Ach(s),
+            Graph(s),
+            Timeline(s),
         )
         s.indexer = search.index_pending
         try:
@@ -301,6 +308,10 @@ class Workspace:
     review_judgement = _Via("judgements")
     judgement_reviews = _Via("judgements")
     judgement_history = _Via("judgements")
+    # -- the claim graph and the timeline ---------------------------------------------------------
+    claim_graph = _Via("graph")
+    graph_layout = _Via("graph")
+    timeline = _Via("timeline")
 
     # -- analysts --------------------------------------------------------------------------------
     analysts = _Via("analysts")

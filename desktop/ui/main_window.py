@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         from desktop.ui.ach_view import install_ach_ui
+        from desktop.ui.analysis_ui import install_analysis_ui
         from desktop.ui.claims_browser import install_claims_browser
         from desktop.ui.exchange import install_exchange_ui
         from desktop.ui.export_dialog import install_export_ui
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         install_exchange_ui(self)  # bundles, keys and conflicts
         install_judgements_ui(self)  # Analysis → Key judgements… (Ctrl+Shift+J)
         install_ach_ui(self)  # Analysis → Competing hypotheses…
+        install_analysis_ui(self)  # Analysis → Claim graph…, Timeline…
 
         self.library.document_selected.connect(self.open_document)
         self.results.hit_activated.connect(self.open_hit)
