@@ -8,7 +8,9 @@ import itertools
 import logging
 import re
 import shutil
+import sys
 import threading
+import types
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator
@@ -16,11 +18,40 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from whoosh import fields, highlight, index, matching, qparser, query
-from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
-from whoosh.lang.porter import stem as porter_stem
-from whoosh.matching import binary, mcore
-from whoosh.qparser.dateparse import DateParserPlugin
+
+def _cached_property_without_asyncio() -> None:
+    """whoosh.reading takes one decorator from the `cached_property` package, which imports
+    asyncio (~12 % of a new `assay search` process's imports, bench/bench_coldstart.py);
+    functools' cached_property does the same for it. Any other name of that package still
+    comes from the package itself."""
+    if "cached_property" in sys.modules:
+        return
+    shim = types.ModuleType("cached_property")
+    shim.cached_property = functools.cached_property
+
+    def real_name(name: str):
+        if name.startswith("__"):  # the import system asks for __path__ and the like
+            raise AttributeError(name)
+        import importlib.machinery
+        import importlib.util
+
+        spec = importlib.machinery.PathFinder.find_spec("cached_property")
+        real = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(real)
+        sys.modules["cached_property"] = real
+        return getattr(real, name)
+
+    shim.__getattr__ = real_name
+    sys.modules["cached_property"] = shim
+
+
+_cached_property_without_asyncio()
+
+from whoosh import fields, highlight, index, matching, qparser, query  # noqa: E402
+from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer  # noqa: E402
+from whoosh.lang.porter import stem as porter_stem  # noqa: E402
+from whoosh.matching import binary, mcore  # noqa: E402
+from whoosh.qparser.dateparse import DateParserPlugin  # noqa: E402
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = "4"
