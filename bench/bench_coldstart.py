@@ -85,8 +85,19 @@ def build_one(n: int, out: Path) -> dict:
     manifest = Corpus(n).write(root)
     corpus_s = time.perf_counter() - t
     ws = Workspace.create(ws_path)
+    log = (out / f"progress-{n}.log").open("a")
+    started = time.perf_counter()
+    last = {"at": 0.0, "what": None}
+
+    def progress(done: int, total: int, what: str) -> None:  # a line every 30 s or phase
+        now = time.perf_counter() - started
+        if what != last["what"] or now - last["at"] > 30:
+            last.update(at=now, what=what)
+            log.write(f"{now:8.0f} s  {what} {done}/{total}  load {os.getloadavg()[0]:.1f}\n")
+            log.flush()
+
     try:
-        report = ws.import_paths([root], index=True)
+        report = ws.import_paths([root], index=True, progress=progress)
         segments = len(ws.index.ix._segments()) if hasattr(ws.index.ix, "_segments") else None
     finally:
         ws.close()
@@ -153,7 +164,9 @@ def build_fts(ws_path: Path, fts_path: Path) -> tuple[float, float]:
 def cmd_build(args) -> int:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    code = use_snapshot(out / "build")  # the build takes long; the tree may change meanwhile
+    # the build takes long and the tree may change meanwhile; one copy per build command, so
+    # two builds can run side by side
+    code = use_snapshot(out / ("build-" + args.sizes.replace(",", "-")))
     env = dict(os.environ, ASSAY_PROFILE_DIR=str(out / "profile"))
     for n in [int(s) for s in args.sizes.split(",")]:
         done = out / f"build-{n}.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import itertools
 import logging
@@ -45,13 +46,52 @@ def _cached_property_without_asyncio() -> None:
     sys.modules["cached_property"] = shim
 
 
-_cached_property_without_asyncio()
+@contextlib.contextmanager
+def _deferred(module: str, *names: str) -> Iterator[None]:
+    """While whoosh is imported, MODULE is a stand-in whose functions NAMES import the real
+    module when first called; afterwards `import MODULE` gets the real one as usual.
 
-from whoosh import fields, highlight, index, matching, qparser, query  # noqa: E402
-from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer  # noqa: E402
-from whoosh.lang.porter import stem as porter_stem  # noqa: E402
-from whoosh.matching import binary, mcore  # noqa: E402
-from whoosh.qparser.dateparse import DateParserPlugin  # noqa: E402
+    Whoosh imports two modules at start-up for functions a search never calls:
+    `urllib.request` (for `urlretrieve`; it brings http, email, ssl and sockets, ~25 % of
+    importing Whoosh) and `whoosh.lang.morph_en` (English variations, ~7 %)."""
+    if module in sys.modules:
+        yield
+        return
+    stub = types.ModuleType(module)
+    for name in names:
+
+        def call_real(*args, _name=name, **kwargs):
+            import importlib
+
+            return getattr(importlib.import_module(module), _name)(*args, **kwargs)
+
+        call_real.__name__ = name
+        setattr(stub, name, call_real)
+    sys.modules[module] = stub
+    try:
+        yield
+    finally:
+        if sys.modules.get(module) is stub:
+            del sys.modules[module]
+        parent, _, child = module.rpartition(".")
+        if getattr(sys.modules.get(parent), child, None) is stub:
+            delattr(sys.modules[parent], child)
+
+
+_cached_property_without_asyncio()
+with _deferred("urllib.request", "urlretrieve"), _deferred("whoosh.lang.morph_en", "variations"):
+    from whoosh import fields, highlight, index, matching, qparser, query
+    from whoosh.analysis import (
+        STOP_WORDS,
+        LowercaseFilter,
+        StemFilter,
+        StopFilter,
+        Token,
+        Tokenizer,
+    )
+    from whoosh.lang.porter import stem as porter_stem
+    from whoosh.matching import binary, mcore
+    from whoosh.qparser.dateparse import DateParserPlugin
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = "4"
