@@ -516,6 +516,53 @@ def cmd_measure(args) -> int:
     return 0
 
 
+def cmd_ab(args) -> int:
+    """`assay search` from new processes, two versions of the code alternating in one run."""
+    out = args.out.resolve()
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base.update(ASSAY_PROFILE_DIR=str(out / "profile"), NO_COLOR="1")
+    envs = {}
+    for label, folder in (("before", args.before), ("after", args.after)):
+        env = dict(base, PYTHONPATH=str(folder.resolve()))
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "db", "desktop"],
+            cwd=env["PYTHONPATH"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        envs[label] = env
+    py = sys.executable
+    lines = [f"`{' '.join(['.venv/bin/python', 'bench/bench_coldstart.py', *sys.argv[1:]])}`", ""]
+    lines += [
+        "| docs | before: first hit ms | after | after / before | before: peak RSS MB "
+        "| after | bare python ms | load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for n in [int(x) for x in args.sizes.split(",")]:
+        q = next(q for q in Corpus(n).queries(args.queries) if q.kind == "two")
+        cmd = [py, "-m", "desktop.cli", "--read-only", "-w", str(out / f"ws-{n}"), "search", q.text]
+        load0 = os.getloadavg()[0]
+        runs = {k: [] for k in envs}
+        bare = []
+        for env in envs.values():
+            run_child(cmd, env)  # warm-up
+        for _ in range(args.reps):
+            for label, env in envs.items():
+                runs[label].append(run_child(cmd, env))
+            bare.append(run_child([py, "-c", "print()"], envs["after"])[0])
+        med = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
+        rss = {k: statistics.median(r[2] for r in v) for k, v in runs.items()}
+        lines.append(
+            f"| {n:,} | {med['before']:.0f} | {med['after']:.0f} | "
+            f"{med['after'] / med['before']:.2f} | {rss['before']:.0f} | {rss['after']:.0f} | "
+            f"{statistics.median(bare):.0f} | {load0:.1f} → {os.getloadavg()[0]:.1f} |"
+        )
+        print(lines[-1], flush=True)
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="step", required=True)
@@ -538,6 +585,14 @@ def main(argv: list[str] | None = None) -> int:
         "to measure instead of this tree (e.g. `git archive` of an older commit)",
     )
     m.set_defaults(fn=cmd_measure)
+    a = sub.add_parser("ab", help="`assay search` cold, two code versions alternating")
+    a.add_argument("--sizes", default="2000")
+    a.add_argument("--out", type=Path, required=True)
+    a.add_argument("--before", type=Path, required=True, help="folder with db/ and desktop/")
+    a.add_argument("--after", type=Path, default=ROOT)
+    a.add_argument("--reps", type=int, default=9)
+    a.add_argument("--queries", type=int, default=200)
+    a.set_defaults(fn=cmd_ab)
     one = sub.add_parser("_build_one")
     one.add_argument("n", type=int)
     one.add_argument("out", type=Path)

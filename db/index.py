@@ -89,9 +89,68 @@ with _deferred("urllib.request", "urlretrieve"), _deferred("whoosh.lang.morph_en
         Token,
         Tokenizer,
     )
+    from whoosh.filedb import compound, structfile
     from whoosh.lang.porter import stem as porter_stem
     from whoosh.matching import binary, mcore
     from whoosh.qparser.dateparse import DateParserPlugin
+
+
+class _ViewFile:
+    """A read-only file over a memoryview: read, seek and tell, copying only what is read."""
+
+    __slots__ = ("_view", "_pos")
+
+    def __init__(self, view) -> None:
+        self._view = memoryview(view)
+        self._pos = 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        start, size = self._pos, len(self._view)
+        end = size if n is None or n < 0 else min(start + n, size)
+        self._pos = max(start, end)
+        return self._view[start:end].tobytes()
+
+    def readline(self, limit: int = -1) -> bytes:
+        start, size = self._pos, len(self._view)
+        end = size if limit is None or limit < 0 else min(start + limit, size)
+        chunk = self._view[start:end].tobytes()
+        cut = chunk.find(b"\n")
+        if cut >= 0:
+            chunk = chunk[: cut + 1]
+        self._pos = start + len(chunk)
+        return chunk
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._view))[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        pass
+
+
+class _MappedBufferFile(structfile.BufferFile):
+    """Whoosh's BufferFile over a part of a memory-mapped segment, without its copy.
+
+    Whoosh opens each part of a segment (terms, postings, stored fields, lengths) as a
+    BufferFile over the mapped file, and BufferFile wraps it in `BytesIO(buf)`, which copies
+    the whole part into memory: a searching process held its whole index twice, once copied
+    and once mapped (bench/bench_coldstart.py). This one reads from the mapping itself."""
+
+    def __init__(self, buf, name=None, onclose=None):
+        super().__init__(b"", name=name, onclose=onclose)
+        self._buf = buf
+        self.file = _ViewFile(buf)
+
+
+compound.BufferFile = _MappedBufferFile  # the name CompoundStorage.open_file calls
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = "4"
