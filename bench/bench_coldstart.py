@@ -559,6 +559,17 @@ def cmd_ab(args) -> int:
             f"{statistics.median(bare):.0f} | {load0:.1f} → {os.getloadavg()[0]:.1f} |"
         )
         print(lines[-1], flush=True)
+        for rep in range(args.search_reps):  # the 200 queries in one process, alternating
+            for label, env in envs.items():
+                child = [py, "-c", QUERIES_OURS, str(out / f"ws-{n}"), str(n), str(HERE)]
+                got = json.loads(run_child([*child, str(args.queries)], env)[3])
+                lines.append(
+                    f"  {n:,} docs, 200 queries with HTML highlights, {label} (rep {rep + 1}): "
+                    f"median {statistics.median(got['times']):.1f} ms, p95 "
+                    f"{pct(got['times'], 95):.1f} ms, RSS peak {got['hwm_mb']:.0f} MB, "
+                    f"load {os.getloadavg()[0]:.1f}"
+                )
+                print(lines[-1], flush=True)
     print("\n".join(lines))
     return 0
 
@@ -592,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--after", type=Path, default=ROOT)
     a.add_argument("--reps", type=int, default=9)
     a.add_argument("--queries", type=int, default=200)
+    a.add_argument("--search-reps", type=int, default=0, help="also the queries in one process")
     a.set_defaults(fn=cmd_ab)
     one = sub.add_parser("_build_one")
     one.add_argument("n", type=int)
