@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import itertools
 import logging
 import re
 import shutil
+import sys
 import threading
+import types
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator
@@ -16,11 +19,138 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from whoosh import fields, highlight, index, matching, qparser, query
-from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
-from whoosh.lang.porter import stem as porter_stem
-from whoosh.matching import binary, mcore
-from whoosh.qparser.dateparse import DateParserPlugin
+
+def _cached_property_without_asyncio() -> None:
+    """whoosh.reading takes one decorator from the `cached_property` package, which imports
+    asyncio (~12 % of a new `assay search` process's imports, bench/bench_coldstart.py);
+    functools' cached_property does the same for it. Any other name of that package still
+    comes from the package itself."""
+    if "cached_property" in sys.modules:
+        return
+    shim = types.ModuleType("cached_property")
+    shim.cached_property = functools.cached_property
+
+    def real_name(name: str):
+        if name.startswith("__"):  # the import system asks for __path__ and the like
+            raise AttributeError(name)
+        import importlib.machinery
+        import importlib.util
+
+        spec = importlib.machinery.PathFinder.find_spec("cached_property")
+        real = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(real)
+        sys.modules["cached_property"] = real
+        return getattr(real, name)
+
+    shim.__getattr__ = real_name
+    sys.modules["cached_property"] = shim
+
+
+@contextlib.contextmanager
+def _deferred(module: str, *names: str) -> Iterator[None]:
+    """While whoosh is imported, MODULE is a stand-in whose functions NAMES import the real
+    module when first called; afterwards `import MODULE` gets the real one as usual.
+
+    Whoosh imports two modules at start-up for functions a search never calls:
+    `urllib.request` (for `urlretrieve`; it brings http, email, ssl and sockets, ~25 % of
+    importing Whoosh) and `whoosh.lang.morph_en` (English variations, ~7 %)."""
+    if module in sys.modules:
+        yield
+        return
+    stub = types.ModuleType(module)
+    for name in names:
+
+        def call_real(*args, _name=name, **kwargs):
+            import importlib
+
+            return getattr(importlib.import_module(module), _name)(*args, **kwargs)
+
+        call_real.__name__ = name
+        setattr(stub, name, call_real)
+    sys.modules[module] = stub
+    try:
+        yield
+    finally:
+        if sys.modules.get(module) is stub:
+            del sys.modules[module]
+        parent, _, child = module.rpartition(".")
+        if getattr(sys.modules.get(parent), child, None) is stub:
+            delattr(sys.modules[parent], child)
+
+
+_cached_property_without_asyncio()
+with _deferred("urllib.request", "urlretrieve"), _deferred("whoosh.lang.morph_en", "variations"):
+    from whoosh import fields, highlight, index, matching, qparser, query
+    from whoosh.analysis import (
+        STOP_WORDS,
+        LowercaseFilter,
+        StemFilter,
+        StopFilter,
+        Token,
+        Tokenizer,
+    )
+    from whoosh.filedb import compound, structfile
+    from whoosh.lang.porter import stem as porter_stem
+    from whoosh.matching import binary, mcore
+    from whoosh.qparser.dateparse import DateParserPlugin
+
+
+class _ViewFile:
+    """A read-only file over a memoryview: read, seek and tell, copying only what is read."""
+
+    __slots__ = ("_view", "_pos")
+
+    def __init__(self, view) -> None:
+        self._view = memoryview(view)
+        self._pos = 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        start, size = self._pos, len(self._view)
+        end = size if n is None or n < 0 else min(start + n, size)
+        self._pos = max(start, end)
+        return self._view[start:end].tobytes()
+
+    def readline(self, limit: int = -1) -> bytes:
+        start, size = self._pos, len(self._view)
+        end = size if limit is None or limit < 0 else min(start + limit, size)
+        chunk = self._view[start:end].tobytes()
+        cut = chunk.find(b"\n")
+        if cut >= 0:
+            chunk = chunk[: cut + 1]
+        self._pos = start + len(chunk)
+        return chunk
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._view))[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        pass
+
+
+class _MappedBufferFile(structfile.BufferFile):
+    """Whoosh's BufferFile over a part of a memory-mapped segment, without its copy.
+
+    Whoosh opens each part of a segment (terms, postings, stored fields, lengths) as a
+    BufferFile over the mapped file, and BufferFile wraps it in `BytesIO(buf)`, which copies
+    the whole part into memory: a searching process held its whole index twice, once copied
+    and once mapped (bench/bench_coldstart.py). This one reads from the mapping itself."""
+
+    def __init__(self, buf, name=None, onclose=None):
+        super().__init__(b"", name=name, onclose=onclose)
+        self._buf = buf
+        self.file = _ViewFile(buf)
+
+
+compound.BufferFile = _MappedBufferFile  # the name CompoundStorage.open_file calls
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = "4"

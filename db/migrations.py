@@ -2,10 +2,59 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING
 
-migrations = Migrations("assay")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class _Steps:
+    """`@migrations(name=…)` registers a step, as sqlite-utils' Migrations does; sqlite-utils
+    itself is loaded only to apply steps, so opening a workspace read-only (which only compares
+    the names) does not import it (bench/bench_coldstart.py)."""
+
+    migrations_table = "_sqlite_migrations"
+
+    def __init__(self, name: str):
+        self.name = name
+        self._migrations: list = []
+        self._real = None
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True):
+        def inner(fn):
+            self._migrations.append((name or fn.__name__, fn, transactional))
+            self._real = None
+            return fn
+
+        return inner
+
+    def names(self) -> list[str]:
+        return [m[0] for m in self._migrations]
+
+    def applied(self, db: Database) -> list[str]:
+        if not db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            [self.migrations_table],
+        ).fetchone():
+            return []
+        sql = f"SELECT name FROM {self.migrations_table} WHERE migration_set = ? ORDER BY rowid"
+        return [r[0] for r in db.execute(sql, [self.name])]
+
+    def apply(self, db: Database, **options) -> None:
+        if self._real is None:
+            from .store import import_sqlite_utils
+
+            import_sqlite_utils()
+            from sqlite_utils.migrations import Migrations
+
+            real = Migrations(self.name)
+            for name, fn, transactional in self._migrations:
+                real(name=name, transactional=transactional)(fn)
+            self._real = real
+        self._real.apply(getattr(db, "database", db), **options)
+
+
+migrations = _Steps("assay")
 
 # Columns every entity that travels between workstations carries (DESIGN.md, "Data model").
 TRAVELLING = {
@@ -89,7 +138,7 @@ def apply(db: Database) -> None:
 
 def all_names() -> list[str]:
     """The schema steps this version of Assay knows, oldest first."""
-    return [m.name for m in migrations._migrations]
+    return migrations.names()
 
 
 def latest_name() -> str:
@@ -97,7 +146,7 @@ def latest_name() -> str:
 
 
 def applied_names(db: Database) -> list[str]:
-    return [m.name for m in migrations.applied(db)]
+    return migrations.applied(db)
 
 
 @migrations(name="m002_annotations")

@@ -6,13 +6,18 @@ import base64
 import hashlib
 import os
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from .errors import KeyProblem
 from .profile import profile_dir
+
+# cryptography is imported where a key is made, read, signs or verifies, not when the kernel
+# is: a plain search never needs it (tests/test_coldstart.py)
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 
 def fingerprint(public_raw: bytes) -> str:
@@ -26,6 +31,8 @@ def short(fp: str) -> str:
 
 
 def public_raw(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -34,6 +41,8 @@ def encode_public(raw: bytes) -> str:
 
 
 def decode_public(text: str) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         raw = base64.b64decode(text.strip(), validate=True)
         return Ed25519PublicKey.from_public_bytes(raw)
@@ -47,6 +56,9 @@ def key_path(analyst_id: str, folder: Path | None = None) -> Path:
 
 def load_or_create_private_key(analyst_id: str, folder: Path | None = None) -> Ed25519PrivateKey:
     """This analyst's signing key, made on first use and readable by this user only."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     path = key_path(analyst_id, folder)
     if path.exists():
         try:
@@ -74,6 +86,8 @@ def sign(key: Ed25519PrivateKey, data: bytes) -> bytes:
 
 
 def verify(public: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
     try:
         public.verify(signature, data)
         return True

@@ -11,8 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from db import index as ixmod
 from db import migrations, store
@@ -25,6 +24,9 @@ from .ids import utcnow
 from .lock import WorkspaceLock
 from .profile import Profile, load_profile
 from .undo import BOOKKEEPING, META, PRIMARY_KEYS, RowChange, UndoHistory, UndoStep
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DB_NAME = "assay.db"
 SENT_KEY = "bundle_prev"  # meta: the manifest hash of the last bundle this store exported
