@@ -242,3 +242,22 @@ def test_changes_carry_judgements_and_matrices_through_merge_copy_and_restore():
     merged.matrices.add("n")
     merged.restore(copy)
     assert (merged.judgements, merged.matrices) == ({"j"}, {"m"})
+
+
+def test_tradecraft_findings_travel_with_the_judgement_and_never_block(team):
+    ws, ids = team
+    sound = ws.judgement(judge(ws, ids))  # two sources, rated B and C: nothing to say
+    assert sound.findings == []
+    # one source only (c1 and c2 are both the Meridian Ledger's), and "remote" written where
+    # "likely" is rated: both are reported, and the judgement is stored all the same
+    lone = ws.judgement(
+        ws.add_judgement(
+            "A remote chance that the tools shorten the time to exploit.",
+            likelihood="likely",
+            confidence="low",
+            supporting=[ids["c1"], ids["c2"]],
+            reason="one outlet",
+        ).created
+    )
+    codes = {f.code for f in lone.findings}
+    assert codes == {"single-source", "likelihood-mismatch"}, lone.findings

@@ -109,6 +109,10 @@ def judgement_html(j: Judgement, reviews: list, history: list[dict]) -> str:
             out.append(f"<p><b>{title}</b></p><ul>")
             out += [_claim_item(a) for a in claims]
             out.append("</ul>")
+    if j.findings:  # tradecraft advice: shown, never blocking
+        out.append('<p style="color:#975a16"><b>Tradecraft</b></p><ul>')
+        out += [f'<li style="color:#975a16">{e(f.message)}</li>' for f in j.findings]
+        out.append("</ul>")
     if j.missing:
         out.append('<p style="color:#c53030"><b>Missing evidence</b></p><ul>')
         out += [

@@ -289,3 +289,5 @@ class Judgement:
     weakening: list[Annotation] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     summary: str = ""
+    # tradecraft findings (kernel/tradecraft.py): advice, never a refusal
+    findings: list = field(default_factory=list)

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Iterable
 
-from ..kernel import queries, scales
+from ..kernel import queries, scales, tradecraft
 from ..kernel.changes import Changes
 from ..kernel.errors import JudgementError, NotFound, PermissionDenied, RatingError
 from ..kernel.records import (
@@ -103,6 +103,11 @@ class Judgements(Service):
             self.db, sorted({a for ev in evidence.values() for a, _r in ev})
         )
         sources = self._sources_of(list(claims.values()))
+        docs = queries.document_summaries(self.db, sorted({a.document_id for a in claims.values()}))
+        source_names = {
+            a.id: (docs.get(a.document_id) or {}).get("source") or a.document_title
+            for a in claims.values()
+        }
         names = dict(self.db.execute("SELECT id, name FROM analysts").fetchall())
         out = []
         for r in rows:
@@ -130,6 +135,11 @@ class Judgements(Service):
                     weakening=weak,
                     missing=missing,
                     summary=self._summary(live, len(missing), sources),
+                    findings=tradecraft.check_judgement(
+                        r["statement"],
+                        r["likelihood"],
+                        [(source_names[a.id], a.reliability) for a in live],
+                    ),
                 )
             )
         return out
