@@ -80,50 +80,20 @@ def build(ws) -> None:
             ["corroborates", "contradicts", "refines", "duplicates"], [5, 3, 2, 1]
         )[0]
         ws.link_claims(a, b, relation)
-    if hasattr(ws, "add_judgement"):  # the judgements service, where the workspace has it
-        made = ws.add_judgement(
-            "Exploitation windows will keep shrinking through 2026.",
-            likelihood="likely",
-            confidence="moderate",
-            supporting=[c for c, t in claims if t.startswith("capability")][:2],
-            reason="first assessment",
-        )
-        ws.edit_judgement(
-            made.created,
-            likelihood="very_likely",
-            supporting=[c for c, t in claims if t.startswith("vulnerability")][:1],
-            reason="the advisory's patch data agree",
-        )
-        return
-    # Until the judgements service lands: its audit rows, as the shared contract shapes them
-    # (entity 'judgement'; reason, likelihood, confidence), so the timeline shows its lane.
-    steps = (
-        ("2025-07-12T09:00:00Z", "j-windows", "first assessment", "likely", "low"),
-        (
-            "2025-10-23T09:00:00Z",
-            "j-windows",
-            "raised from likely to very_likely",
-            "very_likely",
-            "moderate",
-        ),
-        ("2025-12-06T09:00:00Z", "j-controls", "first assessment", "roughly_even", "low"),
-        (
-            "2026-02-05T09:00:00Z",
-            "j-controls",
-            "lowered to unlikely: leakage claims added",
-            "unlikely",
-            "moderate",
-        ),
+    # a key judgement, raised once: its two changes are the timeline's judgement lane
+    made = ws.add_judgement(
+        "Exploitation windows will keep shrinking through 2026.",
+        likelihood="likely",
+        confidence="moderate",
+        supporting=[c for c, t in claims if t.startswith("capability")][:2],
+        reason="first assessment",
     )
-    for at, jid, reason, likelihood, confidence in steps:
-        with ws.session.write() as tx:
-            tx.now = at
-            tx.audit(
-                "edit judgement",
-                "judgement",
-                jid,
-                {"reason": reason, "likelihood": likelihood, "confidence": confidence},
-            )
+    ws.edit_judgement(
+        made.created,
+        likelihood="very_likely",
+        supporting=[c for c, t in claims if t.startswith("vulnerability")][:1],
+        reason="the advisory's patch data agree",
+    )
 
 
 def main() -> int:
