@@ -323,3 +323,13 @@ def m008_undo_history(db: Database) -> None:
         " step TEXT NOT NULL, created_at TEXT NOT NULL)"
     )
     db.execute("CREATE INDEX undo_steps_analyst ON undo_steps(analyst_id, state, seq)")
+
+
+@migrations(name="m012_trust_seals")
+def m012_trust_seals(db: Database) -> None:
+    # an author's signature over what they own in one record (claim content, a review, an
+    # analyst's name and role), kept so the record can travel on through other peers' bundles
+    db.execute(
+        "CREATE TABLE seals (entity TEXT NOT NULL, key TEXT NOT NULL, by TEXT NOT NULL,"
+        " payload_sha256 TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (entity, key))"
+    )

@@ -287,6 +287,8 @@ class Workspace:
     # -- analysts --------------------------------------------------------------------------------
     analysts = _Via("analysts")
     switch_analyst = _Via("analysts")
+    promote_analyst = _Via("analysts")
+    demote_analyst = _Via("analysts")
 
     # -- search ----------------------------------------------------------------------------------
     search = _Via("search")

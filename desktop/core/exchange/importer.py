@@ -164,6 +164,12 @@ class Importer:
         result.log = import_log(result)
         return result
 
+    def _signer_id(self, opened: Opened) -> str:
+        """The analyst the signing key belongs to, by this workstation's keyring (the
+        manifest's own word for it counts only when the keyring does not say)."""
+        entry = self.keyring.entry(compact_fp(opened.info.fingerprint))
+        return (entry or {}).get("analyst_id") or opened.info.signer_id
+
     def _apply(self, opened: Opened, *, dry_run: bool, progress: Progress | None, cancel) -> Merge:
         session = self.session
         total = sum(opened.manifest["counts"].get(n, 0) for n in ORDER) or 1
@@ -180,6 +186,7 @@ class Importer:
                     blob_path=session.blob_path,
                     dry_run=dry_run,
                     seq=seq,
+                    signer_id=self._signer_id(opened),
                 )
                 if not dry_run and opened.manifest["counts"].get("blobs") and not journal.exists():
                     journal.write_text(str(os.getpid()))  # orphan blobs are swept after a crash

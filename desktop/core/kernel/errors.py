@@ -83,3 +83,11 @@ class WebAnnotationImportError(AnnotationImportError):
 
 class StixImportError(AnnotationImportError):
     """A STIX 2.1 bundle that cannot be imported."""
+
+
+class PeerRefused(BundleError):
+    """A bundle carries a record its signer may not have made; nothing of it was applied."""
+
+
+class PassphraseError(KeyProblem):
+    """A private key's passphrase is missing or wrong."""

@@ -18,6 +18,7 @@ PRIMARY_KEYS = {
     "links": ("id",),
     "reviews": ("id",),  # append-only, but a review undone at once goes again
     "analysts": ("id",),  # people known from imported files
+    "seals": ("entity", "key"),  # a supervisor's seal on a role they granted
 }
 # Stamped afresh on every write, including an undo, so the change travels in the next bundle.
 META = ("hlc", "updated_at", "updated_by")
