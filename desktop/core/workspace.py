@@ -108,7 +108,7 @@ class Workspace:
             search,
             Maintenance(s),
             Agreement(s),
-            Exchange(s, index_pending=search.index_pending),
+            Exchange(s, index_pending=search.index_pending, derive_text=_derive_text),
         )
         s.indexer = search.index_pending
         try:
@@ -319,3 +319,10 @@ class Workspace:
     revoke_key = _Via("exchange")
     conflicts = _Via("exchange")
     resolve_conflict = _Via("exchange")
+
+
+def _derive_text(data: bytes, filename: str) -> str:
+    """A document's normalised text, read again from its original bytes (peers' bundles)."""
+    from . import ingest
+
+    return ingest.parse_bytes(data, filename).text

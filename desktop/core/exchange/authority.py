@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from .. import ingest, zipsafe
+from .. import zipsafe
 from ..kernel import keys
 from ..kernel.errors import IngestError, KeyProblem, PeerRefused
 from .records import ID_RE, REVIEW_COLUMNS, Invalid, key_str
@@ -87,6 +87,9 @@ class Sealer:
         self.db, self.signer_id, self.key_for = db, signer_id, key_for
         found = db.execute("SELECT role FROM analysts WHERE id = ?", [signer_id]).fetchone()
         self.supervisor = bool(found and found[0] == "supervisor")
+        self.supervisors = [
+            r[0] for r in db.execute("SELECT id FROM analysts WHERE role = 'supervisor'")
+        ]
 
     def __call__(self, name: str, rec: dict) -> dict | None:
         if name not in SEALED:
@@ -105,6 +108,7 @@ class Sealer:
         candidates = [owner] if owner else []
         if self.supervisor:  # a supervisor answers for a role, and for work they resolved
             candidates.insert(0 if name == "analysts" else 1, self.signer_id)
+        candidates += [s for s in self.supervisors if s not in candidates]
         for by in candidates:
             key = self.key_for(by)
             if key is None:
@@ -123,9 +127,16 @@ class Authority:
     """At import: refuses any record its bundle's signer may not have made (see the README's
     table "What a peer may and may not send")."""
 
-    def __init__(self, db, opened, signer_id: str, blob_path: Callable[[str], Any]):
+    def __init__(
+        self,
+        db,
+        opened,
+        signer_id: str,
+        blob_path: Callable[[str], Any],
+        derive_text: Callable[[bytes, str], str] | None = None,
+    ):
         self.db, self.opened, self.signer = db, opened, signer_id
-        self.blob_path = blob_path
+        self.blob_path, self.derive_text = blob_path, derive_text
         self.bundle = opened.path.name
         self.signer_name = opened.info.signer_name
         self.public: dict[str, Any] = {}
@@ -295,7 +306,7 @@ class Authority:
                 " AND created_by IS NOT ? LIMIT 1",
                 [values["id"], self.signer],
             ).fetchone()
-            if others is not None:
+            if others is not None and self.signer not in self._supervisors():
                 raise self._refuse(
                     where,
                     f"it removes document {values['id']} ({values['title']!r}), which holds "
@@ -325,8 +336,10 @@ class Authority:
             raise self._refuse(
                 where, f"document {values['id']} has no file name to read its original by"
             )
+        if self.derive_text is None:
+            raise self._refuse(where, f"the text of document {values['id']} cannot be checked")
         try:
-            return ingest.parse_bytes(data, values["filename"]).text
+            return self.derive_text(data, values["filename"])
         except IngestError as exc:
             raise self._refuse(
                 where, f"the original file of document {values['id']} cannot be read ({exc})"

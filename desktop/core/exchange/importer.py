@@ -69,8 +69,15 @@ class ImportResult(ImportPreview):
 class Importer:
     """Reads bundles into the store through SESSION; INDEX_PENDING brings the index up to date."""
 
-    def __init__(self, session: Session, keyring: Keyring, index_pending: Callable[..., int]):
+    def __init__(
+        self,
+        session: Session,
+        keyring: Keyring,
+        index_pending: Callable[..., int],
+        derive_text: Callable[[bytes, str], str] | None = None,
+    ):
         self.session, self.keyring, self.index_pending = session, keyring, index_pending
+        self.derive_text = derive_text  # a document's text from its original (ingest.py)
 
     def verify_bundle(self, path: str | Path) -> BundleInfo:
         """Check a bundle without importing it: container, signature, signer, hashes, counts."""
@@ -187,6 +194,7 @@ class Importer:
                     dry_run=dry_run,
                     seq=seq,
                     signer_id=self._signer_id(opened),
+                    derive_text=self.derive_text,
                 )
                 if not dry_run and opened.manifest["counts"].get("blobs") and not journal.exists():
                     journal.write_text(str(os.getpid()))  # orphan blobs are swept after a crash

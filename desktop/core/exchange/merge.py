@@ -84,9 +84,12 @@ class Merge:
         dry_run: bool,
         seq: int,
         signer_id: str | None = None,
+        derive_text: Callable[[bytes, str], str] | None = None,
     ):
         self.tx, self.db, self.opened = tx, tx.db, opened
-        self.authority = Authority(tx.db, opened, signer_id or opened.info.signer_id, blob_path)
+        self.authority = Authority(
+            tx.db, opened, signer_id or opened.info.signer_id, blob_path, derive_text
+        )
         self.dry_run, self.seq = dry_run, seq
         self.replica, self.blob_path = replica, blob_path
         self.bundle_id = opened.manifest["bundle_id"]

@@ -11,8 +11,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .errors import KeyProblem, PassphraseError
 from . import profile
+from .errors import KeyProblem, PassphraseError
 from .profile import profile_dir
 
 
