@@ -12,7 +12,7 @@ def test_about_names_versions_and_locations(qtbot, ws, private_profile):
     facts = dict(about_facts(ws))
     assert facts["Assay"] == "0.1.0"
     assert facts["Workspace"] == str(ws.path)
-    assert facts["Schema"].startswith("m00")
+    assert facts["Schema"].startswith("m0")
     assert facts["Log file"].startswith(str(private_profile))
     assert facts["Qt"].startswith("6.")
     dialog = AboutDialog(ws)
