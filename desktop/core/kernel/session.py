@@ -308,13 +308,21 @@ class Session:
         found = self.db.execute(
             "SELECT role FROM analysts WHERE id = ?", [self.profile.id]
         ).fetchone()
-        if found is not None and found[0] == "supervisor":
+        if found is not None and found[0] == "supervisor" and self._keyed(self.db):
             return True
         return self.profile.role == "supervisor" and not self._has_supervisor(self.db)
 
+    def _keyed(self, db) -> bool:
+        found = db.execute(
+            "SELECT fingerprint FROM analysts WHERE id = ?", [self.profile.id]
+        ).fetchone()
+        return bool(found and found[0])
+
     @staticmethod
     def _has_supervisor(db) -> bool:
-        found = db.execute("SELECT 1 FROM analysts WHERE role = 'supervisor' LIMIT 1")
+        found = db.execute(
+            "SELECT 1 FROM analysts WHERE role = 'supervisor' AND fingerprint IS NOT NULL LIMIT 1"
+        )
         return found.fetchone() is not None
 
     # -- writing -------------------------------------------------------------------------------
@@ -529,7 +537,9 @@ class Session:
             return
         raw = keys.public_raw(self.signing_key.public_key())
         fp = keys.fingerprint(raw)
-        role = "supervisor" if claims else (known[1] if known is not None else "analyst")
+        # a name-only entry (from an imported file, no key) grants its role to nobody
+        kept = known[1] if known is not None and known[2] else "analyst"
+        role = "supervisor" if claims else kept
         tx.db.execute(
             "INSERT INTO analysts(id, name, role, public_key, fingerprint, created_at, hlc)"
             " VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
