@@ -455,3 +455,13 @@ def m010_ach(db: Database) -> None:
         ["matrix_id", "deleted", "annotation_id", "hypothesis_id", "rating"],
         index_name="ach_cells_read",
     )
+
+
+@migrations(name="m012_trust_seals")
+def m012_trust_seals(db: Database) -> None:
+    # an author's signature over what they own in one record (claim content, a review, an
+    # analyst's name and role), kept so the record can travel on through other peers' bundles
+    db.execute(
+        "CREATE TABLE seals (entity TEXT NOT NULL, key TEXT NOT NULL, by TEXT NOT NULL,"
+        " payload_sha256 TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (entity, key))"
+    )

@@ -331,6 +331,7 @@ def test_concurrent_edits_keep_the_loser_and_a_supervisor_resolves(pair, tmp_pat
     with pytest.raises(PermissionDenied):
         a.resolve_conflict(ca.id, "local")
     a.switch_analyst(SAM)
+    trust(b, a, tmp_path)  # B knows the supervisor's key
     a.resolve_conflict(ca.id[:8], "local")
     assert a.document(doc).title == "Alpha (A's title)"
     assert a.conflicts() == [] and a.conflicts(unresolved_only=False)[0].resolved_by == SAM.id
@@ -365,6 +366,7 @@ def test_resolve_with_a_new_value_is_validated(pair, tmp_path):
         5,
     }
     b.switch_analyst(SAM)
+    trust(a, b, tmp_path)  # A knows the supervisor's key
     with pytest.raises(AssayError, match="whole number from 1 to 6"):
         b.resolve_conflict(conflict.id, "value", 9)
     b.resolve_conflict(conflict.id, "value", 3)
@@ -447,11 +449,12 @@ def test_demo_corpus_round_trip_reproduces_every_field(demo_ws, tmp_path):
         a.submit(c, "please review")
     a.delete_annotation(made[-1])
     a.untag_annotation(made[-2], ["demo"])
+    b = Workspace.create(tmp_path / "b", profile=BEN)
+    trust(b, a, tmp_path)  # Ada's key: her submissions travel under her seal
     a.switch_analyst(SAM)
     a.review(made[0], "approve")
     a.review(made[1], "reject", "no source")
     a.review(made[2], "request_changes", "cite it")
-    b = Workspace.create(tmp_path / "b", profile=BEN)
     try:
         trust(b, a, tmp_path)
         a.export_bundle(tmp_path / "demo.assay")

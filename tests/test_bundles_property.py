@@ -55,6 +55,14 @@ def templates(tmp_path_factory):
         for receiver in (a, b):
             trust(receiver, c, root)
         trust(c, a, root)
+        # Sam supervises on each (the first to claim it there) and each knows his key, so the
+        # reviews he writes travel under his seal through anyone's bundle
+        for w in stations:
+            w.switch_analyst(SAM)
+        for w in stations:
+            trust(w, a, root)
+        for w, owner in zip(stations, OWNERS, strict=True):
+            w.switch_analyst(owner)
         # shared work to start from, so edits on different machines meet from the first step
         docs = [d["id"] for d in a.list_documents(order="title")]
         for k, doc in enumerate(docs):

@@ -17,7 +17,8 @@ from desktop.core.exports.stix import (
 )
 from desktop.core.imports import import_annotations
 from desktop.core.imports.stix import import_stix
-from desktop.core.kernel.errors import ExportError, StixImportError
+from desktop.core.kernel.errors import ExportError, PeerRefused, StixImportError
+from desktop.core.kernel.profile import Profile
 from desktop.core.workspace import Workspace
 
 from .test_exports_common import (
@@ -43,6 +44,9 @@ OASIS_TLP2 = {
 
 
 KOFI = DESK  # a supervisor: only a supervisor brings review decisions in from a file
+
+
+LEE = Profile(id="77777777-7777-4777-8777-777777777777", name="Lee Third", configured=True)
 
 
 def kofis_workstation(tmp_path):
@@ -516,7 +520,9 @@ def test_people_known_only_from_a_file_travel_in_bundles_without_keys(work, tmp_
     dest = tmp_path / "bundle.json"
     export(ws, "stix", dest)
     other = kofis_workstation(tmp_path)
-    third = fresh_workspace_with_same_documents(tmp_path, "third")
+    # the receivers are run by someone else: Ada's key here differs from the template's
+    # (a test artefact), and a peer may not replace a key a workstation trusts
+    third = fresh_workspace_with_same_documents(tmp_path, "third", profile=LEE)
     try:
         import_stix(other, dest)
         keyless = {a["name"] for a in other.analysts() if not a["fingerprint"]}
@@ -535,13 +541,18 @@ def test_people_known_only_from_a_file_travel_in_bundles_without_keys(work, tmp_
         sam_fp = ws.export_public_key(key).fingerprint
         sams = tmp_path / "sam.assaybundle"
         ws.export_bundle(sams)
-        fourth = fresh_workspace_with_same_documents(tmp_path, "fourth")
+        fourth = fresh_workspace_with_same_documents(tmp_path, "fourth", profile=LEE)
         try:
             for receiver, order in ((third, [sams]), (fourth, [sams, out])):
                 receiver.trust_key(key, sam_fp)
                 if receiver is fourth:
                     fourth.trust_key(tmp_path / "kofi.key.json", other.my_key().fingerprint)
                 for bundle in order:
+                    if receiver is fourth and bundle == out:
+                        # Sam supervises here now: Kofi's own word no longer makes him one
+                        with pytest.raises(PeerRefused, match="Kofi Mensah.*as a supervisor"):
+                            receiver.import_bundle(bundle)
+                        continue
                     receiver.import_bundle(bundle)
                 roster = {a["name"]: a["fingerprint"] for a in receiver.analysts()}
                 signed = {a["name"]: a["fingerprint"] for a in ws.analysts()}

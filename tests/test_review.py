@@ -158,6 +158,10 @@ def test_role_checks_live_in_the_core(setup, analyst):
     ws.submit(mine)
     with pytest.raises(PermissionDenied, match="their own claim"):
         ws.review(mine, "approve")
+    as_(ws, SUE)
+    with pytest.raises(PermissionDenied, match="Only a supervisor"):
+        ws.review(mine, "approve")  # asking for the role is not having it
+    as_(ws, SAM).promote_analyst(SUE.id)
     as_(ws, SUE).review(mine, "approve")
     with pytest.raises(ReviewError, match="comment"):
         as_(ws, SAM).review(a, "reject")

@@ -46,6 +46,13 @@ def submitted(tmp_path, stack):
     return ws, ids
 
 
+def promoted(tmp_path, stack):
+    """As submitted, and Sam has made Ada a supervisor too."""
+    ws, ids = submitted(tmp_path, stack)
+    ws.promote_analyst(ADA.id)
+    return ws, ids
+
+
 def removed(tmp_path, stack):
     """Ada removed the exploits report (with c1, c2, n1, their tags and links)."""
     ws, ids = team(tmp_path, stack)
@@ -233,6 +240,8 @@ def import_file(module: str, name: str):
 
 # One row per user action: (name, the world it starts from, the action).
 ACTIONS = [
+    ("promote_analyst", submitted, lambda ws, c: ws.promote_analyst(ADA.id)),
+    ("demote_analyst", promoted, lambda ws, c: ws.demote_analyst(ADA.id)),
     ("import_paths", new_file, lambda ws, c: ws.import_paths([c["file"]])),
     (
         "import_paths: a removed document again",

@@ -77,6 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _ask_passphrases_on_terminal() -> None:
+    """A protected key is unlocked once per process: asked on the terminal (getpass)."""
+    if not sys.stdin.isatty():
+        return
+    import getpass
+
+    from desktop.core.kernel import profile
+
+    def ask(analyst_id: str, why: str) -> str | None:
+        try:
+            return getpass.getpass(f"Passphrase for the signing key of {analyst_id}: ")
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    profile.passphrase_prompt = ask
+
+
 def main(argv: list[str] | None = None) -> int:
     import logging
 
@@ -86,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log = setup_logging()
     logging.getLogger("assay.cli").info("assay %s", " ".join(map(str, argv or sys.argv[1:])))
+    _ask_passphrases_on_terminal()
     try:
         return args.fn(args)
     except AssayError as exc:

@@ -117,7 +117,7 @@ class Workspace:
             search,
             Maintenance(s),
             Agreement(s),
-            Exchange(s, index_pending=search.index_pending),
+            Exchange(s, index_pending=search.index_pending, derive_text=_derive_text),
             Judgements(s),
             Ach(s),
             Graph(s),
@@ -316,6 +316,8 @@ class Workspace:
     # -- analysts --------------------------------------------------------------------------------
     analysts = _Via("analysts")
     switch_analyst = _Via("analysts")
+    promote_analyst = _Via("analysts")
+    demote_analyst = _Via("analysts")
 
     # -- search ----------------------------------------------------------------------------------
     search = _Via("search")
@@ -360,3 +362,10 @@ class Workspace:
     matrices = _Via("ach")
     matrix = _Via("ach")
     matrix_sensitivity = _Via("ach")
+
+
+def _derive_text(data: bytes, filename: str) -> str:
+    """A document's normalised text, read again from its original bytes (peers' bundles)."""
+    from . import ingest
+
+    return ingest.parse_bytes(data, filename).text

@@ -17,6 +17,7 @@ from ..kernel.errors import BundleCancelled, BundleError, RatingError
 from ..kernel.ids import normalise_tag
 from ..kernel.session import Session
 from . import container
+from .authority import Sealer
 from .container import Progress
 from .keyring import compact_fp
 from .manifest import BundleInfo
@@ -102,6 +103,7 @@ class Exporter:
             where = BundleSelection(
                 db, selection, sorted(analyst_ids) if analyst_ids else None, watermark
             )
+            where.sealer = Sealer(db, session.profile.id, session.unlocked_key)
             manifest_files, counts = [], {}
             signer_raw = keys.public_raw(session.signing_key.public_key())
             try:

@@ -69,8 +69,15 @@ class ImportResult(ImportPreview):
 class Importer:
     """Reads bundles into the store through SESSION; INDEX_PENDING brings the index up to date."""
 
-    def __init__(self, session: Session, keyring: Keyring, index_pending: Callable[..., int]):
+    def __init__(
+        self,
+        session: Session,
+        keyring: Keyring,
+        index_pending: Callable[..., int],
+        derive_text: Callable[[bytes, str], str] | None = None,
+    ):
         self.session, self.keyring, self.index_pending = session, keyring, index_pending
+        self.derive_text = derive_text  # a document's text from its original (ingest.py)
 
     def verify_bundle(self, path: str | Path) -> BundleInfo:
         """Check a bundle without importing it: container, signature, signer, hashes, counts."""
@@ -166,6 +173,12 @@ class Importer:
         result.log = import_log(result)
         return result
 
+    def _signer_id(self, opened: Opened) -> str:
+        """The analyst the signing key belongs to, by this workstation's keyring (the
+        manifest's own word for it counts only when the keyring does not say)."""
+        entry = self.keyring.entry(compact_fp(opened.info.fingerprint))
+        return (entry or {}).get("analyst_id") or opened.info.signer_id
+
     def _apply(self, opened: Opened, *, dry_run: bool, progress: Progress | None, cancel) -> Merge:
         session = self.session
         total = sum(opened.manifest["counts"].get(n, 0) for n in ORDER) or 1
@@ -182,6 +195,8 @@ class Importer:
                     blob_path=session.blob_path,
                     dry_run=dry_run,
                     seq=seq,
+                    signer_id=self._signer_id(opened),
+                    derive_text=self.derive_text,
                 )
                 if not dry_run and opened.manifest["counts"].get("blobs") and not journal.exists():
                     journal.write_text(str(os.getpid()))  # orphan blobs are swept after a crash

@@ -19,8 +19,9 @@ from typing import Any
 
 from .. import zipsafe
 from ..kernel import sql as store
-from ..kernel.errors import BundleError
+from ..kernel.errors import BundleError, PeerRefused
 from ..kernel.hlc import COUNTER_BITS, pack
+from .authority import SEALED, Authority, check_seal_shape, tag_cycle
 from .records import (
     ANALYST_COLUMNS,
     ENTITIES,
@@ -82,8 +83,13 @@ class Merge:
         blob_path: Callable[[str], Path],
         dry_run: bool,
         seq: int,
+        signer_id: str | None = None,
+        derive_text: Callable[[bytes, str], str] | None = None,
     ):
         self.tx, self.db, self.opened = tx, tx.db, opened
+        self.authority = Authority(
+            tx.db, opened, signer_id or opened.info.signer_id, blob_path, derive_text
+        )
         self.dry_run, self.seq = dry_run, seq
         self.replica, self.blob_path = replica, blob_path
         self.bundle_id = opened.manifest["bundle_id"]
@@ -136,6 +142,7 @@ class Merge:
                 "from the same origin first)."
             )
         self.max_hlc = max(self.max_hlc, newest)
+        self.authority.check(name, values, rec, where)
         if name == "analysts":
             self._merge_analyst(values)
         elif name in ("reviews", "judgement_reviews"):
@@ -153,12 +160,18 @@ class Merge:
             self._merge_row(ENTITIES[name], values, versions, kstr, where, rec)
             if len(ENTITIES[name].key) == 1:
                 self.present[name].add(kstr)
+        self.authority.keep(name, values, rec)
 
     def _validate(self, name: str, rec: Any) -> tuple[dict, dict[str, Version]]:
         checks = self.validators[name]
         versioned = name in ENTITIES
-        if not isinstance(rec, dict) or set(rec) != ({"v", "d", "c"} if versioned else {"v"}):
+        shape = {"v", "d", "c"} if versioned else {"v"}
+        if not isinstance(rec, dict) or set(rec) - {"s"} != shape:
             raise Invalid("a record object with " + ("v, d and c" if versioned else "v"))
+        if "s" in rec:
+            if name not in SEALED:
+                raise Invalid(f"no seal on {name}")
+            check_seal_shape(rec["s"])
         values = rec["v"]
         if not isinstance(values, dict):
             raise Invalid("field values in v")
@@ -552,6 +565,14 @@ class Merge:
             raise BundleError(
                 f"records/tags.jsonl: tag {bad[0]} has a parent {bad[1]} that is "
                 "neither in this bundle nor in this workspace."
+            )
+        loop = tag_cycle(self.db)
+        if loop:
+            names = dict(self.db.execute("SELECT id, name FROM tags"))
+            chain = " → ".join(repr(names.get(t, t)) for t in loop)
+            raise PeerRefused(
+                f"{self.opened.path.name} is refused: records/tags.jsonl: the tags' parents "
+                f"make a loop ({chain}); nothing was changed."
             )
 
     def queue_index(self) -> None:

@@ -17,6 +17,7 @@ class BundleSelection:
 
     def __init__(self, db, sel: dict, analyst_ids: list[str] | None, watermark: int | None):
         self.db = db
+        self.sealer = None  # at export: the author's seal each record carries (authority.py)
         doc_ok = marking.sql_may_leave("d.marking", sel["ceiling"])
         self.everything = (
             sel["ceiling"] == "RED"
@@ -294,6 +295,8 @@ class BundleSelection:
                     rec = {"v": row, "d": versions.pop("*"), "c": versions}
                 else:
                     rec = {"v": row}
+                if self.sealer is not None and (seal := self.sealer(name, rec)) is not None:
+                    rec["s"] = seal
                 line = canonical(rec) + b"\n"
                 buf.append(line)
                 size += len(line)

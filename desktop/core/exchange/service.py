@@ -25,7 +25,13 @@ class Exchange:
     session's indexer, without progress).
     """
 
-    def __init__(self, session: Session, *, index_pending: Callable[..., int] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        *,
+        index_pending: Callable[..., int] | None = None,
+        derive_text: Callable[[bytes, str], str] | None = None,
+    ):
         if index_pending is None:
 
             def index_pending(progress: Progress | None = None) -> int:
@@ -33,7 +39,7 @@ class Exchange:
 
         self.session = session
         self.keyring = Keyring(session)
-        self.importer = Importer(session, self.keyring, index_pending)
+        self.importer = Importer(session, self.keyring, index_pending, derive_text)
         self.exporter = Exporter(session)
         self.merge_conflicts = Conflicts(session, index_pending)
 

@@ -91,3 +91,11 @@ class StixImportError(AnnotationImportError):
 
 class JudgementError(AssayError):
     """A key judgement request that cannot be carried out as asked."""
+
+
+class PeerRefused(BundleError):
+    """A bundle carries a record its signer may not have made; nothing of it was applied."""
+
+
+class PassphraseError(KeyProblem):
+    """A private key's passphrase is missing or wrong."""

@@ -6,12 +6,16 @@ import getpass
 import json
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import platformdirs
 
 ROLES = ("analyst", "supervisor")
+# Set by the CLI (getpass) or the GUI: ask(analyst_id, why) -> passphrase or None. Here, not in
+# keys.py, so that setting it loads no cryptography.
+passphrase_prompt: Callable[[str, str], str | None] | None = None
 
 
 def profile_dir() -> Path:

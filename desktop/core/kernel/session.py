@@ -174,8 +174,7 @@ class Session:
         # the search service drains the index queue; the session calls it after each action
         self.indexer: Callable[[], int] = lambda: 0
         self.index: ixmod.SearchIndex | None = None
-        self._signing_key = None
-        self._signing_key_owner: str | None = None
+        self.unlocked: dict = {}  # analyst id → private key unlocked in this session
         db_path = self.path / DB_NAME
         if not db_path.exists():
             raise WorkspaceError(
@@ -315,7 +314,27 @@ class Session:
 
     @property
     def is_supervisor(self) -> bool:
-        return self.profile.role == "supervisor"
+        """The roster grants the role, not the profile: a profile's wish to supervise counts
+        only in a roster with no supervisor yet (the first to claim it)."""
+        found = self.db.execute(
+            "SELECT role FROM analysts WHERE id = ?", [self.profile.id]
+        ).fetchone()
+        if found is not None and found[0] == "supervisor" and self._keyed(self.db):
+            return True
+        return self.profile.role == "supervisor" and not self._has_supervisor(self.db)
+
+    def _keyed(self, db) -> bool:
+        found = db.execute(
+            "SELECT fingerprint FROM analysts WHERE id = ?", [self.profile.id]
+        ).fetchone()
+        return bool(found and found[0])
+
+    @staticmethod
+    def _has_supervisor(db) -> bool:
+        found = db.execute(
+            "SELECT 1 FROM analysts WHERE role = 'supervisor' AND fingerprint IS NOT NULL LIMIT 1"
+        )
+        return found.fetchone() is not None
 
     # -- writing -------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -500,26 +519,46 @@ class Session:
     @property
     def signing_key(self):
         """The active analyst's Ed25519 private key (from the profile folder, never the store)."""
-        if self._signing_key is None or self._signing_key_owner != self.profile.id:
-            self._signing_key = keys.load_or_create_private_key(self.profile.id)
-            self._signing_key_owner = self.profile.id
-        return self._signing_key
+        key = self.unlocked.get(self.profile.id)
+        if key is None:
+            key = self.unlocked[self.profile.id] = keys.load_or_create_private_key(self.profile.id)
+        return key
+
+    def unlock(self, analyst_id: str, passphrase: str | None = None):
+        """Unlock an analyst's key for this session (asked once; kept until close)."""
+        key = self.unlocked.get(analyst_id)
+        if key is None:
+            key = keys.load_or_create_private_key(analyst_id, passphrase=passphrase)
+            self.unlocked[analyst_id] = key
+        return key
+
+    def unlocked_key(self, analyst_id: str):
+        """An analyst's key if it is unlocked in this session (never asks)."""
+        if analyst_id == self.profile.id:
+            return self.signing_key
+        return self.unlocked.get(analyst_id)
 
     def _ensure_analyst(self, tx: Tx) -> None:
         p = self.profile
         known = tx.db.execute(
             "SELECT name, role, fingerprint FROM analysts WHERE id = ?", [p.id]
         ).fetchone()
-        if known is not None and known[:2] == (p.name, p.role) and known[2]:
+        # the first to claim supervision in a roster without a supervisor gets it; after that
+        # the roster keeps the role it granted (a supervisor promotes and demotes)
+        claims = p.role == "supervisor" and not self._has_supervisor(tx.db)
+        if known is not None and known[0] == p.name and known[2] and not claims:
             return
         raw = keys.public_raw(self.signing_key.public_key())
         fp = keys.fingerprint(raw)
+        # a name-only entry (from an imported file, no key) grants its role to nobody
+        kept = known[1] if known is not None and known[2] else "analyst"
+        role = "supervisor" if claims else kept
         tx.db.execute(
             "INSERT INTO analysts(id, name, role, public_key, fingerprint, created_at, hlc)"
             " VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
             " role = excluded.role, public_key = excluded.public_key,"
             " fingerprint = excluded.fingerprint, hlc = excluded.hlc",
-            [p.id, p.name, p.role, keys.encode_public(raw), fp, tx.now, tx.hlc()],
+            [p.id, p.name, role, keys.encode_public(raw), fp, tx.now, tx.hlc()],
         )
         # my own key is trusted on my workstation
         tx.db.execute(
@@ -528,7 +567,7 @@ class Session:
             [fp, keys.encode_public(raw), p.name, p.id, tx.now],
         )
         tx.audit(
-            "register analyst", "analyst", p.id, {"name": p.name, "role": p.role, "fingerprint": fp}
+            "register analyst", "analyst", p.id, {"name": p.name, "role": role, "fingerprint": fp}
         )
 
     def switch_profile(self, profile: Profile) -> None:

@@ -32,6 +32,7 @@ PRIMARY_KEYS = {
     "ach_hypotheses": ("id",),
     "ach_evidence": ("matrix_id", "annotation_id"),
     "ach_cells": ("hypothesis_id", "annotation_id"),
+    "seals": ("entity", "key"),  # a supervisor's seal on a role they granted
 }
 BOOKKEEPING = ("sync_state", "meta")
 # Stamped afresh on every write, including an undo, so the change travels in the next bundle.
