@@ -500,6 +500,7 @@ READ_ONLY = [
     "review_queue_choices",
     "review_queue_ids",
     "reviews",
+    "needs_passphrase",
     "schema_history",
     "search",
     "show_bundle",

@@ -316,6 +316,7 @@ class Workspace:
     # -- analysts --------------------------------------------------------------------------------
     analysts = _Via("analysts")
     switch_analyst = _Via("analysts")
+    needs_passphrase = _Via("analysts")
     promote_analyst = _Via("analysts")
     demote_analyst = _Via("analysts")
 

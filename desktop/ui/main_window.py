@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFileDialog,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._undo_labels: tuple[str | None, str | None] = (ws.undo_label(), ws.redo_label())
         self.switch_dialog: ProfileDialog | None = None
+        self.passphrase_dialog: QInputDialog | None = None
 
         self.tags = TagCatalog(ws, self)
         self.library = LibraryPane(ws, self.tags)
@@ -1008,18 +1011,40 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def switch_analyst(self, profile: Profile) -> Operation | None:
-        """Record the switch in the core (audited; it clears the undo steps) and remember the
-        person for the next start."""
+    def switch_analyst(
+        self, profile: Profile, passphrase: str | None = None
+    ) -> Operation | QInputDialog | None:
+        """Record the switch in the core (audited) and remember the person for the next start.
+        A key protected by a passphrase asks for it first (once per session); a wrong one
+        changes nothing and says so."""
         if self.ws.readonly:
             return None
+        if (
+            passphrase is None
+            and profile.id != self.ws.profile.id
+            and self.ws.needs_passphrase(profile.id)
+        ):
+            return self._ask_passphrase(profile)
         return run_operation(
             self,
             self.ws.switch_analyst,
             profile,
+            passphrase,
             label="switch analyst",
             on_success=lambda _none: self._analyst_switched(profile),
         )
+
+    def _ask_passphrase(self, profile: Profile) -> QInputDialog:
+        """The passphrase of PROFILE's signing key, asked without blocking the window."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Passphrase")
+        dialog.setLabelText(f"{profile.name}'s signing key is protected.\nPassphrase:")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dialog.setObjectName("passphraseDialog")
+        dialog.accepted.connect(lambda: self.switch_analyst(profile, dialog.textValue()))
+        self.passphrase_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _analyst_switched(self, profile: Profile) -> None:
         try:

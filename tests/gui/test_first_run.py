@@ -86,3 +86,30 @@ def test_switch_analyst_picks_a_known_one_or_someone_new_and_is_audited(qtbot, w
     with qtbot.waitSignal(window.analyst_switched, timeout=10000):
         dialog.accept()
     assert ws.profile.id == "33333333-3333-4333-8333-333333333333"
+
+
+def test_switching_to_an_analyst_with_a_protected_key_asks_their_passphrase(
+    qtbot, window, monkeypatch
+):
+    from desktop.core.kernel import keys
+
+    monkeypatch.delenv(keys.PASSPHRASE_ENV, raising=False)
+    bo = Profile(id="66666666-6666-4666-8666-666666666666", name="Bo Shared", configured=True)
+    keys.load_or_create_private_key(bo.id)
+    keys.set_passphrase(bo.id, "correct horse")
+    ws = window.ws
+    me = ws.profile.id
+    asked = window.switch_analyst(bo)
+    assert asked is window.passphrase_dialog and asked.isVisible()
+    asked.grab().save("/tmp/passphrase.png")  # looked at: label, masked field, OK/Cancel
+    asked.setTextValue("wrong horse")
+    asked.accept()  # refused: an error, and nobody was switched
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10000)
+    window.last_error.grab().save("/tmp/passphrase-wrong.png")
+    assert "passphrase" in window.last_error.text().lower() and ws.profile.id == me
+    window.last_error.close()
+    window.switch_analyst(bo).setTextValue("correct horse")
+    with qtbot.waitSignal(window.analyst_switched, timeout=10000):
+        window.passphrase_dialog.accept()
+    assert ws.profile.id == bo.id
+    assert not ws.needs_passphrase(bo.id)  # unlocked once this session: not asked again

@@ -45,6 +45,11 @@ class Analysts(Service):
                 },
             )
 
+    def needs_passphrase(self, analyst_id: str) -> bool:
+        """Whether switching to this analyst needs their passphrase first: their key is
+        protected by one and not yet unlocked in this session."""
+        return analyst_id not in self.session.unlocked and keys.is_protected(analyst_id)
+
     def promote_analyst(self, who: str) -> Changes:
         """Make an analyst a supervisor (supervisors only); audited and sealed with your key."""
         return self._set_role(who, "supervisor")
